@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): installs what the tests need on a fresh
+# machine (idempotent), then runs formatting, lints, docs and every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup-test-deps.sh
+
+export RUSTFLAGS="${RUSTFLAGS:-}"
+cargo fmt --check
+cargo clippy --all-targets --locked -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked --quiet
+cargo test --locked --all-targets
+if [ -d tests/js ]; then
+  node --test tests/js/
+fi

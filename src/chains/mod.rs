@@ -1,0 +1,293 @@
+//! Chain access: the traits the reserves pipeline reads through, and the pieces every
+//! backend shares (block-at-time search, endpoint agreement, retry policy, errors).
+//!
+//! One trait per chain, one module per backend (as BDK splits `esplora`,
+//! `bitcoind_rpc`, …). Traits are blocking: a run reads tens to hundreds of
+//! addresses, sequentially, and blocking traits stay object-safe so a chain can be
+//! served by several endpoints of different kinds at once. Backends that speak async
+//! HTTP own a small runtime internally.
+//!
+//! Every read is pinned to a [`BlockRef`]: balances are read *at* the snapshot block,
+//! never at the tip, and a block hash that changes between calls is a reorg error.
+
+pub mod bitcoind;
+pub mod esplora;
+pub mod ethereum;
+pub mod fixture;
+
+use std::fmt;
+use std::time::Duration;
+
+/// A block a snapshot is pinned to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockRef {
+    pub height: u64,
+    /// Bitcoin: 64 lowercase hex (display byte order). Ethereum: `0x` + 64 lowercase hex.
+    pub hash: String,
+    /// Block timestamp, Unix seconds (UTC).
+    pub time: u64,
+}
+
+/// Read access to the Bitcoin chain.
+pub trait BitcoinBackend: Send + Sync {
+    /// Where this backend reads from, for messages (a URL without credentials).
+    fn endpoint(&self) -> &str;
+    /// Height of the current best block.
+    fn tip_height(&self) -> Result<u64, ChainError>;
+    /// The block at `height` on the best chain.
+    fn block_at(&self, height: u64) -> Result<BlockRef, ChainError>;
+    /// Confirmed balance in satoshis of `address` as of block `at`: outputs confirmed at
+    /// heights ≤ `at.height` minus those spent by transactions confirmed ≤ `at.height`.
+    /// A backend that cannot answer for `at` exactly refuses with [`ChainError::Unsupported`].
+    fn balance_at(&self, address: &bitcoin::Address, at: &BlockRef) -> Result<u128, ChainError>;
+}
+
+/// Read access to an Ethereum chain.
+pub trait EthereumBackend: Send + Sync {
+    fn endpoint(&self) -> &str;
+    fn chain_id(&self) -> Result<u64, ChainError>;
+    fn tip_height(&self) -> Result<u64, ChainError>;
+    fn block_at(&self, height: u64) -> Result<BlockRef, ChainError>;
+    /// Wei held by `holder` at block `at` (`eth_getBalance` pinned to the block).
+    fn native_balance_at(
+        &self,
+        holder: alloy::primitives::Address,
+        at: &BlockRef,
+    ) -> Result<u128, ChainError>;
+    /// `token.balanceOf(holder)` via `eth_call` pinned to block `at`.
+    fn erc20_balance_at(
+        &self,
+        token: alloy::primitives::Address,
+        holder: alloy::primitives::Address,
+        at: &BlockRef,
+    ) -> Result<u128, ChainError>;
+    /// EIP-1271: `wallet.isValidSignature(hash, signature)` at block `at` returned the
+    /// magic value `0x1626ba7e`. A revert or any other return value is `Ok(false)`.
+    fn is_valid_signature_1271(
+        &self,
+        wallet: alloy::primitives::Address,
+        hash: alloy::primitives::B256,
+        signature: &[u8],
+        at: &BlockRef,
+    ) -> Result<bool, ChainError>;
+}
+
+/// Errors from chain access. Every variant names the endpoint it came from.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    #[error("{endpoint}: request failed: {message}")]
+    Transport {
+        endpoint: String,
+        message: String,
+        /// Connection refused/reset, timeout, HTTP 429 or 5xx: worth a retry.
+        transient: bool,
+    },
+    #[error("{endpoint}: HTTP {status} for {what}: {body}")]
+    Http {
+        endpoint: String,
+        status: u16,
+        what: String,
+        body: String,
+    },
+    #[error("{endpoint}: malformed response for {what}: {message}")]
+    Malformed {
+        endpoint: String,
+        what: String,
+        message: String,
+    },
+    #[error("{endpoint}: node error for {what}: {message}")]
+    Rpc {
+        endpoint: String,
+        what: String,
+        message: String,
+    },
+    #[error(
+        "{endpoint}: block at height {height} changed from {before} to {after} during the run (reorg); nothing published, run again"
+    )]
+    Reorg {
+        endpoint: String,
+        height: u64,
+        before: String,
+        after: String,
+    },
+    #[error("endpoints disagree on {what}: {first_endpoint} says {first}, {other_endpoint} says {other}")]
+    Disagree {
+        what: String,
+        first_endpoint: String,
+        first: String,
+        other_endpoint: String,
+        other: String,
+    },
+    #[error("{endpoint}: {message}")]
+    Unsupported { endpoint: String, message: String },
+    #[error("{endpoint}: no block at or before {as_of} (genesis is later)")]
+    NoBlockBefore { endpoint: String, as_of: u64 },
+}
+
+impl ChainError {
+    /// Whether a retry may succeed (the answer was not definite).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ChainError::Transport { transient, .. } => *transient,
+            ChainError::Http { status, .. } => *status == 429 || *status >= 500,
+            _ => false,
+        }
+    }
+}
+
+/// Retry with exponential backoff for transient errors only.
+#[derive(Clone, Copy, Debug)]
+pub struct RetryPolicy {
+    /// Total attempts, at least 1.
+    pub attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 4,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(4),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Runs `op` until it succeeds, fails definitely, or attempts run out.
+    pub fn run<T>(&self, mut op: impl FnMut() -> Result<T, ChainError>) -> Result<T, ChainError> {
+        let mut delay = self.base_delay;
+        let mut attempt = 1;
+        loop {
+            match op() {
+                Err(e) if e.is_transient() && attempt < self.attempts.max(1) => {
+                    tracing::warn!(attempt, error = %e, "transient chain error, retrying");
+                    std::thread::sleep(delay);
+                    delay = (delay * 2).min(self.max_delay);
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+/// The last block whose timestamp is ≤ `as_of`, found by binary search over
+/// `time_at(height)` for heights `0..=tip`.
+///
+/// Bitcoin block times are not strictly monotonic (only above the median of the last
+/// 11), so after the search the result is moved forward while the next block's time
+/// is still ≤ `as_of`: the answer is the highest height `h` found such that
+/// `time(h) ≤ as_of` and `time(h + 1) > as_of`.
+pub fn last_block_at_or_before(
+    endpoint: &str,
+    as_of: u64,
+    tip: u64,
+    mut time_at: impl FnMut(u64) -> Result<u64, ChainError>,
+) -> Result<u64, ChainError> {
+    if time_at(0)? > as_of {
+        return Err(ChainError::NoBlockBefore {
+            endpoint: endpoint.to_string(),
+            as_of,
+        });
+    }
+    // Invariant: time(lo) <= as_of; answer in [lo, hi].
+    let (mut lo, mut hi) = (0u64, tip);
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if time_at(mid)? <= as_of {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    while lo < tip && time_at(lo + 1)? <= as_of {
+        lo += 1;
+    }
+    Ok(lo)
+}
+
+/// Requires every endpoint's answer to be equal; returns it, or the first disagreement.
+pub fn agree<T: PartialEq + fmt::Display>(
+    what: &str,
+    answers: Vec<(String, T)>,
+) -> Result<T, ChainError> {
+    let mut it = answers.into_iter();
+    let (first_endpoint, first) = it.next().ok_or_else(|| ChainError::Unsupported {
+        endpoint: "(none)".into(),
+        message: format!("no endpoint configured for {what}"),
+    })?;
+    for (other_endpoint, other) in it {
+        if other != first {
+            return Err(ChainError::Disagree {
+                what: what.to_string(),
+                first_endpoint,
+                first: first.to_string(),
+                other_endpoint,
+                other: other.to_string(),
+            });
+        }
+    }
+    Ok(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn search(times: &[u64], as_of: u64) -> Result<u64, ChainError> {
+        last_block_at_or_before("t", as_of, times.len() as u64 - 1, |h| Ok(times[h as usize]))
+    }
+
+    #[test]
+    fn finds_last_block_at_or_before() {
+        let times = [100, 200, 300, 400, 500];
+        assert_eq!(search(&times, 300).unwrap(), 2);
+        assert_eq!(search(&times, 350).unwrap(), 2);
+        assert_eq!(search(&times, 100).unwrap(), 0);
+        assert_eq!(search(&times, 10_000).unwrap(), 4);
+        assert!(matches!(search(&times, 99), Err(ChainError::NoBlockBefore { .. })));
+    }
+
+    #[test]
+    fn tolerates_non_monotonic_times() {
+        // Block 3 is earlier than block 2, as Bitcoin allows.
+        let times = [100, 200, 310, 290, 400];
+        assert_eq!(search(&times, 300).unwrap(), 3);
+        assert_eq!(search(&times, 305).unwrap(), 3);
+    }
+
+    #[test]
+    fn agreement_names_both_endpoints() {
+        assert_eq!(agree("x", vec![("a".into(), 1), ("b".into(), 1)]).unwrap(), 1);
+        let e = agree("balance of bc1q", vec![("a".into(), 1), ("b".into(), 2)]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "endpoints disagree on balance of bc1q: a says 1, b says 2"
+        );
+    }
+
+    #[test]
+    fn retries_only_transient() {
+        let policy = RetryPolicy {
+            attempts: 3,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(1),
+        };
+        let mut calls = 0;
+        let r: Result<(), _> = policy.run(|| {
+            calls += 1;
+            Err(ChainError::Http { endpoint: "e".into(), status: 503, what: "w".into(), body: String::new() })
+        });
+        assert!(r.is_err());
+        assert_eq!(calls, 3);
+        let mut calls = 0;
+        let r: Result<(), _> = policy.run(|| {
+            calls += 1;
+            Err(ChainError::Http { endpoint: "e".into(), status: 404, what: "w".into(), body: String::new() })
+        });
+        assert!(r.is_err());
+        assert_eq!(calls, 1);
+    }
+}

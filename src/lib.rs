@@ -1,0 +1,13 @@
+//! por: proof-of-reserves publisher.
+//!
+//! - [`tree`]: the Merkle sum tree, inclusion proofs and their verification (pure).
+//! - [`liabilities`]: the exchange's balance export, parsed and validated.
+//! - [`chains`]: on-chain reserves, one module per backend.
+//! - [`ownership`]: address ownership proofs (signatures) per scheme.
+//! - [`site`]: the static transparency site.
+//! - [`publish`]: the one write path (temp folder + rename).
+
+pub mod chains;
+pub mod ownership;
+pub mod publish;
+pub mod site;

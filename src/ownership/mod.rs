@@ -1,0 +1,1 @@
+//! Address ownership proofs (FORMAT.md §5): not yet written.
