@@ -7,7 +7,15 @@
 //! - [`site`]: the static transparency site.
 //! - [`publish`]: the one write path (temp folder + rename).
 
+pub mod amount;
 pub mod chains;
+pub mod config;
+pub mod format;
+pub mod job;
+pub mod liabilities;
 pub mod ownership;
 pub mod publish;
 pub mod site;
+pub mod snapshot;
+pub mod time;
+pub mod tree;

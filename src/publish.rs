@@ -41,7 +41,10 @@ fn temp_sibling(target: &Path) -> Result<(PathBuf, String), PublishError> {
         })?;
     let parent = parent_of(target);
     let prefix = format!(".{name}.tmp-");
-    Ok((parent.join(format!("{prefix}{}", std::process::id())), prefix))
+    Ok((
+        parent.join(format!("{prefix}{}", std::process::id())),
+        prefix,
+    ))
 }
 
 fn parent_of(target: &Path) -> &Path {
@@ -134,7 +137,10 @@ pub fn publish_replace_dir<E: From<PublishError>>(
 pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
     let parent = parent_of(path);
     fs::create_dir_all(parent).map_err(io(parent))?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let res = (|| {
         let mut f = fs::File::create(&tmp).map_err(io(&tmp))?;
@@ -195,7 +201,9 @@ fn sync_tree(dir: &Path) -> Result<(), PublishError> {
         if ft.is_dir() {
             sync_tree(&p)?;
         } else if ft.is_file() {
-            fs::File::open(&p).and_then(|f| f.sync_all()).map_err(io(&p))?;
+            fs::File::open(&p)
+                .and_then(|f| f.sync_all())
+                .map_err(io(&p))?;
         }
     }
     sync_dir(dir)
@@ -221,7 +229,9 @@ mod tests {
         let other = d.path().join("other");
         let e = publish_new_dir::<PublishError>(&other, |tmp| {
             fs::write(tmp.join("x"), b"1").unwrap();
-            Err(PublishError::Exists { path: tmp.to_path_buf() })
+            Err(PublishError::Exists {
+                path: tmp.to_path_buf(),
+            })
         });
         assert!(e.is_err());
         assert!(!other.exists());
@@ -232,16 +242,28 @@ mod tests {
     fn replace_swaps_or_keeps_previous() {
         let d = tempfile::tempdir().unwrap();
         let target = d.path().join("site");
-        publish_replace_dir::<PublishError>(&target, |t| fs::write(t.join("v"), b"1").map_err(io(t))).unwrap();
-        publish_replace_dir::<PublishError>(&target, |t| fs::write(t.join("v"), b"2").map_err(io(t))).unwrap();
+        publish_replace_dir::<PublishError>(&target, |t| {
+            fs::write(t.join("v"), b"1").map_err(io(t))
+        })
+        .unwrap();
+        publish_replace_dir::<PublishError>(&target, |t| {
+            fs::write(t.join("v"), b"2").map_err(io(t))
+        })
+        .unwrap();
         assert_eq!(fs::read(target.join("v")).unwrap(), b"2");
         let e = publish_replace_dir::<PublishError>(&target, |t| {
             fs::write(t.join("v"), b"3").unwrap();
-            Err(PublishError::Exists { path: t.to_path_buf() })
+            Err(PublishError::Exists {
+                path: t.to_path_buf(),
+            })
         });
         assert!(e.is_err());
         assert_eq!(fs::read(target.join("v")).unwrap(), b"2");
-        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1, "no temp folder left");
+        assert_eq!(
+            fs::read_dir(d.path()).unwrap().count(),
+            1,
+            "no temp folder left"
+        );
     }
 
     #[test]

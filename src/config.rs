@@ -1,0 +1,618 @@
+//! Configuration in two phases (as ripgrep's low/high args, zola's `Config`): a raw
+//! `serde(deny_unknown_fields)` mirror of the TOML file, then [`Config`], validated,
+//! with paths resolved against the config file's folder. Errors are one line naming
+//! the file, the line and column, and the key.
+
+use crate::amount::MAX_DECIMALS;
+use crate::format::AssetInfo;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{file}: {message}")]
+    Read { file: String, message: String },
+    #[error("{file}:{line}:{column}: {message}")]
+    Syntax {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{file}: {key}: {message}")]
+    Invalid {
+        file: String,
+        key: String,
+        message: String,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    exchange: String,
+    assets: Vec<RawAsset>,
+    liabilities: RawPath,
+    #[serde(default)]
+    wallets: Option<RawPath>,
+    #[serde(default)]
+    chains: Option<RawChains>,
+    output: RawOutput,
+    #[serde(default)]
+    site: Option<RawSite>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAsset {
+    symbol: String,
+    decimals: u8,
+    #[serde(default)]
+    chain: Option<String>,
+    #[serde(default)]
+    contract: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPath {
+    path: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutput {
+    snapshots: PathBuf,
+    site: PathBuf,
+    private: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSite {
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    bitcoin_explorer: Option<String>,
+    #[serde(default)]
+    ethereum_explorer: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChains {
+    #[serde(default)]
+    timeout_secs: Option<u64>,
+    #[serde(default)]
+    attempts: Option<u32>,
+    #[serde(default)]
+    bitcoin: Option<RawBitcoin>,
+    #[serde(default)]
+    ethereum: Option<RawEthereum>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBitcoin {
+    network: String,
+    #[serde(default)]
+    height: Option<u64>,
+    endpoints: Vec<RawEndpoint>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEthereum {
+    chain_id: u64,
+    #[serde(default)]
+    height: Option<u64>,
+    endpoints: Vec<RawEndpoint>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEndpoint {
+    kind: String,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    path: Option<PathBuf>,
+    #[serde(default)]
+    user: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
+    #[serde(default)]
+    cookie_file: Option<PathBuf>,
+}
+
+/// Where an asset's reserves are read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AssetSource {
+    BitcoinNative,
+    EthereumNative,
+    /// An ERC-20 token; the contract address as written (checked by the reserves step).
+    Erc20 {
+        contract: String,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct AssetConfig {
+    pub symbol: String,
+    pub decimals: u8,
+    pub source: Option<AssetSource>,
+}
+
+impl AssetConfig {
+    pub fn info(&self) -> AssetInfo {
+        AssetInfo {
+            symbol: self.symbol.clone(),
+            decimals: self.decimals,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Endpoint {
+    Esplora {
+        url: String,
+    },
+    Bitcoind {
+        url: String,
+        auth: RpcAuth,
+    },
+    JsonRpc {
+        url: String,
+    },
+    /// A recorded chain fixture (offline demo and tests); never live data.
+    Fixture {
+        path: PathBuf,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RpcAuth {
+    None,
+    UserPass { user: String, password: String },
+    CookieFile(PathBuf),
+}
+
+#[derive(Clone, Debug)]
+pub struct BitcoinConfig {
+    pub network: bitcoin::Network,
+    /// The published network name (`mainnet`, `testnet`, …).
+    pub network_name: String,
+    pub height: Option<u64>,
+    pub endpoints: Vec<Endpoint>,
+}
+
+#[derive(Clone, Debug)]
+pub struct EthereumConfig {
+    pub chain_id: u64,
+    pub height: Option<u64>,
+    pub endpoints: Vec<Endpoint>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ChainsConfig {
+    pub timeout: Duration,
+    pub attempts: u32,
+    pub bitcoin: Option<BitcoinConfig>,
+    pub ethereum: Option<EthereumConfig>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct SiteConfig {
+    pub title: Option<String>,
+    pub bitcoin_explorer: String,
+    pub ethereum_explorer: String,
+}
+
+/// The validated configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub file: PathBuf,
+    pub exchange: String,
+    pub assets: Vec<AssetConfig>,
+    pub liabilities: PathBuf,
+    pub wallets: Option<PathBuf>,
+    pub chains: Option<ChainsConfig>,
+    pub snapshots_dir: PathBuf,
+    pub site_dir: PathBuf,
+    pub private_dir: PathBuf,
+    pub site: SiteConfig,
+}
+
+impl Config {
+    pub fn asset_infos(&self) -> Vec<AssetInfo> {
+        self.assets.iter().map(AssetConfig::info).collect()
+    }
+
+    /// Reads and validates a config file.
+    pub fn from_file(path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            file: file.clone(),
+            message: e.to_string(),
+        })?;
+        let base = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Config::parse(&text, &file, base, path)
+    }
+
+    /// Parses config text; relative paths resolve against `base`.
+    pub fn parse(text: &str, file: &str, base: &Path, path: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
+            ConfigError::Syntax {
+                file: file.to_string(),
+                line,
+                column,
+                message: e.message().replace('\n', " "),
+            }
+        })?;
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            file: file.to_string(),
+            key: key.to_string(),
+            message,
+        };
+        let resolve = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            }
+        };
+
+        if raw.exchange.trim().is_empty() {
+            return Err(invalid("exchange", "must not be empty".into()));
+        }
+        if raw.exchange.contains('\n') {
+            return Err(invalid("exchange", "must be one line".into()));
+        }
+        if raw.assets.is_empty() {
+            return Err(invalid(
+                "assets",
+                "at least one [[assets]] entry is needed".into(),
+            ));
+        }
+        let mut assets = Vec::new();
+        for (i, a) in raw.assets.iter().enumerate() {
+            let key = format!("assets[{i}]");
+            let sym_ok = !a.symbol.is_empty()
+                && a.symbol.len() <= 16
+                && a.symbol
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+                && a.symbol != "uid";
+            if !sym_ok {
+                return Err(invalid(
+                    &format!("{key}.symbol"),
+                    format!("{:?}: 1 to 16 characters of A-Z a-z 0-9 . _ -", a.symbol),
+                ));
+            }
+            if assets.iter().any(|b: &AssetConfig| b.symbol == a.symbol) {
+                return Err(invalid(
+                    &format!("{key}.symbol"),
+                    format!("{:?} is configured twice", a.symbol),
+                ));
+            }
+            if a.decimals > MAX_DECIMALS {
+                return Err(invalid(
+                    &format!("{key}.decimals"),
+                    format!("{} is more than {MAX_DECIMALS}", a.decimals),
+                ));
+            }
+            let source = match (a.chain.as_deref(), &a.contract) {
+                (None, None) => None,
+                (Some("bitcoin"), None) => Some(AssetSource::BitcoinNative),
+                (Some("ethereum"), None) => Some(AssetSource::EthereumNative),
+                (Some("ethereum"), Some(c)) => Some(AssetSource::Erc20 {
+                    contract: c.clone(),
+                }),
+                (Some("bitcoin"), Some(_)) => {
+                    return Err(invalid(
+                        &format!("{key}.contract"),
+                        "bitcoin assets have no contract".into(),
+                    ));
+                }
+                (None, Some(_)) => {
+                    return Err(invalid(
+                        &format!("{key}.chain"),
+                        "a contract needs chain = \"ethereum\"".into(),
+                    ));
+                }
+                (Some(other), _) => {
+                    return Err(invalid(
+                        &format!("{key}.chain"),
+                        format!("{other:?}: expected \"bitcoin\" or \"ethereum\""),
+                    ));
+                }
+            };
+            assets.push(AssetConfig {
+                symbol: a.symbol.clone(),
+                decimals: a.decimals,
+                source,
+            });
+        }
+
+        let chains = match &raw.chains {
+            None => None,
+            Some(c) => Some(parse_chains(c, &invalid, &resolve)?),
+        };
+        if let Some(ch) = &chains {
+            for (i, a) in assets.iter().enumerate() {
+                let key = format!("assets[{i}].chain");
+                match &a.source {
+                    None => {
+                        return Err(invalid(
+                            &key,
+                            format!("asset {} has no on-chain source", a.symbol),
+                        ));
+                    }
+                    Some(AssetSource::BitcoinNative) if ch.bitcoin.is_none() => {
+                        return Err(invalid(
+                            &key,
+                            format!(
+                                "asset {} is on bitcoin but [chains.bitcoin] is missing",
+                                a.symbol
+                            ),
+                        ));
+                    }
+                    Some(AssetSource::EthereumNative | AssetSource::Erc20 { .. })
+                        if ch.ethereum.is_none() =>
+                    {
+                        return Err(invalid(
+                            &key,
+                            format!(
+                                "asset {} is on ethereum but [chains.ethereum] is missing",
+                                a.symbol
+                            ),
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            if raw.wallets.is_none() {
+                return Err(invalid(
+                    "wallets",
+                    "[chains] needs a [wallets] file listing the addresses".into(),
+                ));
+            }
+        }
+
+        let site = raw.site.as_ref();
+        Ok(Config {
+            file: path.to_path_buf(),
+            exchange: raw.exchange.clone(),
+            assets,
+            liabilities: resolve(&raw.liabilities.path),
+            wallets: raw.wallets.as_ref().map(|w| resolve(&w.path)),
+            chains,
+            snapshots_dir: resolve(&raw.output.snapshots),
+            site_dir: resolve(&raw.output.site),
+            private_dir: resolve(&raw.output.private),
+            site: SiteConfig {
+                title: site.and_then(|s| s.title.clone()),
+                bitcoin_explorer: site
+                    .and_then(|s| s.bitcoin_explorer.clone())
+                    .unwrap_or_else(|| "https://mempool.space".into()),
+                ethereum_explorer: site
+                    .and_then(|s| s.ethereum_explorer.clone())
+                    .unwrap_or_else(|| "https://etherscan.io".into()),
+            },
+        })
+    }
+}
+
+fn parse_chains(
+    c: &RawChains,
+    invalid: &impl Fn(&str, String) -> ConfigError,
+    resolve: &impl Fn(&Path) -> PathBuf,
+) -> Result<ChainsConfig, ConfigError> {
+    let bitcoin = match &c.bitcoin {
+        None => None,
+        Some(b) => {
+            let network = match b.network.as_str() {
+                "mainnet" | "bitcoin" => bitcoin::Network::Bitcoin,
+                "testnet" => bitcoin::Network::Testnet,
+                "testnet4" => bitcoin::Network::Testnet4,
+                "signet" => bitcoin::Network::Signet,
+                "regtest" => bitcoin::Network::Regtest,
+                other => {
+                    return Err(invalid(
+                        "chains.bitcoin.network",
+                        format!(
+                            "{other:?}: expected mainnet, testnet, testnet4, signet or regtest"
+                        ),
+                    ));
+                }
+            };
+            let network_name = if b.network == "bitcoin" {
+                "mainnet".into()
+            } else {
+                b.network.clone()
+            };
+            let endpoints = parse_endpoints(
+                &b.endpoints,
+                "chains.bitcoin",
+                &["esplora", "bitcoind", "fixture"],
+                invalid,
+                resolve,
+            )?;
+            Some(BitcoinConfig {
+                network,
+                network_name,
+                height: b.height,
+                endpoints,
+            })
+        }
+    };
+    let ethereum = match &c.ethereum {
+        None => None,
+        Some(e) => Some(EthereumConfig {
+            chain_id: e.chain_id,
+            height: e.height,
+            endpoints: parse_endpoints(
+                &e.endpoints,
+                "chains.ethereum",
+                &["jsonrpc", "fixture"],
+                invalid,
+                resolve,
+            )?,
+        }),
+    };
+    let attempts = c.attempts.unwrap_or(4);
+    if attempts == 0 {
+        return Err(invalid("chains.attempts", "must be at least 1".into()));
+    }
+    Ok(ChainsConfig {
+        timeout: Duration::from_secs(c.timeout_secs.unwrap_or(30).max(1)),
+        attempts,
+        bitcoin,
+        ethereum,
+    })
+}
+
+fn parse_endpoints(
+    raw: &[RawEndpoint],
+    chain: &str,
+    kinds: &[&str],
+    invalid: &impl Fn(&str, String) -> ConfigError,
+    resolve: &impl Fn(&Path) -> PathBuf,
+) -> Result<Vec<Endpoint>, ConfigError> {
+    if raw.is_empty() {
+        return Err(invalid(
+            &format!("{chain}.endpoints"),
+            "at least one endpoint is needed".into(),
+        ));
+    }
+    let mut out = Vec::new();
+    for (i, e) in raw.iter().enumerate() {
+        let key = format!("{chain}.endpoints[{i}]");
+        if !kinds.contains(&e.kind.as_str()) {
+            return Err(invalid(
+                &format!("{key}.kind"),
+                format!("{:?}: expected one of {}", e.kind, kinds.join(", ")),
+            ));
+        }
+        let url = || -> Result<String, ConfigError> {
+            let u = e
+                .url
+                .clone()
+                .ok_or_else(|| invalid(&format!("{key}.url"), "missing".into()))?;
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                return Err(invalid(
+                    &format!("{key}.url"),
+                    format!("{u:?}: expected an http:// or https:// URL"),
+                ));
+            }
+            Ok(u.trim_end_matches('/').to_string())
+        };
+        let ep = match e.kind.as_str() {
+            "esplora" => Endpoint::Esplora { url: url()? },
+            "jsonrpc" => Endpoint::JsonRpc { url: url()? },
+            "bitcoind" => {
+                let auth = match (&e.user, &e.password, &e.cookie_file) {
+                    (Some(u), Some(p), None) => RpcAuth::UserPass {
+                        user: u.clone(),
+                        password: p.clone(),
+                    },
+                    (None, None, Some(c)) => RpcAuth::CookieFile(resolve(c)),
+                    (None, None, None) => RpcAuth::None,
+                    _ => {
+                        return Err(invalid(
+                            &key,
+                            "give either user and password, or cookie_file".into(),
+                        ));
+                    }
+                };
+                Endpoint::Bitcoind { url: url()?, auth }
+            }
+            _ => Endpoint::Fixture {
+                path: resolve(
+                    e.path
+                        .as_deref()
+                        .ok_or_else(|| invalid(&format!("{key}.path"), "missing".into()))?,
+                ),
+            },
+        };
+        out.push(ep);
+    }
+    Ok(out)
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(
+            text,
+            "por.toml",
+            Path::new("/cfg"),
+            Path::new("/cfg/por.toml"),
+        )
+    }
+
+    const MINIMAL: &str = r#"
+exchange = "Example Exchange"
+[[assets]]
+symbol = "BTC"
+decimals = 8
+[liabilities]
+path = "liabilities.csv"
+[output]
+snapshots = "snapshots"
+site = "public"
+private = "/var/por/private"
+"#;
+
+    #[test]
+    fn minimal_config_resolves_paths() {
+        let c = parse(MINIMAL).unwrap();
+        assert_eq!(c.liabilities, Path::new("/cfg/liabilities.csv"));
+        assert_eq!(c.private_dir, Path::new("/var/por/private"));
+        assert_eq!(
+            c.assets[0].info(),
+            AssetInfo {
+                symbol: "BTC".into(),
+                decimals: 8
+            }
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let e = parse(&format!("{MINIMAL}\n[output2]\nx = 1\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("por.toml:13:1: unknown field `output2`"),
+            "{e}"
+        );
+        assert!(!e.contains('\n'));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = parse(&MINIMAL.replace("decimals = 8", "decimals = 39"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "por.toml: assets[0].decimals: 39 is more than 38");
+        let e = parse(&MINIMAL.replace("\"BTC\"", "\"B/C\""))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("por.toml: assets[0].symbol:"), "{e}");
+    }
+}

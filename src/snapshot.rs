@@ -1,0 +1,348 @@
+//! The snapshot job's liabilities half and its publication: random salts and leaf
+//! order, the tree streamed into the private proof store, then the manifest (hash-
+//! chained to the previous one) and the snapshot's public files, each folder through
+//! the one write path. Reserves are computed elsewhere and passed in as figures and
+//! files, so this module never touches a network.
+
+use crate::amount::{Amount, reserve_ratio};
+use crate::config::Config;
+use crate::format::{
+    Chains, MANIFEST_FORMAT, Manifest, ManifestAsset, PreviousLink, SnapshotId, TreeInfo,
+    sha256_hex, to_json_bytes,
+};
+use crate::liabilities::Liabilities;
+use crate::publish::{self, PublishError};
+use crate::time::Timestamp;
+use crate::tree::store::{STORE_FORMAT, StoreError, StoreMeta, StoreWriter};
+use crate::tree::{self, RootInfo, TreeError};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error(
+        "snapshot {id} is already published at {path}; choose another --id (or --replace the newest)"
+    )]
+    Exists { id: String, path: PathBuf },
+    #[error("--replace {id}: only the newest snapshot ({newest}) may be replaced")]
+    NotNewest { id: String, newest: String },
+    #[error("as_of {as_of} is not after the previous snapshot {previous} (as_of {previous_as_of})")]
+    NotAfterPrevious {
+        as_of: String,
+        previous: String,
+        previous_as_of: String,
+    },
+    #[error("{path}: unreadable published manifest: {message}")]
+    BadPublished { path: PathBuf, message: String },
+    #[error("{0}")]
+    Publish(#[from] PublishError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Tree(#[from] TreeError),
+    #[error("the OS random generator failed: {0}")]
+    Random(String),
+}
+
+/// What the reserves step hands to the snapshot.
+#[derive(Clone, Debug, Default)]
+pub struct ReserveFigures {
+    pub chains: Chains,
+    /// Per configured asset, in config order: (verified reserves, unproven reserves).
+    pub per_asset: Vec<(Amount, Amount)>,
+    /// Public files of the snapshot besides the manifest (address lists), by name.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+/// Wall-clock time of each phase.
+#[derive(Clone, Debug, Default)]
+pub struct Timings {
+    pub leaves: Duration,
+    pub tree: Duration,
+    pub store: Duration,
+    pub publish: Duration,
+}
+
+pub struct Published {
+    pub manifest: Manifest,
+    pub manifest_sha256: String,
+    pub accounts: u64,
+    pub timings: Timings,
+}
+
+/// A published snapshot as found on disk.
+#[derive(Clone, Debug)]
+pub struct PublishedSnapshot {
+    pub manifest: Manifest,
+    pub manifest_sha256: String,
+    pub dir: PathBuf,
+}
+
+/// Every published snapshot under `dir`, oldest first (by `as_of`, then id).
+pub fn list_published(dir: &Path) -> Result<Vec<PublishedSnapshot>, SnapshotError> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(out);
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || SnapshotId::new(&name).is_err() || !entry.path().is_dir() {
+            continue;
+        }
+        let path = entry.path().join("manifest.json");
+        let bytes = std::fs::read(&path).map_err(|e| SnapshotError::BadPublished {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let manifest: Manifest =
+            serde_json::from_slice(&bytes).map_err(|e| SnapshotError::BadPublished {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+        out.push(PublishedSnapshot {
+            manifest_sha256: sha256_hex(&bytes),
+            manifest,
+            dir: entry.path(),
+        });
+    }
+    out.sort_by(|a, b| {
+        (&a.manifest.as_of, &a.manifest.snapshot_id)
+            .cmp(&(&b.manifest.as_of, &b.manifest.snapshot_id))
+    });
+    Ok(out)
+}
+
+/// Checks that `id` may be published (before any expensive or visible work) and
+/// returns the snapshot the new one links to.
+pub fn plan(
+    config: &Config,
+    id: &SnapshotId,
+    as_of: Timestamp,
+    replace: bool,
+) -> Result<Option<PublishedSnapshot>, SnapshotError> {
+    let mut published = list_published(&config.snapshots_dir)?;
+    let target = config.snapshots_dir.join(id.as_str());
+    if target.exists() {
+        if !replace {
+            return Err(SnapshotError::Exists {
+                id: id.to_string(),
+                path: target,
+            });
+        }
+        let newest = published
+            .last()
+            .map(|p| p.manifest.snapshot_id.to_string())
+            .unwrap_or_default();
+        if newest != id.as_str() {
+            return Err(SnapshotError::NotNewest {
+                id: id.to_string(),
+                newest,
+            });
+        }
+        published.pop();
+    }
+    let previous = published.pop();
+    if let Some(p) = &previous {
+        let prev_as_of = Timestamp::parse_rfc3339(&p.manifest.as_of).map_err(|e| {
+            SnapshotError::BadPublished {
+                path: p.dir.join("manifest.json"),
+                message: e.to_string(),
+            }
+        })?;
+        if as_of <= prev_as_of {
+            return Err(SnapshotError::NotAfterPrevious {
+                as_of: as_of.to_rfc3339(),
+                previous: p.manifest.snapshot_id.to_string(),
+                previous_as_of: p.manifest.as_of.clone(),
+            });
+        }
+    }
+    Ok(previous)
+}
+
+/// 32 random bytes per account from the OS CSPRNG.
+fn random_salts(n: usize) -> Result<Vec<[u8; 32]>, SnapshotError> {
+    let mut salts = vec![[0u8; 32]; n];
+    salts
+        .as_flattened_mut()
+        .par_chunks_mut(1 << 20)
+        .try_for_each(|c| {
+            getrandom::getrandom(c).map_err(|e| SnapshotError::Random(e.to_string()))
+        })?;
+    Ok(salts)
+}
+
+/// Builds the tree with fresh salts and a fresh random leaf order, streams it into
+/// the private proof store of `id`, and publishes the manifest and `reserves.files`.
+/// Nothing is visible until the store is complete; the snapshot folder appears last.
+pub fn publish(
+    config: &Config,
+    id: &SnapshotId,
+    as_of: Timestamp,
+    mut liabilities: Liabilities,
+    reserves: ReserveFigures,
+    previous: Option<PublishedSnapshot>,
+    replace: bool,
+) -> Result<Published, SnapshotError> {
+    let k = liabilities.assets.len();
+    let n = liabilities.len();
+    let mut timings = Timings::default();
+
+    let t = Instant::now();
+    let salts = random_salts(n)?;
+    // perm[position] = row: a uniform permutation from a ChaCha CSPRNG seeded by the OS.
+    let mut perm: Vec<u32> = (0..n as u32).collect();
+    let mut rng = rand::rngs::StdRng::from_rng(rand::rngs::OsRng)
+        .map_err(|e| SnapshotError::Random(e.to_string()))?;
+    perm.shuffle(&mut rng);
+    let level0 = tree::leaf_level(k, n, |pos| {
+        let row = perm[pos] as usize;
+        (&salts[pos], liabilities.uid(row), liabilities.balances(row))
+    });
+    liabilities.drop_balances();
+    timings.leaves = t.elapsed();
+
+    let meta = StoreMeta {
+        format: STORE_FORMAT.into(),
+        exchange: config.exchange.clone(),
+        snapshot_id: id.to_string(),
+        assets: liabilities.assets.clone(),
+        leaves: n as u64,
+        height: 0,
+    };
+    let private = config.private_dir.join(id.as_str());
+    let mut root: Option<RootInfo> = None;
+    let mut tree_time = Duration::ZERO;
+    let t = Instant::now();
+    publish::publish_replace_dir::<SnapshotError>(&private, |tmp| {
+        let w = StoreWriter::new(tmp);
+        w.write_salts(&salts)?;
+        drop(salts);
+        w.write_uids(n, |pos| liabilities.uid(perm[pos] as usize))?;
+        let mut inv = vec![0u32; n];
+        for (pos, &row) in perm.iter().enumerate() {
+            inv[row as usize] = pos as u32;
+        }
+        w.write_index(
+            liabilities
+                .uid_index
+                .iter()
+                .map(|&(key, row)| (key, inv[row as usize])),
+        )?;
+        drop(inv);
+        let mut write_time = Duration::ZERO;
+        let tb = Instant::now();
+        let info = tree::build_levels::<SnapshotError>(level0, k, |level, recs| {
+            let tw = Instant::now();
+            w.write_level(level, &recs)?;
+            write_time += tw.elapsed();
+            Ok(())
+        })?;
+        tree_time = tb.elapsed() - write_time;
+        w.write_meta(&StoreMeta {
+            height: info.height,
+            ..meta
+        })?;
+        root = Some(info);
+        Ok(())
+    })?;
+    timings.tree = tree_time;
+    timings.store = t.elapsed() - tree_time;
+    let root = root.expect("set by the build");
+
+    let t = Instant::now();
+    let manifest = compose_manifest(
+        config,
+        id,
+        as_of,
+        &liabilities,
+        &root,
+        &reserves,
+        previous.as_ref(),
+    );
+    let manifest_bytes = to_json_bytes(&manifest);
+    let target = config.snapshots_dir.join(id.as_str());
+    let fill = |tmp: &Path| -> Result<(), SnapshotError> {
+        for (name, bytes) in &reserves.files {
+            let p = tmp.join(name);
+            std::fs::write(&p, bytes).map_err(|source| PublishError::Io { path: p, source })?;
+        }
+        let p = tmp.join("manifest.json");
+        std::fs::write(&p, &manifest_bytes)
+            .map_err(|source| PublishError::Io { path: p, source })?;
+        Ok(())
+    };
+    let res = if replace {
+        publish::publish_replace_dir(&target, fill)
+    } else {
+        publish::publish_new_dir(&target, fill)
+    };
+    if let Err(e) = res {
+        // The private store without its public snapshot is an orphan: remove it.
+        if !target.exists() {
+            let _ = std::fs::remove_dir_all(&private);
+        }
+        return Err(e);
+    }
+    timings.publish = t.elapsed();
+    Ok(Published {
+        manifest_sha256: sha256_hex(&manifest_bytes),
+        manifest,
+        accounts: n as u64,
+        timings,
+    })
+}
+
+fn compose_manifest(
+    config: &Config,
+    id: &SnapshotId,
+    as_of: Timestamp,
+    liabilities: &Liabilities,
+    root: &RootInfo,
+    reserves: &ReserveFigures,
+    previous: Option<&PublishedSnapshot>,
+) -> Manifest {
+    let assets = liabilities
+        .assets
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let liab = root.root.sums[i];
+            let (res, unproven) = reserves.per_asset.get(i).copied().unwrap_or_default();
+            ManifestAsset {
+                symbol: a.symbol.clone(),
+                decimals: a.decimals,
+                liabilities: liab,
+                reserves: res,
+                unproven_reserves: unproven,
+                reserve_ratio: reserve_ratio(res, liab),
+            }
+        })
+        .collect();
+    Manifest {
+        format: MANIFEST_FORMAT.into(),
+        exchange: config.exchange.clone(),
+        snapshot_id: id.clone(),
+        as_of: as_of.to_rfc3339(),
+        assets,
+        tree: TreeInfo {
+            root: root.root.hash,
+            sums: root.root.sums.clone(),
+            height: root.height,
+            leaves: root.leaves,
+        },
+        chains: reserves.chains.clone(),
+        files: reserves
+            .files
+            .iter()
+            .map(|(name, bytes)| (name.clone(), sha256_hex(bytes)))
+            .collect(),
+        previous: previous.map(|p| PreviousLink {
+            snapshot_id: p.manifest.snapshot_id.clone(),
+            manifest_sha256: p.manifest_sha256.clone(),
+        }),
+    }
+}

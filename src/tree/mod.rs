@@ -1,0 +1,366 @@
+//! The liabilities Merkle sum tree (FORMAT.md §2): a node is a hash plus K sums; a
+//! parent binds both children's hashes *and* sums, so no account can be dropped or
+//! its balance lowered without changing the root.
+//!
+//! Production layout: a level is one flat byte buffer of fixed-size records
+//! `hash ‖ u128be(sums…)` (32 + 16·K bytes). Two adjacent records are exactly the
+//! message of their parent's hash, so building a level is one tagged hash and K
+//! checked additions per node, in parallel (rayon). Levels are handed to a sink as
+//! soon as the next one exists, so a caller can stream them to disk and free them:
+//! peak memory is about two levels, not the whole tree. The on-disk proof store
+//! ([`store`]) keeps the same records and assembles a proof on request.
+//!
+//! [`Tree`] is the same build kept in memory, with a deterministic constructor
+//! (accounts, salts and order given) for tests and the spec vectors.
+
+pub mod hash;
+pub mod proof;
+pub mod store;
+
+use crate::amount::Amount;
+use hash::{NodeHash, Tag, account_commitment, pad_hash};
+use rayon::prelude::*;
+use sha2::Digest;
+
+/// Bytes of one record: hash + K big-endian u128 sums.
+pub fn record_size(k: usize) -> usize {
+    32 + 16 * k
+}
+
+/// Leaves per parallel work unit: big enough to amortize scheduling.
+const MIN_CHUNK: usize = 2048;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TreeError {
+    #[error("a tree needs at least one account")]
+    Empty,
+    #[error("asset #{asset}: sum exceeds 2^128-1 at level {level}")]
+    SumOverflow { asset: usize, level: u32 },
+    #[error("account {index}: {found} balances for {expected} assets")]
+    BalanceCount {
+        index: usize,
+        found: usize,
+        expected: usize,
+    },
+    #[error("account {index}: uid must be 1 to 128 bytes, found {len}")]
+    UidLength { index: usize, len: usize },
+    #[error("too many accounts ({0}); at most 2^32-1")]
+    TooMany(usize),
+}
+
+/// A tree node: hash and per-asset sums.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    pub hash: NodeHash,
+    pub sums: Vec<Amount>,
+}
+
+impl Node {
+    /// The padding node for K assets.
+    pub fn pad(k: usize) -> Node {
+        Node {
+            hash: pad_hash(),
+            sums: vec![Amount::ZERO; k],
+        }
+    }
+
+    /// The leaf of an account (FORMAT.md §2).
+    pub fn leaf(salt: &[u8; 32], uid: &[u8], balances: &[Amount]) -> Node {
+        let account = account_commitment(salt, uid);
+        let mut h = Tag::Leaf.hasher();
+        h.update(account.0);
+        for b in balances {
+            h.update(b.to_be_bytes());
+        }
+        Node {
+            hash: NodeHash(h.finalize().into()),
+            sums: balances.to_vec(),
+        }
+    }
+
+    /// The parent of `left` and `right`; a sum above 2^128 − 1 is an error.
+    pub fn parent(left: &Node, right: &Node) -> Result<Node, TreeError> {
+        let mut h = Tag::Node.hasher();
+        for n in [left, right] {
+            h.update(n.hash.0);
+            for s in &n.sums {
+                h.update(s.to_be_bytes());
+            }
+        }
+        let sums = left
+            .sums
+            .iter()
+            .zip(&right.sums)
+            .enumerate()
+            .map(|(asset, (a, b))| {
+                a.checked_add(*b)
+                    .ok_or(TreeError::SumOverflow { asset, level: 0 })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Node {
+            hash: NodeHash(h.finalize().into()),
+            sums,
+        })
+    }
+
+    pub fn from_record(rec: &[u8]) -> Node {
+        let sums = rec[32..]
+            .chunks_exact(16)
+            .map(|c| Amount(u128::from_be_bytes(c.try_into().expect("16 bytes"))))
+            .collect();
+        Node {
+            hash: NodeHash(rec[..32].try_into().expect("32 bytes")),
+            sums,
+        }
+    }
+
+    pub fn write_record(&self, out: &mut [u8]) {
+        out[..32].copy_from_slice(&self.hash.0);
+        for (c, s) in out[32..].chunks_exact_mut(16).zip(&self.sums) {
+            c.copy_from_slice(&s.to_be_bytes());
+        }
+    }
+}
+
+/// Number of nodes at each level for `leaves` leaves, level 0 first, root last.
+pub fn level_counts(leaves: u64) -> Vec<u64> {
+    let mut counts = vec![leaves];
+    let mut n = leaves;
+    while n > 1 {
+        n = n.div_ceil(2);
+        counts.push(n);
+    }
+    counts
+}
+
+/// Builds the leaf level: record `i` is the leaf of the account that `account(i)`
+/// returns as `(salt, uid, balances)`. Runs in parallel.
+pub fn leaf_level<'a, F>(k: usize, leaves: usize, account: F) -> Vec<u8>
+where
+    F: Fn(usize) -> (&'a [u8; 32], &'a [u8], &'a [u128]) + Sync,
+{
+    let r = record_size(k);
+    let mut out = vec![0u8; leaves * r];
+    out.par_chunks_mut(r)
+        .with_min_len(MIN_CHUNK)
+        .enumerate()
+        .for_each(|(i, rec)| {
+            let (salt, uid, balances) = account(i);
+            let acc = account_commitment(salt, uid);
+            for (c, b) in rec[32..].chunks_exact_mut(16).zip(balances) {
+                c.copy_from_slice(&b.to_be_bytes());
+            }
+            let mut h = Tag::Leaf.hasher();
+            h.update(acc.0);
+            h.update(&rec[32..]);
+            rec[..32].copy_from_slice(&h.finalize());
+        });
+    out
+}
+
+/// Builds level `level + 1` from the records of `level`.
+pub fn next_level(cur: &[u8], k: usize, level: u32) -> Result<Vec<u8>, TreeError> {
+    let r = record_size(k);
+    let n = cur.len() / r;
+    let m = n.div_ceil(2);
+    let mut pad = vec![0u8; r];
+    Node::pad(k).write_record(&mut pad);
+    let mut out = vec![0u8; m * r];
+    out.par_chunks_mut(r)
+        .with_min_len(MIN_CHUNK / 2)
+        .enumerate()
+        .try_for_each(|(j, dst)| {
+            let left = &cur[2 * j * r..(2 * j + 1) * r];
+            let right = if 2 * j + 1 < n {
+                &cur[(2 * j + 1) * r..(2 * j + 2) * r]
+            } else {
+                &pad[..]
+            };
+            let mut h = Tag::Node.hasher();
+            h.update(left);
+            h.update(right);
+            dst[..32].copy_from_slice(&h.finalize());
+            for asset in 0..k {
+                let o = 32 + 16 * asset;
+                let a = u128::from_be_bytes(left[o..o + 16].try_into().expect("16"));
+                let b = u128::from_be_bytes(right[o..o + 16].try_into().expect("16"));
+                let s = a.checked_add(b).ok_or(TreeError::SumOverflow {
+                    asset,
+                    level: level + 1,
+                })?;
+                dst[o..o + 16].copy_from_slice(&s.to_be_bytes());
+            }
+            Ok(())
+        })?;
+    Ok(out)
+}
+
+/// The root and shape of a built tree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RootInfo {
+    pub root: Node,
+    pub height: u32,
+    pub leaves: u64,
+}
+
+/// Builds every level above `level0`, handing each level (level 0 first, root level
+/// last) to `sink` once it is no longer needed. Returns the root.
+pub fn build_levels<E: From<TreeError>>(
+    level0: Vec<u8>,
+    k: usize,
+    mut sink: impl FnMut(u32, Vec<u8>) -> Result<(), E>,
+) -> Result<RootInfo, E> {
+    let r = record_size(k);
+    let leaves = (level0.len() / r) as u64;
+    if leaves == 0 {
+        return Err(TreeError::Empty.into());
+    }
+    let mut cur = level0;
+    let mut level = 0u32;
+    while cur.len() > r {
+        let next = next_level(&cur, k, level)?;
+        sink(level, cur)?;
+        cur = next;
+        level += 1;
+    }
+    let root = Node::from_record(&cur);
+    sink(level, cur)?;
+    Ok(RootInfo {
+        root,
+        height: level,
+        leaves,
+    })
+}
+
+/// One account of a deterministic build.
+#[derive(Clone, Debug)]
+pub struct AccountLeaf {
+    pub uid: String,
+    pub salt: [u8; 32],
+    pub balances: Vec<Amount>,
+}
+
+/// A whole tree in memory (every level's records).
+#[derive(Clone, Debug)]
+pub struct Tree {
+    k: usize,
+    levels: Vec<Vec<u8>>,
+}
+
+impl Tree {
+    /// Deterministic build: leaf order is the order of `accounts`, salts as given.
+    pub fn build(k: usize, accounts: &[AccountLeaf]) -> Result<Tree, TreeError> {
+        if accounts.is_empty() {
+            return Err(TreeError::Empty);
+        }
+        if accounts.len() > u32::MAX as usize {
+            return Err(TreeError::TooMany(accounts.len()));
+        }
+        let mut raw = Vec::with_capacity(accounts.len() * k);
+        for (index, a) in accounts.iter().enumerate() {
+            if a.balances.len() != k {
+                return Err(TreeError::BalanceCount {
+                    index,
+                    found: a.balances.len(),
+                    expected: k,
+                });
+            }
+            if a.uid.is_empty() || a.uid.len() > 128 {
+                return Err(TreeError::UidLength {
+                    index,
+                    len: a.uid.len(),
+                });
+            }
+            raw.extend(a.balances.iter().map(|b| b.0));
+        }
+        let level0 = leaf_level(k, accounts.len(), |i| {
+            (
+                &accounts[i].salt,
+                accounts[i].uid.as_bytes(),
+                &raw[i * k..(i + 1) * k],
+            )
+        });
+        let mut levels = Vec::new();
+        build_levels::<TreeError>(level0, k, |_, l| {
+            levels.push(l);
+            Ok(())
+        })?;
+        Ok(Tree { k, levels })
+    }
+
+    pub fn assets(&self) -> usize {
+        self.k
+    }
+
+    pub fn height(&self) -> u32 {
+        (self.levels.len() - 1) as u32
+    }
+
+    pub fn leaves(&self) -> u64 {
+        (self.levels[0].len() / record_size(self.k)) as u64
+    }
+
+    pub fn root(&self) -> Node {
+        Node::from_record(&self.levels[self.levels.len() - 1])
+    }
+
+    pub fn root_info(&self) -> RootInfo {
+        RootInfo {
+            root: self.root(),
+            height: self.height(),
+            leaves: self.leaves(),
+        }
+    }
+
+    /// The hashes of level `level`, left to right.
+    pub fn level_hashes(&self, level: usize) -> Vec<NodeHash> {
+        self.levels[level]
+            .chunks_exact(record_size(self.k))
+            .map(|rec| NodeHash(rec[..32].try_into().expect("32")))
+            .collect()
+    }
+
+    /// The sibling path of the leaf at `position`, bottom-up.
+    pub fn path(&self, position: u64) -> Vec<proof::PathStep> {
+        let r = record_size(self.k);
+        sibling_path::<std::convert::Infallible>(self.leaves(), position, self.k, |level, idx| {
+            let l = &self.levels[level as usize];
+            Ok(Node::from_record(
+                &l[idx as usize * r..(idx as usize + 1) * r],
+            ))
+        })
+        .unwrap_or_else(|e| match e {})
+    }
+}
+
+/// The sibling path of the leaf at `position` in a tree of `leaves` leaves, reading
+/// nodes through `node(level, index)`; a missing right sibling is the padding node.
+pub fn sibling_path<E>(
+    leaves: u64,
+    position: u64,
+    k: usize,
+    mut node: impl FnMut(u32, u64) -> Result<Node, E>,
+) -> Result<Vec<proof::PathStep>, E> {
+    let counts = level_counts(leaves);
+    let mut path = Vec::with_capacity(counts.len() - 1);
+    for (level, &count) in counts[..counts.len() - 1].iter().enumerate() {
+        let idx = position >> level;
+        let sib = idx ^ 1;
+        let (side, sibling) = if sib >= count {
+            (proof::Side::Right, Node::pad(k))
+        } else {
+            let side = if idx & 1 == 0 {
+                proof::Side::Right
+            } else {
+                proof::Side::Left
+            };
+            (side, node(level as u32, sib)?)
+        };
+        path.push(proof::PathStep {
+            side,
+            hash: sibling.hash,
+            sums: sibling.sums,
+        });
+    }
+    Ok(path)
+}

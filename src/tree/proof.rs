@@ -1,0 +1,280 @@
+//! Inclusion proofs, `por-inclusion-proof/1` (FORMAT.md §3): the JSON a user
+//! downloads, and its verification in the five steps of §3. The browser verifier
+//! (`site/static/verify.js`) implements the same steps with the same check codes.
+
+use super::hash::{NodeHash, parse_hex32};
+use super::{Node, TreeError};
+use crate::amount::Amount;
+use crate::format::{AssetInfo, Manifest};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub const PROOF_FORMAT: &str = "por-inclusion-proof/1";
+
+/// The side of a sibling: `Right` means the running node is the left child.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    Left,
+    Right,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathStep {
+    pub side: Side,
+    pub hash: NodeHash,
+    pub sums: Vec<Amount>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RootJson {
+    pub hash: NodeHash,
+    pub sums: Vec<Amount>,
+}
+
+/// A user's inclusion proof. It holds this one account's uid, salt and balances and
+/// only `(hash, sums)` pairs of everything else.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InclusionProof {
+    pub format: String,
+    pub exchange: String,
+    pub snapshot_id: String,
+    pub assets: Vec<AssetInfo>,
+    pub uid: String,
+    pub salt: String,
+    pub balances: Vec<Amount>,
+    pub path: Vec<PathStep>,
+    pub root: RootJson,
+}
+
+/// Which verification step failed; the codes are shared with the browser verifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// Step 1: malformed proof.
+    Parse,
+    /// Step 3: a sum overflowed while folding the path.
+    Fold,
+    /// Step 4: the folded root differs from the proof's root.
+    Root,
+    /// Step 5: the proof's root, shape or snapshot differs from the manifest's.
+    Manifest,
+}
+
+impl Check {
+    pub fn step(self) -> u8 {
+        match self {
+            Check::Parse => 1,
+            Check::Fold => 3,
+            Check::Root => 4,
+            Check::Manifest => 5,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Check::Parse => "parse",
+            Check::Fold => "fold",
+            Check::Root => "root",
+            Check::Manifest => "manifest",
+        }
+    }
+}
+
+/// A rejected proof: the failed step and why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("step {} ({}) failed: {reason}", check.step(), check.code())]
+pub struct VerifyError {
+    pub check: Check,
+    pub reason: String,
+}
+
+fn fail<T>(check: Check, reason: impl Into<String>) -> Result<T, VerifyError> {
+    Err(VerifyError {
+        check,
+        reason: reason.into(),
+    })
+}
+
+/// A proof that passed all five steps against a manifest.
+#[derive(Clone, Debug)]
+pub struct VerifiedProof {
+    pub proof: InclusionProof,
+    pub leaf: NodeHash,
+    /// The running node after each path step, bottom-up.
+    pub running: Vec<Node>,
+}
+
+impl InclusionProof {
+    /// Step 1: parses JSON text strictly (unknown fields, non-canonical amounts and
+    /// non-lowercase hex are rejected), then checks the shape.
+    pub fn from_json(text: &str) -> Result<InclusionProof, VerifyError> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let proof: InclusionProof = serde_path_to_error::deserialize(de).or_else(|e| {
+            let path = e.path().to_string();
+            fail(Check::Parse, format!("{path}: {}", e.inner()))
+        })?;
+        proof.check_shape()?;
+        Ok(proof)
+    }
+
+    /// The shape rules of step 1 that typing alone does not enforce.
+    pub fn check_shape(&self) -> Result<(), VerifyError> {
+        if self.format != PROOF_FORMAT {
+            return fail(
+                Check::Parse,
+                format!("format: {:?} is not {PROOF_FORMAT:?}", self.format),
+            );
+        }
+        let k = self.assets.len();
+        if k == 0 {
+            return fail(Check::Parse, "assets: empty");
+        }
+        if self.balances.len() != k {
+            return fail(
+                Check::Parse,
+                format!("balances: {} entries for {k} assets", self.balances.len()),
+            );
+        }
+        for (i, step) in self.path.iter().enumerate() {
+            if step.sums.len() != k {
+                return fail(
+                    Check::Parse,
+                    format!("path[{i}].sums: {} entries for {k} assets", step.sums.len()),
+                );
+            }
+        }
+        if self.root.sums.len() != k {
+            return fail(
+                Check::Parse,
+                format!("root.sums: {} entries for {k} assets", self.root.sums.len()),
+            );
+        }
+        if parse_hex32(&self.salt).is_none() {
+            return fail(
+                Check::Parse,
+                format!("salt: {:?} is not 64 lowercase hex characters", self.salt),
+            );
+        }
+        let n = self.uid.len();
+        if n == 0 || n > 128 {
+            return fail(Check::Parse, format!("uid: {n} bytes, must be 1 to 128"));
+        }
+        Ok(())
+    }
+
+    /// Steps 2–4: recomputes the leaf, folds the path and compares with `root`.
+    pub fn verify_self(&self) -> Result<VerifiedProof, VerifyError> {
+        self.check_shape()?;
+        let salt = parse_hex32(&self.salt).expect("checked by check_shape");
+        let leaf = Node::leaf(&salt, self.uid.as_bytes(), &self.balances);
+        let mut node = leaf.clone();
+        let mut running = Vec::with_capacity(self.path.len());
+        for (level, step) in self.path.iter().enumerate() {
+            let sib = Node {
+                hash: step.hash,
+                sums: step.sums.clone(),
+            };
+            let combined = match step.side {
+                Side::Right => Node::parent(&node, &sib),
+                Side::Left => Node::parent(&sib, &node),
+            };
+            node = combined.or_else(|e| match e {
+                TreeError::SumOverflow { asset, .. } => fail(
+                    Check::Fold,
+                    format!(
+                        "path[{level}]: sum of asset {} exceeds 2^128-1",
+                        self.asset_name(asset)
+                    ),
+                ),
+                other => fail(Check::Fold, other.to_string()),
+            })?;
+            running.push(node.clone());
+        }
+        if node.hash != self.root.hash {
+            return fail(
+                Check::Root,
+                format!(
+                    "recomputed root hash {} differs from the proof's root {}",
+                    node.hash, self.root.hash
+                ),
+            );
+        }
+        if let Some(i) = (0..node.sums.len()).find(|&i| node.sums[i] != self.root.sums[i]) {
+            return fail(
+                Check::Root,
+                format!(
+                    "recomputed root sum of {} is {}, the proof says {}",
+                    self.asset_name(i),
+                    node.sums[i],
+                    self.root.sums[i]
+                ),
+            );
+        }
+        Ok(VerifiedProof {
+            proof: self.clone(),
+            leaf: leaf.hash,
+            running,
+        })
+    }
+
+    /// All five steps: the proof is consistent *and* its root is the one the
+    /// snapshot's manifest publishes.
+    pub fn verify(&self, manifest: &Manifest) -> Result<VerifiedProof, VerifyError> {
+        let verified = self.verify_self()?;
+        let m = |s: String| fail(Check::Manifest, s);
+        if manifest.snapshot_id != self.snapshot_id {
+            return m(format!(
+                "proof is for snapshot {:?}, manifest is for {:?}",
+                self.snapshot_id, manifest.snapshot_id
+            ));
+        }
+        if manifest.exchange != self.exchange {
+            return m(format!(
+                "proof is for exchange {:?}, manifest is for {:?}",
+                self.exchange, manifest.exchange
+            ));
+        }
+        let assets: Vec<AssetInfo> = manifest.assets.iter().map(|a| a.info()).collect();
+        if assets != self.assets {
+            return m(
+                "the proof's assets (symbols, decimals, order) differ from the manifest's".into(),
+            );
+        }
+        if manifest.tree.root != self.root.hash {
+            return m(format!(
+                "proof root {} is not the published root {}",
+                self.root.hash, manifest.tree.root
+            ));
+        }
+        if manifest.tree.sums != self.root.sums {
+            return m("the proof's root sums differ from the published tree sums".into());
+        }
+        if self.path.len() as u64 != u64::from(manifest.tree.height) {
+            return m(format!(
+                "path has {} steps, the published tree height is {}",
+                self.path.len(),
+                manifest.tree.height
+            ));
+        }
+        Ok(verified)
+    }
+
+    fn asset_name(&self, i: usize) -> String {
+        self.assets
+            .get(i)
+            .map(|a| a.symbol.clone())
+            .unwrap_or_else(|| format!("#{i}"))
+    }
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Side::Left => "left",
+            Side::Right => "right",
+        })
+    }
+}

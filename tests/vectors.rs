@@ -1,0 +1,243 @@
+//! The Rust core against `../shared/spec/vectors.json`, computed by an independent
+//! implementation of FORMAT.md: every tag, account, leaf, level, root and proof is
+//! reproduced; every invalid proof is rejected; every invalid tree is refused.
+
+use por::amount::Amount;
+use por::format::{Chains, MANIFEST_FORMAT, Manifest, ManifestAsset, SnapshotId, TreeInfo};
+use por::tree::hash::{NodeHash, Tag, account_commitment};
+use por::tree::proof::{Check, InclusionProof};
+use por::tree::{AccountLeaf, Node, Tree, TreeError};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn vectors_text() -> String {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let shared = root.join("../shared/spec/vectors.json");
+    let copy = root.join("tests/data/spec/vectors.json");
+    let copy_text = std::fs::read_to_string(&copy).expect("tests/data/spec/vectors.json");
+    if let Ok(shared_text) = std::fs::read_to_string(&shared) {
+        assert_eq!(
+            shared_text, copy_text,
+            "tests/data/spec/vectors.json is out of date with ../shared/spec"
+        );
+    }
+    copy_text
+}
+
+fn vectors() -> Value {
+    serde_json::from_str(&vectors_text()).unwrap()
+}
+
+fn hex32(v: &Value) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(v.as_str().unwrap(), &mut out).unwrap();
+    out
+}
+
+fn amounts(v: &Value) -> Vec<Amount> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|a| Amount::parse_canonical(a.as_str().unwrap()).unwrap())
+        .collect()
+}
+
+fn manifest_for(tree: &Value, proof: &InclusionProof) -> Manifest {
+    let sums = amounts(&tree["root"]["sums"]);
+    Manifest {
+        format: MANIFEST_FORMAT.into(),
+        exchange: proof.exchange.clone(),
+        snapshot_id: SnapshotId::new(&proof.snapshot_id).unwrap(),
+        as_of: "2026-11-21T00:00:00Z".into(),
+        assets: proof
+            .assets
+            .iter()
+            .zip(&sums)
+            .map(|(a, s)| ManifestAsset {
+                symbol: a.symbol.clone(),
+                decimals: a.decimals,
+                liabilities: *s,
+                reserves: *s,
+                unproven_reserves: Amount::ZERO,
+                reserve_ratio: Some("1.0000".into()),
+            })
+            .collect(),
+        tree: TreeInfo {
+            root: NodeHash::from_hex(tree["root"]["hash"].as_str().unwrap()).unwrap(),
+            sums,
+            height: tree["height"].as_u64().unwrap() as u32,
+            leaves: tree["accounts"].as_array().unwrap().len() as u64,
+        },
+        chains: Chains::default(),
+        files: Default::default(),
+        previous: None,
+    }
+}
+
+#[test]
+fn tags_reproduce() {
+    let v = vectors();
+    for (tag, t) in v["tags"].as_object().unwrap() {
+        let tag = Tag::ALL
+            .into_iter()
+            .find(|x| x.as_str() == tag)
+            .expect("known tag");
+        let msg = hex::decode(t["message_hex"].as_str().unwrap()).unwrap();
+        assert_eq!(tag.hash(&msg).to_hex(), t["hash"].as_str().unwrap());
+    }
+}
+
+#[test]
+fn trees_levels_roots_and_proofs_reproduce() {
+    let v = vectors();
+    let trees = v["trees"].as_array().unwrap();
+    assert!(!trees.is_empty());
+    for t in trees {
+        let name = t["name"].as_str().unwrap();
+        let k = t["assets"].as_array().unwrap().len();
+        let accounts: Vec<AccountLeaf> = t["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                let leaf = AccountLeaf {
+                    uid: a["uid"].as_str().unwrap().into(),
+                    salt: hex32(&a["salt"]),
+                    balances: amounts(&a["balances"]),
+                };
+                assert_eq!(
+                    account_commitment(&leaf.salt, leaf.uid.as_bytes()).to_hex(),
+                    a["account"],
+                    "{name}"
+                );
+                assert_eq!(
+                    Node::leaf(&leaf.salt, leaf.uid.as_bytes(), &leaf.balances)
+                        .hash
+                        .to_hex(),
+                    a["leaf_hash"],
+                    "{name}"
+                );
+                leaf
+            })
+            .collect();
+        let tree = Tree::build(k, &accounts).unwrap();
+        assert_eq!(
+            tree.height() as u64,
+            t["height"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(tree.root().hash.to_hex(), t["root"]["hash"], "{name}");
+        assert_eq!(tree.root().sums, amounts(&t["root"]["sums"]), "{name}");
+        let levels = t["levels"].as_array().unwrap();
+        assert_eq!(levels.len(), tree.height() as usize + 1, "{name}");
+        for (l, level) in levels.iter().enumerate() {
+            let want: Vec<&str> = level
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h.as_str().unwrap())
+                .collect();
+            let got: Vec<String> = tree.level_hashes(l).iter().map(NodeHash::to_hex).collect();
+            assert_eq!(got, want, "{name} level {l}");
+        }
+        // Every published proof verifies, and ours for the same leaf is identical.
+        for (pos, p) in t["proofs"].as_array().unwrap().iter().enumerate() {
+            let proof = InclusionProof::from_json(&p.to_string()).unwrap();
+            let manifest = manifest_for(t, &proof);
+            proof
+                .verify(&manifest)
+                .unwrap_or_else(|e| panic!("{name} proof {pos}: {e}"));
+            assert_eq!(proof.uid, accounts[pos].uid);
+            assert_eq!(
+                tree.path(pos as u64),
+                proof.path,
+                "{name} path of leaf {pos}"
+            );
+        }
+    }
+}
+
+fn expected_check(why: &str) -> Check {
+    match why {
+        "negative amount"
+        | "leading zero"
+        | "amount over 2^128-1"
+        | "uppercase hex"
+        | "decimal point" => Check::Parse,
+        "balance changed"
+        | "sibling sum lowered"
+        | "side flipped"
+        | "wrong uid"
+        | "salt changed"
+        | "root sum inflated"
+        | "missing path step" => Check::Root,
+        other => panic!("unmapped invalid proof {other:?}: decide its check"),
+    }
+}
+
+#[test]
+fn invalid_proofs_are_rejected_for_the_right_reason() {
+    let v = vectors();
+    let invalid = v["invalid_proofs"].as_array().unwrap();
+    assert!(!invalid.is_empty());
+    for case in invalid {
+        let why = case["why"].as_str().unwrap();
+        let text = case["proof"].to_string();
+        let result = InclusionProof::from_json(&text).and_then(|p| p.verify_self());
+        let err = result.err().unwrap_or_else(|| panic!("{why}: accepted"));
+        assert_eq!(err.check, expected_check(why), "{why}: {err}");
+    }
+}
+
+#[test]
+fn missing_path_step_is_also_caught_by_the_manifest_height() {
+    // Even if a shortened path reached a self-consistent root, step 5 checks the height.
+    let v = vectors();
+    let t = &v["trees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "eleven")
+        .unwrap()
+        .clone();
+    let mut p = InclusionProof::from_json(&t["proofs"][0].to_string()).unwrap();
+    let manifest = manifest_for(t, &p);
+    p.path.pop();
+    let err = p.verify(&manifest).unwrap_err();
+    assert!(matches!(err.check, Check::Root | Check::Manifest), "{err}");
+}
+
+#[test]
+fn a_proof_from_another_snapshot_is_rejected() {
+    let v = vectors();
+    let trees = v["trees"].as_array().unwrap();
+    let a = InclusionProof::from_json(&trees[1]["proofs"][0].to_string()).unwrap();
+    let b = InclusionProof::from_json(&trees[5]["proofs"][0].to_string()).unwrap();
+    let err = a.verify(&manifest_for(&trees[5], &b)).unwrap_err();
+    assert_eq!(err.check, Check::Manifest);
+    let mut other_id = manifest_for(&trees[1], &a);
+    other_id.snapshot_id = SnapshotId::new("another").unwrap();
+    assert_eq!(a.verify(&other_id).unwrap_err().check, Check::Manifest);
+}
+
+#[test]
+fn invalid_trees_are_refused() {
+    let v = vectors();
+    for case in v["invalid_trees"].as_array().unwrap() {
+        let why = case["why"].as_str().unwrap();
+        let k = case["assets"].as_array().unwrap().len();
+        let accounts: Vec<AccountLeaf> = case["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| AccountLeaf {
+                uid: a["uid"].as_str().unwrap().into(),
+                salt: [7u8; 32],
+                balances: amounts(&a["balances"]),
+            })
+            .collect();
+        let err = Tree::build(k, &accounts).unwrap_err();
+        assert!(matches!(err, TreeError::SumOverflow { .. }), "{why}: {err}");
+    }
+    assert_eq!(Tree::build(1, &[]).unwrap_err(), TreeError::Empty);
+}
