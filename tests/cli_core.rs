@@ -1,0 +1,335 @@
+//! The core commands end to end through the real binary, each case in a fresh temp
+//! folder: `por snapshot`, `por proof`, `por verify`, and every refusal of bad
+//! liabilities (exit 2, one line naming file and line, nothing written).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/liabilities")
+        .join(name)
+}
+
+struct Case {
+    dir: tempfile::TempDir,
+}
+
+impl Case {
+    fn new(liabilities: &str) -> Case {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(fixture(liabilities), dir.path().join("liabilities.csv")).unwrap();
+        std::fs::write(
+            dir.path().join("por.toml"),
+            r#"exchange = "Test Exchange"
+[[assets]]
+symbol = "BTC"
+decimals = 8
+[[assets]]
+symbol = "ETH"
+decimals = 18
+[liabilities]
+path = "liabilities.csv"
+[output]
+snapshots = "out/snapshots"
+site = "out/public"
+private = "secret"
+"#,
+        )
+        .unwrap();
+        Case { dir }
+    }
+
+    fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    fn por(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_por"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("POR_LOG", "warn")
+            .output()
+            .unwrap()
+    }
+
+    fn snapshot(&self, id: &str, as_of: &str) -> Output {
+        self.por(&[
+            "snapshot", "--config", "por.toml", "--id", id, "--as-of", as_of,
+        ])
+    }
+
+    fn proof(&self, id: &str, uid: &str) -> Output {
+        self.por(&["proof", "--config", "por.toml", "--id", id, "--uid", uid])
+    }
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn snapshot_proof_verify_round_trip() {
+    let c = Case::new("good.csv");
+    let o = c.snapshot("2026-11-21", "2026-11-21T00:00:00Z");
+    // No reserves are configured: every asset is short, which is exit 1, but published.
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let summary = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        summary.contains("3 accounts") && summary.contains("BTC 0.0000 SHORT by 1.50000001"),
+        "{summary}"
+    );
+    let manifest_path = c.path("out/snapshots/2026-11-21/manifest.json");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    assert_eq!(manifest["format"], "por-manifest/1");
+    assert_eq!(manifest["tree"]["leaves"], 3);
+    assert_eq!(manifest["tree"]["height"], 2);
+    assert_eq!(
+        manifest["tree"]["sums"],
+        serde_json::json!(["150000001", "2000000000000000001"])
+    );
+    assert_eq!(manifest["assets"][1]["liabilities"], "2000000000000000001");
+    assert_eq!(manifest["previous"], serde_json::Value::Null);
+
+    for uid in ["alice", "bob", "carol"] {
+        let o = c.proof("2026-11-21", uid);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let proof_path = c.path(&format!("{uid}.json"));
+        std::fs::write(&proof_path, &o.stdout).unwrap();
+        let v = c.por(&[
+            "verify",
+            "--proof",
+            proof_path.to_str().unwrap(),
+            "--manifest",
+            manifest_path.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            v.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&v.stdout)
+        );
+        assert!(String::from_utf8_lossy(&v.stdout).starts_with(&format!("valid: uid \"{uid}\"")));
+    }
+
+    // A tampered balance is invalid (exit 1) and names the failed check.
+    let text = std::fs::read_to_string(c.path("alice.json")).unwrap();
+    std::fs::write(
+        c.path("bad.json"),
+        text.replace("\"150000000\"", "\"150000001\""),
+    )
+    .unwrap();
+    let v = c.por(&[
+        "verify",
+        "--proof",
+        "bad.json",
+        "--manifest",
+        manifest_path.to_str().unwrap(),
+    ]);
+    assert_eq!(v.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&v.stdout).starts_with("invalid: step 4 (root) failed"));
+
+    // Unusable input is exit 2.
+    std::fs::write(c.path("junk.json"), "{not json").unwrap();
+    let v = c.por(&[
+        "verify",
+        "--proof",
+        "junk.json",
+        "--manifest",
+        manifest_path.to_str().unwrap(),
+    ]);
+    assert_eq!(v.status.code(), Some(2));
+    let v = c.por(&[
+        "verify",
+        "--proof",
+        "missing.json",
+        "--manifest",
+        manifest_path.to_str().unwrap(),
+    ]);
+    assert_eq!(v.status.code(), Some(2));
+
+    // Unknown uid.
+    let o = c.proof("2026-11-21", "mallory");
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o).trim(),
+        "error: no account with uid \"mallory\" in snapshot 2026-11-21"
+    );
+}
+
+#[test]
+fn published_folder_holds_no_uid_salt_or_balance() {
+    let c = Case::new("good.csv");
+    c.snapshot("s1", "2026-11-21T00:00:00Z");
+    let proof: serde_json::Value = serde_json::from_slice(&c.proof("s1", "alice").stdout).unwrap();
+    let salt = proof["salt"].as_str().unwrap().to_string();
+    let mut published = String::new();
+    for entry in walk(&c.path("out")) {
+        published.push_str(&String::from_utf8_lossy(&std::fs::read(entry).unwrap()));
+    }
+    for secret in ["alice", "bob", "carol", &salt, "\"150000000\"", "\"1\""] {
+        assert!(
+            !published.contains(secret),
+            "published output contains {secret}"
+        );
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if e.path().is_dir() {
+            out.extend(walk(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
+
+#[test]
+fn snapshots_are_hash_chained_and_never_overwritten() {
+    let c = Case::new("good.csv");
+    c.snapshot("s1", "2026-11-21T00:00:00Z");
+    let first = std::fs::read(c.path("out/snapshots/s1/manifest.json")).unwrap();
+    // Same id again: refused, nothing touched.
+    let o = c.snapshot("s1", "2026-11-22T00:00:00Z");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("snapshot s1 is already published"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read(c.path("out/snapshots/s1/manifest.json")).unwrap(),
+        first
+    );
+    // An as_of not after the previous one: refused.
+    let o = c.snapshot("s0", "2026-11-20T00:00:00Z");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("is not after the previous snapshot s1"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!c.path("out/snapshots/s0").exists() && !c.path("secret/s0").exists());
+    // The next snapshot links to the exact bytes of the previous manifest.
+    c.snapshot("s2", "2026-11-22T00:00:00Z");
+    let second: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(c.path("out/snapshots/s2/manifest.json")).unwrap())
+            .unwrap();
+    use sha2::Digest;
+    assert_eq!(second["previous"]["snapshot_id"], "s1");
+    assert_eq!(
+        second["previous"]["manifest_sha256"],
+        hex::encode(sha2::Sha256::digest(&first))
+    );
+    // Fresh salts and order: the roots differ although the balances are the same.
+    let first: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    assert_ne!(first["tree"]["root"], second["tree"]["root"]);
+    assert_eq!(first["tree"]["sums"], second["tree"]["sums"]);
+}
+
+#[test]
+fn reordered_columns_bom_crlf_and_quoted_uids_are_read() {
+    let c = Case::new("reordered_columns_bom.csv");
+    c.snapshot("s1", "2026-11-21T00:00:00Z");
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(c.path("out/snapshots/s1/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        m["tree"]["sums"],
+        serde_json::json!(["150000001", "2000000000000000001"])
+    );
+    let o = c.proof("s1", "c,arol");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_liabilities_are_refused_with_their_location_and_nothing_is_written() {
+    let cases = [
+        ("empty_uid.csv", "liabilities.csv:3:1 (uid): empty uid"),
+        (
+            "uid_too_long.csv",
+            "liabilities.csv:3:1 (uid): uid is 129 bytes, at most 128 allowed",
+        ),
+        (
+            "duplicate_uid.csv",
+            "liabilities.csv:4:1 (uid): duplicate uid \"alice\" (first on line 2)",
+        ),
+        (
+            "negative_amount.csv",
+            "liabilities.csv:2:2 (BTC): negative amount \"-1\"",
+        ),
+        (
+            "non_numeric_amount.csv",
+            "liabilities.csv:2:3 (ETH): not a number: \"abc\"",
+        ),
+        (
+            "too_many_decimals.csv",
+            "liabilities.csv:2:2 (BTC): \"0.000000001\" has 9 decimals, more than the asset's 8",
+        ),
+        (
+            "amount_overflow.csv",
+            "liabilities.csv:2:3 (ETH): \"340282366920938463463.374607431768211456\" exceeds 2^128-1 base units",
+        ),
+        (
+            "total_overflow.csv",
+            "liabilities.csv:3:3 (ETH): total of ETH exceeds 2^128-1 base units",
+        ),
+        (
+            "missing_asset_column.csv",
+            "liabilities.csv:1: configured asset \"ETH\" has no column",
+        ),
+        (
+            "unknown_asset_column.csv",
+            "liabilities.csv:1:4 (DOGE): column \"DOGE\" is not a configured asset",
+        ),
+        (
+            "duplicate_asset_column.csv",
+            "liabilities.csv:1:4 (BTC): column \"BTC\" appears twice",
+        ),
+        (
+            "ragged_row.csv",
+            "liabilities.csv:3: row has 2 fields, the header has 3",
+        ),
+        (
+            "no_accounts.csv",
+            "liabilities.csv:1: no accounts: the file has a header but no rows",
+        ),
+        (
+            "empty_file.csv",
+            "liabilities.csv:1: empty file: expected a header `uid,<SYMBOL>,...`",
+        ),
+        (
+            "first_column_not_uid.csv",
+            "liabilities.csv:1:1 (BTC): first column must be `uid`, found \"BTC\"",
+        ),
+        (
+            "invalid_utf8.csv",
+            "liabilities.csv:3:1 (uid): invalid UTF-8",
+        ),
+    ];
+    for (file, want) in cases {
+        let c = Case::new(file);
+        let o = c.snapshot("s1", "2026-11-21T00:00:00Z");
+        assert_eq!(o.status.code(), Some(2), "{file}");
+        let err = stderr(&o);
+        let line = err
+            .lines()
+            .find(|l| l.starts_with("error: "))
+            .unwrap_or_else(|| panic!("{file}: {err}"));
+        let msg = line.trim_start_matches("error: ");
+        assert_eq!(msg, format!("./{want}"), "{file}");
+        assert_eq!(
+            err.lines().filter(|l| l.starts_with("error")).count(),
+            1,
+            "{file}: one line"
+        );
+        assert!(
+            !c.path("out").exists() && !c.path("secret").exists(),
+            "{file}: something was written"
+        );
+    }
+}
