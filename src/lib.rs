@@ -8,6 +8,7 @@
 //! - [`publish`]: the one write path (temp folder + rename).
 
 pub mod amount;
+pub mod bench;
 pub mod chains;
 pub mod config;
 pub mod format;

@@ -54,6 +54,18 @@ enum Command {
         #[arg(long)]
         uid: String,
     },
+    /// Benchmark the core on synthetic liabilities (build with --release).
+    Bench {
+        #[arg(long, default_value_t = 1_000_000)]
+        accounts: u64,
+        #[arg(long, default_value_t = 4)]
+        assets: usize,
+        /// Work folder (default: a fresh temp folder, removed afterwards).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        #[arg(long, default_value_t = 1000)]
+        lookups: usize,
+    },
     /// Verify an inclusion proof against a snapshot's manifest (all five steps).
     Verify {
         #[arg(long)]
@@ -140,6 +152,33 @@ fn run(command: Command) -> Result<u8, Failure> {
             Ok(0)
         }
         Command::Verify { proof, manifest } => verify(&proof, &manifest),
+        Command::Bench {
+            accounts,
+            assets,
+            dir,
+            lookups,
+        } => {
+            let tmp;
+            let dir = match dir {
+                Some(d) => {
+                    std::fs::create_dir_all(&d).map_err(operational)?;
+                    d
+                }
+                None => {
+                    tmp = std::env::temp_dir().join(format!("por-bench-{}", std::process::id()));
+                    std::fs::create_dir_all(&tmp).map_err(operational)?;
+                    tmp.clone()
+                }
+            };
+            let report = por::bench::run(accounts, assets, &dir, lookups);
+            if dir.starts_with(std::env::temp_dir()) {
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+            for line in report.map_err(operational)?.lines {
+                println!("{line}");
+            }
+            Ok(0)
+        }
     }
 }
 

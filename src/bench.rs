@@ -1,0 +1,182 @@
+//! `por bench`: the scale benchmark of the core issue, run on synthetic liabilities.
+//! Reports, in one run, accounts/s for parse, leaf hashing, tree build and proof-store
+//! write, the end-to-end snapshot time, peak RSS, proof lookup latency, and this
+//! machine's raw tagged-SHA-256 rate for the same work (one leaf + one node hash per
+//! account), so the tree build can be quoted as a fraction of the hashing limit.
+
+use crate::config::{AssetConfig, Config, SiteConfig};
+use crate::format::SnapshotId;
+use crate::job;
+use crate::time::Timestamp;
+use crate::tree::hash::Tag;
+use crate::tree::record_size;
+use crate::tree::store::ProofStore;
+use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
+use sha2::Digest;
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Job(#[from] job::JobError),
+    #[error("{0}")]
+    Store(#[from] crate::tree::store::StoreError),
+}
+
+pub struct BenchReport {
+    pub lines: Vec<String>,
+}
+
+fn rate(n: u64, d: Duration) -> String {
+    let r = n as f64 / d.as_secs_f64().max(1e-9);
+    if r >= 1e6 {
+        format!("{:.2} M/s", r / 1e6)
+    } else {
+        format!("{:.0} k/s", r / 1e3)
+    }
+}
+
+/// Peak resident set size of this process, from /proc (Linux).
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Writes `n` synthetic accounts with `k` assets (8 decimals) to `path`.
+fn generate(path: &Path, n: u64, k: usize) -> std::io::Result<u64> {
+    let mut w = std::io::BufWriter::with_capacity(1 << 22, std::fs::File::create(path)?);
+    write!(w, "uid")?;
+    for a in 0..k {
+        write!(w, ",A{a}")?;
+    }
+    writeln!(w)?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+    for i in 0..n {
+        write!(w, "user-{i:010}")?;
+        for _ in 0..k {
+            let whole: u32 = rng.gen_range(0..100_000);
+            let frac: u32 = rng.gen_range(0..100_000_000);
+            write!(w, ",{whole}.{frac:08}")?;
+        }
+        writeln!(w)?;
+    }
+    w.flush()?;
+    Ok(std::fs::metadata(path)?.len())
+}
+
+/// The raw tagged-SHA-256 cost of `n` accounts: one leaf message (32 + 16k bytes) and
+/// one node message (2 × (32 + 16k) bytes) each, on all cores.
+fn sha256_limit(n: u64, k: usize) -> Duration {
+    let r = record_size(k);
+    let buf = vec![7u8; 2 * r];
+    let t = Instant::now();
+    let x: u64 = (0..n as usize)
+        .into_par_iter()
+        .with_min_len(4096)
+        .map(|i| {
+            let mut h = Tag::Leaf.hasher();
+            h.update(&buf[..r]);
+            let a = h.finalize();
+            let mut h = Tag::Node.hasher();
+            h.update(&buf);
+            let b = h.finalize();
+            u64::from(a[0] ^ b[0]) ^ i as u64
+        })
+        .sum();
+    std::hint::black_box(x);
+    t.elapsed()
+}
+
+pub fn run(accounts: u64, assets: usize, dir: &Path, lookups: usize) -> Result<BenchReport, BenchError> {
+    let mut lines = Vec::new();
+    let csv = dir.join("liabilities.csv");
+    let t = Instant::now();
+    let bytes = generate(&csv, accounts, assets)?;
+    lines.push(format!(
+        "generated {accounts} accounts x {assets} assets: {:.0} MB CSV in {:.1}s",
+        bytes as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    ));
+    let config = Config {
+        file: dir.join("bench.toml"),
+        exchange: "Bench Exchange".into(),
+        assets: (0..assets)
+            .map(|a| AssetConfig {
+                symbol: format!("A{a}"),
+                decimals: 8,
+                source: None,
+            })
+            .collect(),
+        liabilities: csv.clone(),
+        wallets: None,
+        chains: None,
+        snapshots_dir: dir.join("snapshots"),
+        site_dir: dir.join("public"),
+        private_dir: dir.join("private"),
+        site: SiteConfig::default(),
+    };
+    let id = SnapshotId::new("bench").expect("valid id");
+    let _ = std::fs::remove_dir_all(config.snapshots_dir.join("bench"));
+    let outcome = job::snapshot(&config, &id, Timestamp(1_795_219_200), true)?;
+    let tm = &outcome.timings;
+    let build = tm.leaves + tm.tree;
+    lines.push(format!(
+        "parse:        {:>7.2}s  {}  ({:.0} MB/s)",
+        outcome.parse_time.as_secs_f64(),
+        rate(accounts, outcome.parse_time),
+        bytes as f64 / 1e6 / outcome.parse_time.as_secs_f64()
+    ));
+    lines.push(format!(
+        "salts+leaves: {:>7.2}s  {}",
+        tm.leaves.as_secs_f64(),
+        rate(accounts, tm.leaves)
+    ));
+    lines.push(format!("tree levels:  {:>7.2}s  {}", tm.tree.as_secs_f64(), rate(accounts, tm.tree)));
+    lines.push(format!("store write:  {:>7.2}s  {}", tm.store.as_secs_f64(), rate(accounts, tm.store)));
+    lines.push(format!(
+        "end to end:   {:>7.2}s  (parse, tree, proof store, manifest)",
+        outcome.total_time.as_secs_f64()
+    ));
+    let limit = sha256_limit(accounts, assets);
+    lines.push(format!(
+        "sha256 limit: {:>7.2}s  {}  (one leaf + one node hash per account, {} threads)",
+        limit.as_secs_f64(),
+        rate(accounts, limit),
+        rayon::current_num_threads()
+    ));
+    lines.push(format!(
+        "tree build (leaves + levels) at {:.0}% of the SHA-256 limit",
+        100.0 * limit.as_secs_f64() / build.as_secs_f64()
+    ));
+    if let Some(rss) = peak_rss_bytes() {
+        lines.push(format!("peak RSS:     {:.2} GiB", rss as f64 / (1u64 << 30) as f64));
+    }
+    let store = ProofStore::open(&config.private_dir.join("bench"))?;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let mut times: Vec<Duration> = (0..lookups)
+        .map(|_| {
+            let uid = format!("user-{:010}", rng.gen_range(0..accounts));
+            let t = Instant::now();
+            let p = store.proof(&uid);
+            let d = t.elapsed();
+            assert!(p.is_ok(), "lookup of {uid} failed");
+            d
+        })
+        .collect();
+    times.sort();
+    if !times.is_empty() {
+        lines.push(format!(
+            "proof lookup: median {:.0} µs, max {:.0} µs over {lookups} random uids",
+            times[times.len() / 2].as_secs_f64() * 1e6,
+            times[times.len() - 1].as_secs_f64() * 1e6
+        ));
+    }
+    Ok(BenchReport { lines })
+}
