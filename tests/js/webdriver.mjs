@@ -192,7 +192,8 @@ async function wd(method, url, body, timeoutMs = 30000) {
   } catch {
     throw new Error(`WebDriver ${method} ${url}: HTTP ${res.status}, not JSON: ${text.slice(0, 300)}`);
   }
-  if (!res.ok || (json.value && json.value.error)) {
+  // W3C: errors come with a 4xx/5xx status (a script may well return `{ error }`).
+  if (!res.ok) {
     const v = json.value || {};
     throw new Error(`WebDriver ${method} ${url.replace(/^.*\/session\/[^/]+/, "")}: ${v.error || res.status}: ${v.message || text.slice(0, 300)}`);
   }
