@@ -22,7 +22,7 @@ const CHECK_LABELS = {
   parse: "the proof file is malformed",
   fold: "a sum overflows",
   root: "your path does not lead to the proof's root",
-  manifest: "the root is not the one the exchange published",
+  manifest: "the proof does not match the snapshot the exchange published",
   internal: "the verifier failed",
 };
 
@@ -68,6 +68,8 @@ function sumsEl(sums, assets) {
 // ---------------------------------------------------------------------------
 // verdict
 
+const MARKS = { valid: "✓", invalid: "✗", error: "!" };
+
 function setVerdict(result, { title, text = [], check = null, error = null, cls }) {
   const v = $("verdict");
   v.dataset.result = result;
@@ -77,7 +79,8 @@ function setVerdict(result, { title, text = [], check = null, error = null, cls 
   else delete v.dataset.error;
   v.className = `verdict ${cls}`;
   v.setAttribute("aria-busy", result === "running" ? "true" : "false");
-  v.replaceChildren(el("p", { class: "verdict-title" }, title), ...text.map((t) => el("p", { class: "verdict-reason" }, t)));
+  const mark = MARKS[result] ? el("span", { class: "verdict-mark", "aria-hidden": "true" }, MARKS[result], " ") : null;
+  v.replaceChildren(el("p", { class: "verdict-title" }, mark, el("strong", {}, title)), ...text.map((t) => el("p", { class: "verdict-reason" }, t)));
 }
 
 function showError(code, title, ...text) {
@@ -319,6 +322,7 @@ async function check() {
 
 function showResult(r, manifestInfo) {
   renderDetails(r, manifestInfo);
+  $("verdict").scrollIntoView({ block: "start" });
   if (r.ok && r.manifestChecked) {
     $("manifest-picker").classList.remove("needed");
     setVerdict("valid", {
@@ -332,7 +336,7 @@ function showResult(r, manifestInfo) {
   } else {
     setVerdict("invalid", {
       title: "Not valid: this proof does not check out.",
-      text: [`Failed at step ${r.step} of 5: ${CHECK_LABELS[r.check] || r.check}.`, r.reason],
+      text: [`Failed at step ${r.step} of 5 (${r.check}): ${CHECK_LABELS[r.check] || r.check}.`, r.reason],
       check: r.check,
       cls: "bad",
     });
