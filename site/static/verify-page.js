@@ -1,0 +1,393 @@
+// por — the Verify page: reads a proof (file, drop or paste), fetches the
+// snapshot's manifest from this site (or takes a manifest file the user picks),
+// runs verify.js and shows the verdict and every step. Nothing leaves the browser
+// except the GET of `snapshots/<id>/manifest.json` from the same origin.
+//
+// DOM hooks (stable, used by tests): #proof-input, #proof-file, #manifest-file,
+// #verify-button, #verdict[data-result="valid"|"invalid"|"error"|"running"]
+// with data-check="<check code>" when invalid and data-error="<code>" on error
+// ("no-proof", "read", "manifest-unavailable", "no-webcrypto"), #details.
+//
+// Offline: once loaded, the page needs no network except for the manifest. The
+// latest snapshot's manifest is prefetched into memory at load, and any manifest
+// can be picked by hand (#manifest-file), the guaranteed offline path. There is
+// no service worker on purpose: one served from static/ could only control
+// static/, not this page, so it would add code without making the page load offline.
+
+import { verifyProof, formatUnits, shortHash } from "./verify.js";
+
+const siteRoot = new URL("../", import.meta.url);
+const MAX_FILE_BYTES = 1 << 20;
+const CHECK_LABELS = {
+  parse: "the proof file is malformed",
+  fold: "a sum overflows",
+  root: "your path does not lead to the proof's root",
+  manifest: "the proof does not match the snapshot the exchange published",
+  internal: "the verifier failed",
+};
+
+const $ = (id) => document.getElementById(id);
+const manifests = new Map(); // snapshot id -> Promise<{ manifest, source }>
+let manualManifest = null; // { manifest, name } | { error, name }
+let pending = Promise.resolve(); // file reads in flight; Verify waits for them
+let awaitingManifest = false;
+
+// ---------------------------------------------------------------------------
+// small DOM builders (textContent only: the proof is untrusted input)
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") e.className = v;
+    else e.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+function hashEl(hex) {
+  return el("code", { class: "mono hash", title: hex }, shortHash(hex));
+}
+
+function amountText(amount, asset) {
+  try {
+    return `${formatUnits(amount, asset.decimals)} ${asset.symbol}`;
+  } catch {
+    return `${amount} (base units) ${asset.symbol}`;
+  }
+}
+
+function sumsEl(sums, assets) {
+  return el("ul", { class: "sums plain" }, sums.map((s, i) => el("li", { title: `${s} base units` }, amountText(s, assets[i]))));
+}
+
+// ---------------------------------------------------------------------------
+// verdict
+
+const MARKS = { valid: "✓", invalid: "✗", error: "!" };
+
+function setVerdict(result, { title, text = [], check = null, error = null, cls }) {
+  const v = $("verdict");
+  v.dataset.result = result;
+  if (check) v.dataset.check = check;
+  else delete v.dataset.check;
+  if (error) v.dataset.error = error;
+  else delete v.dataset.error;
+  v.className = `verdict ${cls}`;
+  v.setAttribute("aria-busy", result === "running" ? "true" : "false");
+  const mark = MARKS[result] ? el("span", { class: "verdict-mark", "aria-hidden": "true" }, MARKS[result], " ") : null;
+  v.replaceChildren(el("p", { class: "verdict-title" }, mark, el("strong", {}, title)), ...text.map((t) => el("p", { class: "verdict-reason" }, t)));
+}
+
+function showError(code, title, ...text) {
+  setVerdict("error", { title, text, error: code, cls: "warn" });
+}
+
+// ---------------------------------------------------------------------------
+// details of a (parsed) proof
+
+function renderDetails(r, manifestInfo) {
+  const p = r.proof;
+  const details = $("details");
+  details.replaceChildren();
+  if (!p) return;
+  const verified = r.ok && r.manifestChecked;
+  const heading = verified ? "Your account in this snapshot" : "What the proof says (not verified)";
+
+  details.append(
+    el(
+      "section",
+      { class: "card account" },
+      el("h3", {}, heading),
+      el(
+        "dl",
+        { class: "facts" },
+        el("dt", {}, "Account id"),
+        el("dd", {}, el("strong", { class: "mono uid" }, p.uid)),
+        el("dt", {}, "Exchange"),
+        el("dd", {}, p.exchange),
+        el("dt", {}, "Snapshot"),
+        el("dd", { class: "mono" }, p.snapshot_id),
+        r.account && el("dt", {}, "Account commitment"),
+        r.account && el("dd", {}, hashEl(r.account)),
+      ),
+      el(
+        "p",
+        { class: "notice" },
+        el("strong", {}, "Check that this account id is yours. "),
+        "A proof for someone else's account says nothing about yours. ",
+        "Do not post this proof publicly: it contains your salt.",
+      ),
+    ),
+  );
+
+  details.append(
+    el(
+      "section",
+      { class: "card balances" },
+      el(
+        "table",
+        { class: "table" },
+        el("caption", {}, "Your balances in this snapshot"),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Asset"), el("th", { scope: "col" }, "Balance"), el("th", { scope: "col" }, "Base units"))),
+        el(
+          "tbody",
+          {},
+          p.assets.map((a, i) =>
+            el("tr", {}, el("th", { scope: "row" }, a.symbol), el("td", { class: "num" }, formatUnits(p.balances[i], a.decimals)), el("td", { class: "mono num" }, p.balances[i])),
+          ),
+        ),
+      ),
+    ),
+  );
+
+  const path = el("section", { class: "card path" }, el("h3", {}, "Path from your leaf to the root"));
+  if (r.leaf) path.append(el("p", {}, "Your leaf: ", hashEl(r.leaf.hash)));
+  if (p.path.length === 0) {
+    path.append(el("p", {}, "The path is empty: your leaf is the root (a snapshot with a single account)."));
+  } else {
+    path.append(
+      el(
+        "table",
+        { class: "table" },
+        el("caption", {}, "Each level combines the running node with the sibling the proof gives"),
+        el(
+          "thead",
+          {},
+          el("tr", {}, ["Level", "Sibling side", "Sibling hash", "Sibling sums", "Node after"].map((h) => el("th", { scope: "col" }, h))),
+        ),
+        el(
+          "tbody",
+          {},
+          p.path.map((s, l) => {
+            const lv = r.levels[l];
+            return el(
+              "tr",
+              {},
+              el("th", { scope: "row" }, String(l)),
+              el("td", {}, s.side),
+              el("td", {}, hashEl(s.hash)),
+              el("td", {}, sumsEl(s.sums, p.assets)),
+              el("td", {}, lv ? hashEl(lv.node.hash) : "not computed"),
+            );
+          }),
+        ),
+      ),
+    );
+  }
+  details.append(path);
+
+  const rows = [
+    ["Recomputed from your proof", r.root.computed],
+    ["Stated in the proof", r.root.claimed],
+    ["Published in the manifest", r.root.published],
+  ];
+  details.append(
+    el(
+      "section",
+      { class: "card root" },
+      el(
+        "table",
+        { class: "table" },
+        el("caption", {}, "Root of the liabilities tree"),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, ""), el("th", { scope: "col" }, "Hash"), el("th", { scope: "col" }, "Total liabilities"))),
+        el(
+          "tbody",
+          {},
+          rows.map(([label, node]) =>
+            el(
+              "tr",
+              {},
+              el("th", { scope: "row" }, label),
+              el("td", {}, node && typeof node.hash === "string" ? hashEl(node.hash) : "—"),
+              el("td", {}, node && Array.isArray(node.sums) && node.sums.length === p.assets.length ? sumsEl(node.sums.map(String), p.assets) : "—"),
+            ),
+          ),
+        ),
+      ),
+      manifestInfo && el("p", { class: "hint" }, `Manifest: ${manifestInfo.source}.`),
+      manifestInfo && manifestInfo.manifest.tree && Number.isInteger(manifestInfo.manifest.tree.leaves)
+        ? el("p", { class: "hint" }, `The snapshot has ${manifestInfo.manifest.tree.leaves} accounts; tree height ${manifestInfo.manifest.tree.height}.`)
+        : null,
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------
+// manifest: fetched from this site, or picked by hand
+
+function fetchManifest(id) {
+  if (!manifests.has(id)) {
+    const url = new URL(`snapshots/${encodeURIComponent(id)}/manifest.json`, siteRoot);
+    const p = (async () => {
+      const res = await fetch(url, { credentials: "same-origin", signal: AbortSignal.timeout(15000) });
+      if (!res.ok) throw new Error(`HTTP ${res.status} for ${url.pathname}`);
+      const manifest = await res.json();
+      return { manifest, source: `fetched from ${url.pathname} on this site` };
+    })();
+    manifests.set(id, p);
+    p.catch(() => manifests.delete(id)); // retry next time (e.g. back online)
+  }
+  return manifests.get(id);
+}
+
+async function manifestFor(snapshotId) {
+  const manual = manualManifest && manualManifest.manifest;
+  if (manual && manual.snapshot_id === snapshotId) return { manifest: manual, source: `the file you chose, ${manualManifest.name}` };
+  try {
+    return await fetchManifest(snapshotId);
+  } catch (e) {
+    if (manual) return { manifest: manual, source: `the file you chose, ${manualManifest.name}` };
+    return { error: e };
+  }
+}
+
+// ---------------------------------------------------------------------------
+// files
+
+async function readFile(file) {
+  if (file.size > MAX_FILE_BYTES) throw new Error(`${file.name} is ${file.size} bytes; a proof or manifest is far smaller`);
+  return file.text();
+}
+
+function loadProofFile(file) {
+  pending = (async () => {
+    try {
+      $("proof-input").value = await readFile(file);
+      setVerdict("", { title: `Loaded ${file.name}. Press Verify.`, cls: "" });
+      $("details").replaceChildren();
+    } catch (e) {
+      showError("read", "Could not read the proof file.", e.message);
+    }
+  })();
+  return pending;
+}
+
+function loadManifestFile(file) {
+  pending = (async () => {
+    try {
+      manualManifest = { manifest: JSON.parse(await readFile(file)), name: file.name };
+    } catch (e) {
+      manualManifest = null;
+      showError("read", "Could not read the manifest file.", `${file.name}: ${e.message}`);
+      return;
+    }
+    if (awaitingManifest) await check(); // not run(): it would wait for this very promise
+  })();
+  return pending;
+}
+
+// ---------------------------------------------------------------------------
+// verify
+
+async function run() {
+  await pending.catch(() => {});
+  await check();
+}
+
+async function check() {
+  awaitingManifest = false;
+  const text = $("proof-input").value.trim();
+  if (!text) {
+    $("details").replaceChildren();
+    showError("no-proof", "Choose, drop or paste your proof first.");
+    return;
+  }
+  setVerdict("running", { title: "Checking…", cls: "" });
+  // Steps 1–4 need nothing but the proof.
+  const local = await verifyProof(text, null);
+  if (!local.ok) return showResult(local, null);
+  const m = await manifestFor(local.proof.snapshot_id);
+  if (m.error) {
+    awaitingManifest = true;
+    renderDetails(local, null);
+    showError(
+      "manifest-unavailable",
+      "Not verified yet: the published manifest could not be fetched.",
+      `Your proof is consistent with itself, but that proves nothing until its root is compared with the root ${local.proof.exchange} published (${m.error.message}).`,
+      `Choose the manifest.json of snapshot ${local.proof.snapshot_id} below; the check then runs again.`,
+    );
+    const picker = $("manifest-picker");
+    picker.open = true;
+    picker.classList.add("needed");
+    $("manifest-file").focus();
+    return;
+  }
+  showResult(await verifyProof(text, m.manifest), m);
+}
+
+function showResult(r, manifestInfo) {
+  renderDetails(r, manifestInfo);
+  $("verdict").scrollIntoView({ block: "start" });
+  if (r.ok && r.manifestChecked) {
+    $("manifest-picker").classList.remove("needed");
+    setVerdict("valid", {
+      title: "Valid: your account is included.",
+      text: [
+        `The balances below are counted in the liabilities ${r.proof.exchange} published for snapshot ${r.proof.snapshot_id}.`,
+        "Check that the account id shown is yours.",
+      ],
+      cls: "ok",
+    });
+  } else {
+    setVerdict("invalid", {
+      title: "Not valid: this proof does not check out.",
+      text: [`Failed at step ${r.step} of 5 (${r.check}): ${CHECK_LABELS[r.check] || r.check}.`, r.reason],
+      check: r.check,
+      cls: "bad",
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// wiring
+
+function init() {
+  const form = $("verify-form");
+  if (!form) return;
+  if (!(globalThis.crypto && crypto.subtle)) {
+    showError("no-webcrypto", "This browser cannot check proofs here.", "Open this page over https (Web Crypto is only available in a secure context).");
+  }
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    run();
+  });
+  $("proof-file").addEventListener("change", (e) => {
+    const f = e.target.files && e.target.files[0];
+    if (f) loadProofFile(f);
+  });
+  $("manifest-file").addEventListener("change", (e) => {
+    const f = e.target.files && e.target.files[0];
+    if (f) loadManifestFile(f);
+  });
+  $("proof-input").addEventListener("input", () => {
+    const v = $("verdict");
+    if (v.dataset.result && v.dataset.result !== "running") {
+      setVerdict("", { title: "The proof changed. Press Verify to check it.", cls: "" });
+      $("details").replaceChildren();
+    }
+  });
+  const zone = $("drop-zone") || form;
+  for (const type of ["dragenter", "dragover"]) {
+    zone.addEventListener(type, (e) => {
+      e.preventDefault();
+      zone.classList.add("dragging");
+    });
+  }
+  zone.addEventListener("dragleave", () => zone.classList.remove("dragging"));
+  zone.addEventListener("drop", (e) => {
+    e.preventDefault();
+    zone.classList.remove("dragging");
+    const f = e.dataTransfer && e.dataTransfer.files && e.dataTransfer.files[0];
+    if (f) loadProofFile(f);
+  });
+  // So the latest snapshot can still be checked if the connection drops later.
+  const latest = form.dataset.latestId;
+  if (latest) fetchManifest(latest).catch(() => {});
+}
+
+init();

@@ -1,0 +1,180 @@
+// The Verify page in real headless Chromium: renders site/templates/verify.html by
+// hand into a throwaway site (with site/static/ and a manifest synthesized from a
+// vector tree), then drives it like a user would over WebDriver: paste or choose a
+// proof, click Verify, read #verdict. Screenshots go to target/test-artifacts/.
+import test from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startBrowser } from "./webdriver.mjs";
+import { serveDir } from "./static-server.mjs";
+import { manifestFor } from "./vector-suite.mjs";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const vectors = JSON.parse(fs.readFileSync(path.join(repo, "tests/data/spec/vectors.json"), "utf8"));
+const artifacts = path.join(repo, "target/test-artifacts");
+
+function escapeHtml(s) {
+  return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
+/**
+ * Renders the few Jinja constructs verify.html uses (extends/block, if, for, {{ x }}
+ * and {{ x.y }}) with a stand-in for base.html. Strict like the real renderer: an
+ * unknown variable or a leftover tag fails the test.
+ */
+function renderTemplate(src, ctx) {
+  const lookup = (expr, scope) => {
+    const [head, ...rest] = expr.trim().split(".");
+    if (!(head in scope)) throw new Error(`template uses undefined variable ${head}`);
+    return rest.reduce((o, k) => {
+      if (o === null || typeof o !== "object" || !(k in o)) throw new Error(`template uses undefined ${expr}`);
+      return o[k];
+    }, scope[head]);
+  };
+  const expand = (text, scope) =>
+    text
+      .replace(/{%-?\s*for (\w+) in (\w+)\s*-?%}([\s\S]*?){%-?\s*endfor\s*-?%}/g, (_, v, list, body) =>
+        lookup(list, scope).map((item) => expand(body, { ...scope, [v]: item })).join(""),
+      )
+      .replace(/{%-?\s*if ([\w.]+)\s*-?%}([\s\S]*?){%-?\s*endif\s*-?%}/g, (_, cond, body) => {
+        const v = lookup(cond, scope);
+        return v && (!Array.isArray(v) || v.length) ? expand(body, scope) : "";
+      })
+      .replace(/{{\s*([\w.]+)\s*}}/g, (_, expr) => escapeHtml(lookup(expr, scope)));
+  assert.match(src, /^{% extends "base.html" %}/, "verify.html must extend base.html");
+  const blocks = {};
+  for (const m of src.matchAll(/{% block (\w+) %}([\s\S]*?){% endblock %}/g)) blocks[m[1]] = expand(m[2], ctx);
+  for (const b of ["title", "main", "scripts"]) assert.ok(b in blocks, `verify.html lacks block ${b}`);
+  const html =
+    `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+    `<title>${blocks.title}</title><link rel="stylesheet" href="${ctx.root}static/style.css"></head>\n` +
+    `<body><main>${blocks.main}</main>${blocks.scripts}</body>\n</html>\n`;
+  assert.doesNotMatch(html, /{%|{{|}}|%}/, "unrendered template syntax left");
+  return html;
+}
+
+async function buildSite(dir) {
+  const tree = vectors.trees.find((t) => t.name === "eleven");
+  const proof = tree.proofs[3];
+  const html = renderTemplate(await fsp.readFile(path.join(repo, "site/templates/verify.html"), "utf8"), {
+    root: "",
+    exchange: proof.exchange,
+    snapshots: [{ id: proof.snapshot_id, as_of: "2026-01-01T00:00:00Z" }],
+    latest_id: proof.snapshot_id,
+  });
+  await fsp.writeFile(path.join(dir, "verify.html"), html);
+  await fsp.cp(path.join(repo, "site/static"), path.join(dir, "static"), { recursive: true });
+  await fsp.mkdir(path.join(dir, "snapshots", proof.snapshot_id), { recursive: true });
+  await fsp.writeFile(path.join(dir, "snapshots", proof.snapshot_id, "manifest.json"), JSON.stringify(manifestFor(tree, proof), null, 2));
+  return { tree, proof };
+}
+
+test("Verify page in headless Chromium: valid, tampered, manifest missing", { timeout: 90000 }, async (t) => {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "por-verify-site-"));
+  const { tree, proof } = await buildSite(dir);
+  const server = await serveDir(dir);
+  let browser = null;
+  try {
+    browser = await startBrowser({ width: 1000, height: 1800 });
+    const b = browser;
+    const page = `${server.url}verify.html`;
+    const verdict = () =>
+      b.executeScript("const v = document.getElementById('verdict'); return { ...v.dataset, text: v.innerText };");
+    const verifyAndWait = async () => {
+      await b.click(await b.find("#verify-button"));
+      return b.waitFor(
+        async () => {
+          const v = await verdict();
+          return ["valid", "invalid", "error"].includes(v.result) ? v : null;
+        },
+        { timeoutMs: 15000, what: "#verdict[data-result]" },
+      );
+    };
+    const writeJson = async (name, obj) => {
+      const f = path.join(dir, name);
+      await fsp.writeFile(f, JSON.stringify(obj, null, 2));
+      return f;
+    };
+
+    await t.test("a valid proof pasted into #proof-input verifies against the fetched manifest", async () => {
+      await b.navigate(page);
+      const before = await verdict();
+      assert.equal(before.result, "", "verdict before any check");
+      await b.sendKeys(await b.find("#proof-input"), JSON.stringify(proof));
+      const v = await verifyAndWait();
+      assert.equal(v.result, "valid", v.text);
+      assert.equal(v.check, undefined);
+      const details = await b.text(await b.find("#details"));
+      assert.ok(details.includes(proof.uid), "details show the uid");
+      assert.match(details, /Check that this account id is yours/);
+      assert.match(details, /Published in the manifest/);
+      const levels = await b.findAll("#details .path tbody tr");
+      assert.equal(levels.length, proof.path.length, "one row per path level");
+      const title = await b.attribute(await b.find("#details .path tbody tr td code.hash"), "title");
+      assert.equal(title, proof.path[0].hash, "full sibling hash in the title attribute");
+      const origins = await b.executeScript(
+        "return performance.getEntriesByType('resource').map((e) => new URL(e.name).origin);",
+      );
+      assert.ok(origins.every((o) => server.url.startsWith(o)), `requests left the site: ${origins}`);
+      await b.screenshot(path.join(artifacts, "verify-page.png"));
+    });
+
+    await t.test("tampered proofs chosen with #proof-file are invalid with the right check", async () => {
+      const cases = [
+        ["balance raised", (p) => (p.balances[0] = (BigInt(p.balances[0]) + 1n).toString()), "root"],
+        ["leading zero", (p) => (p.path[1].sums[0] = "0" + p.path[1].sums[0]), "parse"],
+        ["other snapshot's manifest", (p) => Object.assign(p, vectors.trees.find((x) => x.name === "two").proofs[0]), "manifest"],
+      ];
+      for (const [what, change, check] of cases) {
+        await b.navigate(page);
+        const p = structuredClone(proof);
+        change(p);
+        await b.sendKeys(await b.find("#proof-file"), await writeJson(`tampered-${check}.json`, p));
+        const v = await verifyAndWait();
+        assert.equal(v.result, "invalid", `${what}: ${v.text}`);
+        assert.equal(v.check, check, `${what}: ${v.text}`);
+        if (check === "parse") assert.match(v.text, /path\[1\]\.sums\[0\]: "0\d+" has a leading zero/);
+      }
+      await b.screenshot(path.join(artifacts, "verify-page-invalid.png"));
+    });
+
+    await t.test("when the manifest cannot be fetched the page asks for it, then verifies", async () => {
+      await b.navigate(page);
+      const p = { ...structuredClone(proof), snapshot_id: "not-published" };
+      await b.sendKeys(await b.find("#proof-input"), JSON.stringify(p));
+      const v = await verifyAndWait();
+      assert.equal(v.result, "error", v.text);
+      assert.equal(v.error, "manifest-unavailable");
+      assert.match(v.text, /Choose the manifest\.json of snapshot not-published/);
+      assert.equal(await b.property(await b.find("#manifest-picker"), "open"), true, "manifest picker opened");
+      assert.equal(await b.executeScript("return document.activeElement.id;"), "manifest-file", "focus moved to the picker");
+      await b.screenshot(path.join(artifacts, "verify-page-manifest.png"));
+      const m = manifestFor(tree, p);
+      await b.sendKeys(await b.find("#manifest-file"), await writeJson("manifest-not-published.json", m));
+      const after = await b.waitFor(
+        async () => {
+          const x = await verdict();
+          return x.result === "valid" || x.result === "invalid" ? x : null;
+        },
+        { timeoutMs: 15000, what: "re-check after picking the manifest" },
+      );
+      assert.equal(after.result, "valid", after.text);
+      assert.match(await b.text(await b.find("#details")), /the file you chose, manifest-not-published\.json/);
+    });
+
+    await t.test("an empty input is an error, not a verdict", async () => {
+      await b.navigate(page);
+      const v = await verifyAndWait();
+      assert.equal(v.result, "error");
+      assert.equal(v.error, "no-proof");
+    });
+  } finally {
+    if (browser) await browser.close();
+    await server.close();
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+});
