@@ -16,6 +16,7 @@ pub mod job;
 pub mod liabilities;
 pub mod ownership;
 pub mod publish;
+pub mod reserves;
 pub mod site;
 pub mod snapshot;
 pub mod time;

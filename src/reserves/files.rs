@@ -1,0 +1,151 @@
+//! The published address lists of FORMAT.md §5, rendered from the reserves found:
+//! `addresses.json` (`por-addresses/1`), `addresses.csv` (one row per address and
+//! holding, RFC 4180) and `defillama.json` (the owners/tokens shape dashboard adapters
+//! read; only addresses whose ownership verified, i.e. what `reserves` counts).
+
+use super::{AddressReserves, ReservesError, Status};
+use crate::config::Config;
+use crate::format::{
+    ADDRESSES_FORMAT, AddressEntry, AddressList, Chains, Holding, OwnershipJson, SnapshotId, to_json_bytes,
+};
+use crate::ownership::{Scheme, WalletAddress};
+use serde_json::{Value, json};
+
+fn contract_of(config: &Config, asset: usize) -> Option<String> {
+    match &config.assets[asset].source {
+        Some(crate::config::AssetSource::Erc20 { contract }) => crate::ownership::EthAddress::parse(contract)
+            .ok()
+            .map(|a| a.to_string()),
+        _ => None,
+    }
+}
+
+fn signature_json(a: &AddressReserves) -> Value {
+    match a.wallet.scheme {
+        Scheme::None => Value::Null,
+        Scheme::Multisig => serde_json::from_str::<Value>(&a.wallet.signature)
+            .ok()
+            .filter(Value::is_array)
+            .or_else(|| {
+                // The CSV cell may hold the array as a JSON string.
+                serde_json::from_str::<String>(&a.wallet.signature)
+                    .ok()
+                    .and_then(|s| serde_json::from_str(&s).ok())
+            })
+            .unwrap_or_else(|| Value::String(a.wallet.signature.clone())),
+        _ => Value::String(a.wallet.signature.clone()),
+    }
+}
+
+/// The `por-addresses/1` document.
+pub fn address_list(config: &Config, id: &SnapshotId, chains: &Chains, addresses: &[AddressReserves]) -> AddressList {
+    AddressList {
+        format: ADDRESSES_FORMAT.into(),
+        exchange: config.exchange.clone(),
+        snapshot_id: id.clone(),
+        chains: chains.clone(),
+        addresses: addresses
+            .iter()
+            .map(|a| AddressEntry {
+                chain: a.wallet.address.chain().to_string(),
+                address: a.wallet.address.to_string(),
+                label: a.wallet.label.clone(),
+                holdings: a
+                    .holdings
+                    .iter()
+                    .map(|&(i, amount)| Holding {
+                        asset: config.assets[i].symbol.clone(),
+                        contract: contract_of(config, i),
+                        amount,
+                    })
+                    .collect(),
+                ownership: OwnershipJson {
+                    scheme: a.wallet.scheme.to_string(),
+                    message: a.message.clone(),
+                    signature: signature_json(a),
+                    script: a.wallet.script.clone(),
+                    verified: a.status == Status::Verified,
+                },
+            })
+            .collect(),
+    }
+}
+
+fn csv_bytes(config: &Config, chains: &Chains, addresses: &[AddressReserves]) -> Result<Vec<u8>, ReservesError> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+    let io = |e: csv::Error| ReservesError::Config {
+        file: "addresses.csv".into(),
+        key: "write".into(),
+        message: e.to_string(),
+    };
+    w.write_record([
+        "chain", "address", "label", "asset", "contract", "amount", "amount_display", "height", "scheme", "verified",
+        "message", "signature",
+    ])
+    .map_err(io)?;
+    for a in addresses {
+        let height = match a.wallet.address {
+            WalletAddress::Bitcoin(_) => chains.bitcoin.as_ref().map(|c| c.height),
+            WalletAddress::Ethereum(_) => chains.ethereum.as_ref().map(|c| c.height),
+        }
+        .map(|h| h.to_string())
+        .unwrap_or_default();
+        let signature = match signature_json(a) {
+            Value::Null => String::new(),
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        for &(i, amount) in &a.holdings {
+            let asset = &config.assets[i];
+            w.write_record([
+                a.wallet.address.chain().to_string(),
+                a.wallet.address.to_string(),
+                a.wallet.label.clone(),
+                asset.symbol.clone(),
+                contract_of(config, i).unwrap_or_default(),
+                amount.to_string(),
+                amount.display_units(asset.decimals),
+                height.clone(),
+                a.wallet.scheme.to_string(),
+                (a.status == Status::Verified).to_string(),
+                a.message.clone(),
+                signature.clone(),
+            ])
+            .map_err(io)?;
+        }
+    }
+    w.into_inner().map_err(|e| io(e.into_error().into()))
+}
+
+fn defillama(config: &Config, chains: &Chains, addresses: &[AddressReserves]) -> Value {
+    let owners = |bitcoin: bool| -> Vec<String> {
+        addresses
+            .iter()
+            .filter(|a| a.status == Status::Verified && matches!(a.wallet.address, WalletAddress::Bitcoin(_)) == bitcoin)
+            .map(|a| a.wallet.address.to_string())
+            .collect()
+    };
+    let mut out = serde_json::Map::new();
+    if chains.bitcoin.is_some() {
+        out.insert("bitcoin".into(), json!({ "owners": owners(true) }));
+    }
+    if chains.ethereum.is_some() {
+        let tokens: Vec<String> = (0..config.assets.len()).filter_map(|i| contract_of(config, i)).collect();
+        out.insert("ethereum".into(), json!({ "owners": owners(false), "tokens": tokens }));
+    }
+    Value::Object(out)
+}
+
+/// The three public files, by name.
+pub fn render(
+    config: &Config,
+    id: &SnapshotId,
+    chains: &Chains,
+    addresses: &[AddressReserves],
+) -> Result<Vec<(String, Vec<u8>)>, ReservesError> {
+    Ok(vec![
+        ("addresses.json".into(), to_json_bytes(&address_list(config, id, chains, addresses))),
+        ("addresses.csv".into(), csv_bytes(config, chains, addresses)?),
+        ("defillama.json".into(), to_json_bytes(&defillama(config, chains, addresses))),
+    ])
+}
