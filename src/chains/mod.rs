@@ -110,7 +110,9 @@ pub enum ChainError {
         before: String,
         after: String,
     },
-    #[error("endpoints disagree on {what}: {first_endpoint} says {first}, {other_endpoint} says {other}")]
+    #[error(
+        "endpoints disagree on {what}: {first_endpoint} says {first}, {other_endpoint} says {other}"
+    )]
     Disagree {
         what: String,
         first_endpoint: String,
@@ -247,7 +249,12 @@ mod tests {
     use super::*;
 
     fn search(times: &[u64], as_of: u64) -> Result<u64, ChainError> {
-        last_block_at_or_before("t", as_of, times.len() as u64 - 1, |h| Ok(times[h as usize]))
+        last_block_at_or_before(
+            "t",
+            as_of,
+            times.len() as u64 - 1,
+            |h| Ok(times[h as usize]),
+        )
     }
 
     #[test]
@@ -257,7 +264,10 @@ mod tests {
         assert_eq!(search(&times, 350).unwrap(), 2);
         assert_eq!(search(&times, 100).unwrap(), 0);
         assert_eq!(search(&times, 10_000).unwrap(), 4);
-        assert!(matches!(search(&times, 99), Err(ChainError::NoBlockBefore { .. })));
+        assert!(matches!(
+            search(&times, 99),
+            Err(ChainError::NoBlockBefore { .. })
+        ));
     }
 
     #[test]
@@ -270,7 +280,10 @@ mod tests {
 
     #[test]
     fn agreement_names_both_endpoints() {
-        assert_eq!(agree("x", vec![("a".into(), 1), ("b".into(), 1)]).unwrap(), 1);
+        assert_eq!(
+            agree("x", vec![("a".into(), 1), ("b".into(), 1)]).unwrap(),
+            1
+        );
         let e = agree("balance of bc1q", vec![("a".into(), 1), ("b".into(), 2)]).unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -288,14 +301,24 @@ mod tests {
         let mut calls = 0;
         let r: Result<(), _> = policy.run(|| {
             calls += 1;
-            Err(ChainError::Http { endpoint: "e".into(), status: 503, what: "w".into(), body: String::new() })
+            Err(ChainError::Http {
+                endpoint: "e".into(),
+                status: 503,
+                what: "w".into(),
+                body: String::new(),
+            })
         });
         assert!(r.is_err());
         assert_eq!(calls, 3);
         let mut calls = 0;
         let r: Result<(), _> = policy.run(|| {
             calls += 1;
-            Err(ChainError::Http { endpoint: "e".into(), status: 404, what: "w".into(), body: String::new() })
+            Err(ChainError::Http {
+                endpoint: "e".into(),
+                status: 404,
+                what: "w".into(),
+                body: String::new(),
+            })
         });
         assert!(r.is_err());
         assert_eq!(calls, 1);
