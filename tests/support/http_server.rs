@@ -29,14 +29,30 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+/// Builds a reply from the request (see [`Reply::from_request`]).
+pub type ReplyFn = Arc<dyn Fn(&Request) -> Reply + Send + Sync>;
+
 /// One scripted response.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Reply {
     pub status: u16,
     pub body: String,
     pub headers: Vec<(String, String)>,
     /// Sleep this long before writing the response (to trip client timeouts).
     pub delay: Duration,
+    /// When set, the reply actually sent is `f(request)` (its own delay applies).
+    pub dynamic: Option<ReplyFn>,
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("status", &self.status)
+            .field("body", &self.body)
+            .field("delay", &self.delay)
+            .field("dynamic", &self.dynamic.is_some())
+            .finish()
+    }
 }
 
 impl Reply {
@@ -47,6 +63,7 @@ impl Reply {
             body: body.into(),
             headers: vec![("Content-Type".into(), "text/plain".into())],
             delay: Duration::ZERO,
+            dynamic: None,
         }
     }
 
@@ -57,6 +74,15 @@ impl Reply {
             body: body.into(),
             headers: vec![("Content-Type".into(), "application/json".into())],
             delay: Duration::ZERO,
+            dynamic: None,
+        }
+    }
+
+    /// A reply computed from the request when it arrives, e.g. to echo a JSON-RPC `id`.
+    pub fn from_request(f: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Reply {
+        Reply {
+            dynamic: Some(Arc::new(f)),
+            ..Reply::text(500, "dynamic reply")
         }
     }
 
@@ -268,6 +294,10 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
                 404,
                 format!("no route for {} {}", request.method, request.path),
             ),
+        };
+        let reply = match &reply.dynamic {
+            Some(f) => f(&request),
+            None => reply,
         };
         state.log.push((request, found.map(Route)));
         reply
