@@ -178,10 +178,12 @@ impl RetryPolicy {
 /// The last block whose timestamp is ≤ `as_of`, found by binary search over
 /// `time_at(height)` for heights `0..=tip`.
 ///
-/// Bitcoin block times are not strictly monotonic (only above the median of the last
-/// 11), so after the search the result is moved forward while the next block's time
-/// is still ≤ `as_of`: the answer is the highest height `h` found such that
-/// `time(h) ≤ as_of` and `time(h + 1) > as_of`.
+/// Bitcoin block times are not strictly monotonic (each is only above the median of
+/// the previous 11, the median time past, which never decreases). So after the search
+/// the blocks above the result are scanned: the answer is the highest height whose
+/// time is ≤ `as_of`, and the scan stops at the tip or after 11 consecutive blocks
+/// later than `as_of` (their median is then later than `as_of`, and so is every block
+/// after them).
 pub fn last_block_at_or_before(
     endpoint: &str,
     as_of: u64,
@@ -204,10 +206,18 @@ pub fn last_block_at_or_before(
             hi = mid - 1;
         }
     }
-    while lo < tip && time_at(lo + 1)? <= as_of {
-        lo += 1;
+    const MEDIAN_WINDOW: u64 = 11;
+    let (mut best, mut h, mut later_in_a_row) = (lo, lo, 0);
+    while h < tip && later_in_a_row < MEDIAN_WINDOW {
+        h += 1;
+        if time_at(h)? <= as_of {
+            best = h;
+            later_in_a_row = 0;
+        } else {
+            later_in_a_row += 1;
+        }
     }
-    Ok(lo)
+    Ok(best)
 }
 
 /// Requires every endpoint's answer to be equal; returns it, or the first disagreement.
