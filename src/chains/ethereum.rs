@@ -1,1 +1,745 @@
-//! (not yet written)
+//! Ethereum over JSON-RPC (alloy): the [`EthereumBackend`] a snapshot reads ETH and
+//! ERC-20 balances and EIP-1271 signature checks through.
+//!
+//! Every read after [`EthereumBackend::block_at`] is pinned to the snapshot block **by
+//! hash** (EIP-1898 `{"blockHash", "requireCanonical": true}`), so a reorg cannot swap
+//! the block under a run: the node refuses, and the refusal is reported as
+//! [`ChainError::Reorg`] when the height now holds another block.
+//!
+//! The trait is blocking; this backend owns a current-thread tokio runtime and
+//! `block_on`s each request (do not call it from inside another tokio runtime).
+//! Retries follow the endpoint's [`RetryPolicy`], and only for transient failures:
+//! connection refused/reset, timeouts, HTTP 429/5xx and rate-limit error objects. A
+//! JSON-RPC error object or a malformed body is a definite answer.
+//!
+//! Endpoint URLs often carry credentials (userinfo, `?apikey=`, a key as a path
+//! segment); they appear only through [`redact_url`], in messages and in `Debug`.
+
+use std::fmt;
+use std::time::Duration;
+
+use alloy::eips::BlockId;
+use alloy::primitives::{Address, B256, Bytes, U64, U256};
+use alloy::providers::{Provider, RootProvider};
+use alloy::rpc::client::RpcClient;
+use alloy::rpc::types::{TransactionInput, TransactionRequest};
+use alloy::sol_types::{SolCall, sol};
+use alloy::transports::http::{Http, reqwest};
+use alloy::transports::{RpcError, TransportErrorKind};
+
+use super::{BlockRef, ChainError, EthereumBackend, RetryPolicy};
+
+sol! {
+    #![sol(alloy_sol_types = alloy::sol_types)]
+    interface IERC20 {
+        function balanceOf(address holder) external view returns (uint256);
+    }
+    interface IERC1271 {
+        function isValidSignature(bytes32 hash, bytes signature) external view returns (bytes4);
+    }
+}
+
+/// EIP-1271 magic value, `bytes4(keccak256("isValidSignature(bytes32,bytes)"))`.
+pub const EIP1271_MAGIC: [u8; 4] = [0x16, 0x26, 0xba, 0x7e];
+
+/// How to reach one JSON-RPC endpoint.
+#[derive(Clone)]
+pub struct EthereumEndpointConfig {
+    /// `http(s)://…`; may carry credentials, which are never printed.
+    pub url: String,
+    /// Per-request limit (connect + response).
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+impl fmt::Debug for EthereumEndpointConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EthereumEndpointConfig")
+            .field("url", &redact_url(&self.url))
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+/// Errors setting up a [`JsonRpcEthereum`]; reads report [`ChainError`].
+#[derive(Debug, thiserror::Error)]
+pub enum EthereumError {
+    #[error("invalid ethereum endpoint url {url}: {message}")]
+    InvalidUrl { url: String, message: String },
+    #[error("ethereum endpoint {url}: cannot build the http client: {message}")]
+    HttpClient { url: String, message: String },
+    #[error("ethereum endpoint {url}: cannot start the async runtime: {source}")]
+    Runtime {
+        url: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// An Ethereum node (or provider) reached over JSON-RPC/HTTP.
+pub struct JsonRpcEthereum {
+    /// Redacted URL, for messages.
+    endpoint: String,
+    /// Pieces of the configured URL that must never reach a message.
+    secrets: Vec<String>,
+    provider: RootProvider,
+    retry: RetryPolicy,
+    rt: tokio::runtime::Runtime,
+}
+
+impl fmt::Debug for JsonRpcEthereum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JsonRpcEthereum")
+            .field("endpoint", &self.endpoint)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JsonRpcEthereum {
+    pub fn new(config: EthereumEndpointConfig) -> Result<Self, EthereumError> {
+        let endpoint = redact_url(&config.url);
+        let url = reqwest::Url::parse(&config.url).map_err(|e| EthereumError::InvalidUrl {
+            url: endpoint.clone(),
+            message: e.to_string(),
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(EthereumError::InvalidUrl {
+                url: endpoint,
+                message: format!("scheme {:?} is not http or https", url.scheme()),
+            });
+        }
+        let client = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            .build()
+            .map_err(|e| EthereumError::HttpClient {
+                url: endpoint.clone(),
+                message: e.without_url().to_string(),
+            })?;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|source| EthereumError::Runtime {
+                url: endpoint.clone(),
+                source,
+            })?;
+        let is_local = url
+            .host_str()
+            .is_some_and(|h| h == "localhost" || h == "127.0.0.1" || h == "[::1]");
+        let provider = RootProvider::new(RpcClient::new(Http::with_client(client, url), is_local));
+        Ok(JsonRpcEthereum {
+            secrets: url_secrets(&config.url),
+            endpoint,
+            provider,
+            retry: config.retry,
+            rt,
+        })
+    }
+
+    /// Runs one request under the retry policy, mapping alloy's errors.
+    fn request<T, F>(&self, what: &str, op: impl Fn() -> F) -> Result<T, ChainError>
+    where
+        F: Future<Output = Result<T, RpcError<TransportErrorKind>>>,
+    {
+        self.retry
+            .run(|| self.rt.block_on(op()).map_err(|e| self.map_error(what, e)))
+    }
+
+    /// Classifies an alloy error; see the module header for what is transient.
+    fn map_error(&self, what: &str, err: RpcError<TransportErrorKind>) -> ChainError {
+        let endpoint = self.endpoint.clone();
+        let what = what.to_string();
+        match err {
+            RpcError::ErrorResp(payload) => {
+                let message = self.scrub(&format!("code {}: {}", payload.code, payload.message));
+                if is_rate_limited(payload.code, &payload.message) {
+                    ChainError::Transport {
+                        endpoint,
+                        message: format!("rate limited on {what}: {message}"),
+                        transient: true,
+                    }
+                } else {
+                    ChainError::Rpc {
+                        endpoint,
+                        what,
+                        message,
+                    }
+                }
+            }
+            RpcError::NullResp => ChainError::Malformed {
+                endpoint,
+                what,
+                message: "null result".into(),
+            },
+            RpcError::DeserError { err, text } => ChainError::Malformed {
+                endpoint,
+                what,
+                message: self.scrub(&format!("{err}; body: {}", truncate(&text, 200))),
+            },
+            RpcError::SerError(e) => ChainError::Malformed {
+                endpoint,
+                what,
+                message: format!("cannot encode the request: {e}"),
+            },
+            RpcError::UnsupportedFeature(feature) => ChainError::Unsupported {
+                endpoint,
+                message: format!("{what}: unsupported: {feature}"),
+            },
+            RpcError::LocalUsageError(e) => ChainError::Transport {
+                endpoint,
+                message: self.scrub(&format!("{what}: {}", error_chain(&*e))),
+                transient: false,
+            },
+            RpcError::Transport(kind) => self.map_transport(endpoint, what, kind),
+        }
+    }
+
+    fn map_transport(
+        &self,
+        endpoint: String,
+        what: String,
+        kind: TransportErrorKind,
+    ) -> ChainError {
+        let http = |status: u16, body: &str| ChainError::Http {
+            endpoint: endpoint.clone(),
+            status,
+            what: what.clone(),
+            body: self.scrub(truncate(body, 200)),
+        };
+        match kind {
+            TransportErrorKind::HttpError(e) => http(e.status, &e.body),
+            TransportErrorKind::HttpErrorWithRetryAfter { error, .. } => {
+                http(error.status, &error.body)
+            }
+            TransportErrorKind::Custom(boxed) => {
+                let (message, transient) = match boxed.downcast::<reqwest::Error>() {
+                    Ok(e) => {
+                        // reqwest puts the full URL (credentials included) in its message.
+                        let e = e.without_url();
+                        (error_chain(&e), reqwest_is_transient(&e))
+                    }
+                    Err(other) => (error_chain(&*other), false),
+                };
+                ChainError::Transport {
+                    endpoint: endpoint.clone(),
+                    message: self.scrub(&format!("{what}: {message}")),
+                    transient,
+                }
+            }
+            other => ChainError::Transport {
+                endpoint: endpoint.clone(),
+                message: self.scrub(&format!("{what}: {other}")),
+                transient: other.is_retry_err(),
+            },
+        }
+    }
+
+    /// Removes every configured secret from a message that came from outside.
+    fn scrub(&self, message: &str) -> String {
+        let mut out = message.to_string();
+        for secret in &self.secrets {
+            out = out.replace(secret.as_str(), "***");
+        }
+        out
+    }
+
+    /// The snapshot block as an EIP-1898 block id, or an error if `at.hash` is not a hash.
+    fn pin(&self, at: &BlockRef) -> Result<BlockId, ChainError> {
+        let hash: B256 = at.hash.parse().map_err(|_| ChainError::Unsupported {
+            endpoint: self.endpoint.clone(),
+            message: format!(
+                "block {} has hash {:?}, not 0x + 64 hex digits",
+                at.height, at.hash
+            ),
+        })?;
+        Ok(BlockId::hash_canonical(hash))
+    }
+
+    /// A pinned read failed with a definite node error: if the snapshot height now
+    /// holds another block, report the reorg rather than the node's wording.
+    fn explain_pinned_failure(&self, at: &BlockRef, err: ChainError) -> ChainError {
+        if !matches!(err, ChainError::Rpc { .. }) {
+            return err;
+        }
+        match self.block_at(at.height) {
+            Ok(now) if now.hash != at.hash => ChainError::Reorg {
+                endpoint: self.endpoint.clone(),
+                height: at.height,
+                before: at.hash.clone(),
+                after: now.hash,
+            },
+            _ => err,
+        }
+    }
+
+    /// `eth_call` of `data` on `to`, pinned to `at`.
+    fn call_at(
+        &self,
+        what: &str,
+        to: Address,
+        data: Bytes,
+        at: &BlockRef,
+    ) -> Result<Bytes, ChainError> {
+        let block = self.pin(at)?;
+        // Both `input` and `data`: nodes differ in which one they read.
+        let tx = TransactionRequest::default()
+            .to(to)
+            .input(TransactionInput::both(data));
+        self.request(what, || {
+            self.provider.call(tx.clone()).block(block).into_future()
+        })
+    }
+}
+
+/// The fields of a block this backend needs; a full header would tie us to one
+/// chain's header shape for no gain.
+#[derive(Debug, serde::Deserialize)]
+struct BlockSummary {
+    number: U64,
+    hash: B256,
+    timestamp: U64,
+}
+
+impl EthereumBackend for JsonRpcEthereum {
+    fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    fn chain_id(&self) -> Result<u64, ChainError> {
+        self.request("eth_chainId", || async {
+            self.provider.get_chain_id().await
+        })
+    }
+
+    fn tip_height(&self) -> Result<u64, ChainError> {
+        self.request("eth_blockNumber", || async {
+            self.provider.get_block_number().await
+        })
+    }
+
+    fn block_at(&self, height: u64) -> Result<BlockRef, ChainError> {
+        let what = format!("block {height} (eth_getBlockByNumber)");
+        let block: Option<BlockSummary> = self.request(&what, || {
+            self.provider
+                .client()
+                .request("eth_getBlockByNumber", (U64::from(height), false))
+        })?;
+        let block = block.ok_or_else(|| ChainError::Rpc {
+            endpoint: self.endpoint.clone(),
+            what: what.clone(),
+            message: "no such block (beyond the tip?)".into(),
+        })?;
+        if block.number.to::<u64>() != height {
+            return Err(ChainError::Malformed {
+                endpoint: self.endpoint.clone(),
+                what,
+                message: format!("answered with block {}", block.number),
+            });
+        }
+        Ok(BlockRef {
+            height,
+            hash: format!("{:#x}", block.hash),
+            time: block.timestamp.to::<u64>(),
+        })
+    }
+
+    fn native_balance_at(&self, holder: Address, at: &BlockRef) -> Result<u128, ChainError> {
+        let what = format!(
+            "eth_getBalance of {holder} at block {} {}",
+            at.height, at.hash
+        );
+        let block = self.pin(at)?;
+        let wei = self
+            .request(&what, || {
+                self.provider
+                    .get_balance(holder)
+                    .block_id(block)
+                    .into_future()
+            })
+            .map_err(|e| self.explain_pinned_failure(at, e))?;
+        to_u128(wei).ok_or_else(|| ChainError::Malformed {
+            endpoint: self.endpoint.clone(),
+            what,
+            message: format!("balance {wei} wei exceeds 2^128-1"),
+        })
+    }
+
+    fn erc20_balance_at(
+        &self,
+        token: Address,
+        holder: Address,
+        at: &BlockRef,
+    ) -> Result<u128, ChainError> {
+        let what = format!(
+            "balanceOf({holder}) on token {token} at block {} {}",
+            at.height, at.hash
+        );
+        let data = IERC20::balanceOfCall { holder }.abi_encode();
+        let ret = self
+            .call_at(&what, token, data.into(), at)
+            .map_err(|e| self.explain_pinned_failure(at, e))?;
+        let malformed = |message: String| ChainError::Malformed {
+            endpoint: self.endpoint.clone(),
+            what: what.clone(),
+            message,
+        };
+        if ret.len() != 32 {
+            return Err(malformed(format!(
+                "returned {} bytes ({}), expected one 32-byte uint256; is {token} an erc-20 contract at this block?",
+                ret.len(),
+                truncate(&ret.to_string(), 80)
+            )));
+        }
+        let units = U256::from_be_slice(&ret);
+        to_u128(units).ok_or_else(|| malformed(format!("balance {units} exceeds 2^128-1")))
+    }
+
+    fn is_valid_signature_1271(
+        &self,
+        wallet: Address,
+        hash: B256,
+        signature: &[u8],
+        at: &BlockRef,
+    ) -> Result<bool, ChainError> {
+        let what = format!(
+            "isValidSignature({hash}, …) on {wallet} at block {} {}",
+            at.height, at.hash
+        );
+        let data = IERC1271::isValidSignatureCall {
+            hash,
+            signature: Bytes::copy_from_slice(signature),
+        }
+        .abi_encode();
+        match self.call_at(&what, wallet, data.into(), at) {
+            Ok(ret) => Ok(is_magic(&ret)),
+            Err(ChainError::Rpc { message, .. }) if is_revert_message(&message) => Ok(false),
+            Err(e) => Err(self.explain_pinned_failure(at, e)),
+        }
+    }
+}
+
+/// Whether `ret` (the raw `eth_call` output) is the EIP-1271 magic value, ABI-encoded
+/// as `bytes4` (left-aligned in a 32-byte word). Like OpenZeppelin's
+/// `SignatureChecker`, at least one word is required and only the first is read; a
+/// call to an address without code returns nothing, which is `false`.
+fn is_magic(ret: &[u8]) -> bool {
+    ret.len() >= 32 && ret[..4] == EIP1271_MAGIC && ret[4..32].iter().all(|b| *b == 0)
+}
+
+/// Whether a node error message reports an EVM revert (geth and anvil use code 3
+/// "execution reverted", others -32000 with the same words).
+fn is_revert_message(message: &str) -> bool {
+    message.starts_with("code 3:") || message.to_ascii_lowercase().contains("revert")
+}
+
+/// Provider rate limiting sent as a JSON-RPC error object rather than HTTP 429
+/// (Alchemy code 429, Infura -32005, messages saying "rate limit").
+fn is_rate_limited(code: i64, message: &str) -> bool {
+    code == 429 || code == -32005 || message.to_ascii_lowercase().contains("rate limit")
+}
+
+/// Connection refused/reset and timeouts may pass; a bad request will not.
+fn reqwest_is_transient(e: &reqwest::Error) -> bool {
+    if e.is_builder() || e.is_redirect() {
+        return false;
+    }
+    e.is_timeout() || e.is_connect() || e.is_request() || e.is_body() || e.is_decode()
+}
+
+fn to_u128(v: U256) -> Option<u128> {
+    u128::try_from(v).ok()
+}
+
+/// An error and its sources, `a: b: c`.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !out.contains(&s_text) {
+            out.push_str(": ");
+            out.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+fn truncate(s: &str, max_chars: usize) -> &str {
+    match s.char_indices().nth(max_chars) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// A path segment that looks like an API key (`/v3/<32 hex>`, `/v2/<key>`): long and
+/// made only of key characters.
+fn is_key_like(segment: &str) -> bool {
+    segment.len() >= 20
+        && segment
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// `url` for messages: userinfo, query and fragment replaced by `***`, as are path
+/// segments that look like API keys. Scheme, host, port and the rest of the path stay
+/// so the operator can tell endpoints apart.
+pub fn redact_url(url: &str) -> String {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return "<unparseable url>".to_string();
+    };
+    let mut out = format!("{}://", parsed.scheme());
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        out.push_str("***@");
+    }
+    if let Some(host) = parsed.host_str() {
+        out.push_str(host);
+    }
+    if let Some(port) = parsed.port() {
+        out.push_str(&format!(":{port}"));
+    }
+    let path: Vec<&str> = parsed
+        .path()
+        .split('/')
+        .map(|seg| if is_key_like(seg) { "***" } else { seg })
+        .collect();
+    out.push_str(&path.join("/"));
+    if parsed.query().is_some() {
+        out.push_str("?***");
+    }
+    if parsed.fragment().is_some() {
+        out.push_str("#***");
+    }
+    out
+}
+
+/// The pieces of `url` that [`redact_url`] hides, to scrub from foreign messages.
+fn url_secrets(url: &str) -> Vec<String> {
+    let mut secrets = vec![url.to_string()];
+    if let Ok(parsed) = reqwest::Url::parse(url) {
+        secrets.push(parsed.as_str().to_string());
+        secrets.push(parsed.username().to_string());
+        secrets.extend(parsed.password().map(str::to_string));
+        secrets.extend(parsed.query().map(str::to_string));
+        secrets.extend(parsed.fragment().map(str::to_string));
+        secrets.extend(
+            parsed
+                .path()
+                .split('/')
+                .filter(|s| is_key_like(s))
+                .map(str::to_string),
+        );
+    }
+    // Short pieces (a user "a") would mangle ordinary words; the URL-free reqwest
+    // message is the main defence, this is the second.
+    secrets.retain(|s| s.len() >= 6);
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets.dedup();
+    secrets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_userinfo_query_fragment_and_key_segments() {
+        assert_eq!(
+            redact_url("http://127.0.0.1:8545"),
+            "http://127.0.0.1:8545/"
+        );
+        assert_eq!(
+            redact_url("https://alice:s3cret@node.example.com:8545/rpc?token=abc#frag"),
+            "https://***@node.example.com:8545/rpc?***#***"
+        );
+        assert_eq!(
+            redact_url("https://mainnet.infura.io/v3/0123456789abcdef0123456789abcdef"),
+            "https://mainnet.infura.io/v3/***"
+        );
+        assert_eq!(
+            redact_url("https://eth-mainnet.g.alchemy.com/v2/AbC-dEf_0123456789xyzXYZ"),
+            "https://eth-mainnet.g.alchemy.com/v2/***"
+        );
+        assert_eq!(redact_url("https://user@host/"), "https://***@host/");
+        assert_eq!(redact_url("not a url"), "<unparseable url>");
+    }
+
+    #[test]
+    fn debug_never_shows_credentials() {
+        let config = EthereumEndpointConfig {
+            url: "https://alice:s3cret@node.example.com/?key=topsecret".into(),
+            timeout: Duration::from_secs(1),
+            retry: RetryPolicy::default(),
+        };
+        let text = format!("{config:?}");
+        assert!(
+            !text.contains("s3cret") && !text.contains("topsecret"),
+            "{text}"
+        );
+        let backend = JsonRpcEthereum::new(config).unwrap();
+        let text = format!("{backend:?}");
+        assert!(
+            !text.contains("s3cret") && !text.contains("topsecret"),
+            "{text}"
+        );
+        assert_eq!(backend.endpoint(), "https://***@node.example.com/?***");
+    }
+
+    #[test]
+    fn rejects_bad_urls_without_echoing_them() {
+        let e = JsonRpcEthereum::new(EthereumEndpointConfig {
+            url: "ws://alice:s3cret@node.example.com".into(),
+            timeout: Duration::from_secs(1),
+            retry: RetryPolicy::default(),
+        })
+        .unwrap_err();
+        assert!(matches!(e, EthereumError::InvalidUrl { .. }));
+        assert!(!e.to_string().contains("s3cret"), "{e}");
+        assert!(e.to_string().contains("scheme \"ws\""), "{e}");
+    }
+
+    #[test]
+    fn scrubs_secrets_from_foreign_messages() {
+        let backend = JsonRpcEthereum::new(EthereumEndpointConfig {
+            url: "https://alice:s3cret-pass@node.example.com/?apikey=topsecret".into(),
+            timeout: Duration::from_secs(1),
+            retry: RetryPolicy::default(),
+        })
+        .unwrap();
+        let m = backend.scrub("failed for https://alice:s3cret-pass@node.example.com/?apikey=topsecret and s3cret-pass");
+        assert!(!m.contains("s3cret") && !m.contains("topsecret"), "{m}");
+    }
+
+    fn backend() -> JsonRpcEthereum {
+        JsonRpcEthereum::new(EthereumEndpointConfig {
+            url: "http://127.0.0.1:1/".into(),
+            timeout: Duration::from_secs(1),
+            retry: RetryPolicy::default(),
+        })
+        .unwrap()
+    }
+
+    fn rpc_error(code: i64, message: &'static str) -> RpcError<TransportErrorKind> {
+        // The payload type lives in alloy-json-rpc, which `alloy` exposes only behind
+        // its `json-rpc` feature; build it from JSON instead.
+        RpcError::ErrorResp(
+            serde_json::from_value(serde_json::json!({"code": code, "message": message})).unwrap(),
+        )
+    }
+
+    #[test]
+    fn classifies_errors() {
+        let b = backend();
+        let map = |e| b.map_error("eth_chainId", e);
+
+        // JSON-RPC error objects are definite answers…
+        let e = map(rpc_error(-32000, "header not found"));
+        assert!(
+            matches!(e, ChainError::Rpc { .. }) && !e.is_transient(),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "http://127.0.0.1:1/: node error for eth_chainId: code -32000: header not found"
+        );
+        // …except a provider saying it rate-limits.
+        assert!(map(rpc_error(429, "too many requests")).is_transient());
+        assert!(map(rpc_error(-32005, "limit exceeded")).is_transient());
+        assert!(map(rpc_error(-32000, "Your app has exceeded its rate limit")).is_transient());
+
+        // HTTP statuses: 429 and 5xx retry, other 4xx do not.
+        for (status, transient) in [
+            (429, true),
+            (500, true),
+            (502, true),
+            (503, true),
+            (401, false),
+            (404, false),
+        ] {
+            let e = map(TransportErrorKind::http_error(status, "body".into()));
+            assert!(matches!(e, ChainError::Http { .. }), "{e:?}");
+            assert_eq!(e.is_transient(), transient, "status {status}");
+        }
+
+        // A body that is not JSON-RPC is malformed, definite.
+        let bad = serde_json::from_str::<serde_json::Value>("<html>").unwrap_err();
+        let e = map(RpcError::DeserError {
+            err: bad,
+            text: "<html>".into(),
+        });
+        assert!(
+            matches!(e, ChainError::Malformed { .. }) && !e.is_transient(),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("<html>"), "{e}");
+
+        assert!(matches!(
+            map(RpcError::NullResp),
+            ChainError::Malformed { .. }
+        ));
+    }
+
+    #[test]
+    fn classifies_connection_failures_as_transient() {
+        let b = JsonRpcEthereum::new(EthereumEndpointConfig {
+            // Port 1 on loopback: nothing listens, the connection is refused.
+            url: "http://user:s3cret-pass@127.0.0.1:1/".into(),
+            timeout: Duration::from_secs(2),
+            retry: RetryPolicy {
+                attempts: 1,
+                base_delay: Duration::ZERO,
+                max_delay: Duration::ZERO,
+            },
+        })
+        .unwrap();
+        let e = b.chain_id().unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ChainError::Transport {
+                    transient: true,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let text = e.to_string();
+        assert!(
+            text.starts_with("http://***@127.0.0.1:1/: request failed: eth_chainId: "),
+            "{text}"
+        );
+        assert!(!text.contains("s3cret"), "{text}");
+    }
+
+    #[test]
+    fn recognises_the_magic_value_and_reverts() {
+        let mut word = [0u8; 32];
+        word[..4].copy_from_slice(&EIP1271_MAGIC);
+        assert!(is_magic(&word));
+        assert!(
+            !is_magic(&word[..4]),
+            "bare bytes4 is not an abi-encoded return"
+        );
+        assert!(!is_magic(&[]));
+        let mut other = word;
+        other[31] = 1;
+        assert!(!is_magic(&other));
+        let mut invalid = [0u8; 32];
+        invalid[..4].copy_from_slice(&[0xff; 4]);
+        assert!(!is_magic(&invalid));
+
+        assert!(is_revert_message(
+            "code 3: execution reverted: signature must be 65 bytes"
+        ));
+        assert!(is_revert_message("code -32000: execution reverted"));
+        assert!(!is_revert_message("code -32000: header not found"));
+    }
+
+    #[test]
+    fn balances_above_u128_are_refused() {
+        assert_eq!(to_u128(U256::from(u128::MAX)), Some(u128::MAX));
+        assert_eq!(to_u128(U256::from(u128::MAX) + U256::from(1)), None);
+    }
+}
