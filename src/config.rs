@@ -4,6 +4,7 @@
 //! the file, the line and column, and the key.
 
 use crate::amount::MAX_DECIMALS;
+pub use crate::chains::bitcoind::RpcAuth;
 use crate::format::AssetInfo;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -169,13 +170,6 @@ pub enum Endpoint {
     Fixture {
         path: PathBuf,
     },
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RpcAuth {
-    None,
-    UserPass { user: String, password: String },
-    CookieFile(PathBuf),
 }
 
 #[derive(Clone, Debug)]

@@ -5,6 +5,7 @@
 use crate::config::Config;
 use crate::format::{Manifest, SnapshotId};
 use crate::liabilities::{self, LiabilitiesError};
+use crate::reserves::{self, ReservesError, connect::ConnectError, wallets::WalletsError};
 use crate::snapshot::{self, ReserveFigures, SnapshotError, Timings};
 use crate::time::Timestamp;
 use std::time::{Duration, Instant};
@@ -15,6 +16,12 @@ pub enum JobError {
     Liabilities(#[from] LiabilitiesError),
     #[error("{0}")]
     Snapshot(#[from] SnapshotError),
+    #[error("{0}")]
+    Wallets(#[from] WalletsError),
+    #[error("{0}")]
+    Connect(#[from] ConnectError),
+    #[error("{0}")]
+    Reserves(#[from] ReservesError),
 }
 
 /// What a finished snapshot reports.
@@ -25,8 +32,8 @@ pub struct Outcome {
     pub parse_time: Duration,
     pub timings: Timings,
     pub total_time: Duration,
-    /// Addresses whose ownership proof failed verification (address, reason).
-    pub failed_addresses: Vec<(String, String)>,
+    /// Addresses whose ownership proof failed verification (address, scheme, reason).
+    pub failed_addresses: Vec<(String, String, String)>,
 }
 
 impl Outcome {
@@ -102,9 +109,26 @@ pub fn snapshot(
         secs = parse_time.as_secs_f64(),
         "liabilities parsed"
     );
-    let reserves = ReserveFigures {
-        per_asset: vec![Default::default(); config.assets.len()],
-        ..Default::default()
+    let (reserves, failed_addresses) = match &config.chains {
+        None => {
+            tracing::warn!("no [chains] configured: reserves are not read and count as zero");
+            let figures = ReserveFigures {
+                per_asset: vec![Default::default(); config.assets.len()],
+                ..Default::default()
+            };
+            (figures, Vec::new())
+        }
+        Some(chains) => {
+            let network = chains.bitcoin.as_ref().map(|b| b.network).unwrap_or(bitcoin::Network::Bitcoin);
+            let wallets_path = config.wallets.as_ref().expect("config requires [wallets] with [chains]");
+            let wallets = reserves::wallets::parse_file(wallets_path, network)?;
+            let backends = reserves::connect::connect(chains)?;
+            let t = Instant::now();
+            let report = reserves::read(config, id, as_of, wallets, &backends)?;
+            tracing::info!(addresses = report.addresses.len(), secs = t.elapsed().as_secs_f64(), "reserves read");
+            let failed = report.failures();
+            (report.figures, failed)
+        }
     };
     let published = snapshot::publish(config, id, as_of, liabilities, reserves, previous, replace)?;
     Ok(Outcome {
@@ -114,6 +138,6 @@ pub fn snapshot(
         parse_time,
         timings: published.timings,
         total_time: start.elapsed(),
-        failed_addresses: Vec::new(),
+        failed_addresses,
     })
 }

@@ -193,15 +193,18 @@ pub fn publish(
 
     let t = Instant::now();
     let salts = random_salts(n)?;
+    tracing::debug!(secs = t.elapsed().as_secs_f64(), "salts drawn");
     // perm[position] = row: a uniform permutation from a ChaCha CSPRNG seeded by the OS.
     let mut perm: Vec<u32> = (0..n as u32).collect();
     let mut rng = rand::rngs::StdRng::from_rng(rand::rngs::OsRng)
         .map_err(|e| SnapshotError::Random(e.to_string()))?;
     perm.shuffle(&mut rng);
+    tracing::debug!(secs = t.elapsed().as_secs_f64(), "leaf order drawn");
     let level0 = tree::leaf_level(k, n, |pos| {
         let row = perm[pos] as usize;
         (&salts[pos], liabilities.uid(row), liabilities.balances(row))
     });
+    tracing::debug!(secs = t.elapsed().as_secs_f64(), "leaves hashed");
     liabilities.drop_balances();
     timings.leaves = t.elapsed();
 

@@ -8,6 +8,7 @@
 //! count in `unproven_reserves`, and a proof that fails is reported by address and
 //! scheme. Nothing here writes a file: the figures go to [`crate::snapshot::publish`].
 
+pub mod connect;
 pub mod files;
 pub mod wallets;
 
