@@ -808,3 +808,89 @@ fn eip191_wrong_signer_and_bad_v() {
     ));
     assert!(e.ends_with(": expected 0x-prefixed hex"), "{e}");
 }
+
+#[test]
+fn unspendable_p2sh_redeem_script_is_rejected() {
+    // 16 compressed keys: 3 + 16 × 34 = 547 bytes, over the 520-byte scriptSig push.
+    let keys: Vec<SecretKey> = (0..16).map(|i| secret(&format!("big {i}"))).collect();
+    let refs: Vec<&SecretKey> = keys.iter().collect();
+    let script = multisig_script(1, &refs);
+    assert!(
+        Address::p2sh(&script, Network::Bitcoin).is_err(),
+        "rust-bitcoin refuses it too"
+    );
+    // But the address exists: anyone can hash the script and list it.
+    let spk = ScriptBuf::new_p2sh(&script.script_hash());
+    let p2sh = Address::from_script(&spk, Network::Bitcoin)
+        .unwrap()
+        .to_string();
+    let sig = json_list(&[compact_sign(
+        &keys[3],
+        &por_message(Chain::Bitcoin, &p2sh),
+        true,
+        0,
+    )]);
+    let e = err(verify_por(
+        Chain::Bitcoin,
+        &p2sh,
+        Scheme::Multisig,
+        &sig,
+        Some(&hex::encode(script.as_bytes())),
+    ));
+    assert_eq!(
+        e,
+        format!(
+            "{p2sh}: multisig redeem script is 547 bytes, over the 520-byte push limit: this p2sh address cannot be spent"
+        )
+    );
+    // The same script wrapped in P2WSH is fine.
+    let wsh = Address::p2wsh(&script, Network::Bitcoin).to_string();
+    let msg = por_message(Chain::Bitcoin, &wsh);
+    let sig = json_list(&[compact_sign(&keys[3], &msg, true, 0)]);
+    assert_eq!(
+        verify_por(
+            Chain::Bitcoin,
+            &wsh,
+            Scheme::Multisig,
+            &sig,
+            Some(&hex::encode(script.as_bytes()))
+        ),
+        Ok(Verdict::Verified)
+    );
+}
+
+mod tampering {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Any change to r or s of a valid compact signature is rejected.
+        #[test]
+        fn bip137_any_changed_r_or_s_byte_is_rejected(pos in 1usize..65, flip in 1u8..=255) {
+            let sk = secret("por test bip137");
+            let address = Address::p2wpkh(&pubkey(&sk), Network::Bitcoin).to_string();
+            let sig = compact_sign(&sk, &por_message(Chain::Bitcoin, &address), true, 8);
+            let mut bytes = B64.decode(&sig).unwrap();
+            bytes[pos] ^= flip;
+            let r = verify_por(Chain::Bitcoin, &address, Scheme::Bip137, &B64.encode(bytes), None);
+            prop_assert!(r.is_err());
+        }
+
+        /// Any change to r or s of a valid personal_sign signature is rejected.
+        #[test]
+        fn eip191_any_changed_r_or_s_byte_is_rejected(pos in 0usize..64, flip in 1u8..=255) {
+            use alloy::primitives::B256;
+            use alloy::signers::SignerSync;
+            use alloy::signers::local::PrivateKeySigner;
+            let signer = PrivateKeySigner::from_bytes(&B256::repeat_byte(9)).unwrap();
+            let address = signer.address().to_checksum(None);
+            let msg = por_message(Chain::Ethereum, &address);
+            let mut bytes = signer.sign_message_sync(msg.as_bytes()).unwrap().as_bytes();
+            bytes[pos] ^= flip;
+            let r = verify_por(Chain::Ethereum, &address, Scheme::Eip191, &format!("0x{}", hex::encode(bytes)), None);
+            prop_assert!(r.is_err());
+        }
+    }
+}
