@@ -201,12 +201,12 @@ impl WalletAddress {
         let ok = match (self, scheme) {
             (_, Scheme::None) => true,
             (WalletAddress::Ethereum(_), s) => matches!(s, Scheme::Eip191 | Scheme::Eip1271),
-            (WalletAddress::Bitcoin(_), s) => match (kind, s) {
-                ("p2pkh" | "p2sh" | "p2wpkh", Scheme::Bip137) => true,
-                ("p2sh" | "p2wpkh" | "p2wsh" | "p2tr", Scheme::Bip322Simple) => true,
-                ("p2sh" | "p2wsh", Scheme::Multisig) => true,
-                _ => false,
-            },
+            (WalletAddress::Bitcoin(_), s) => matches!(
+                (kind, s),
+                ("p2pkh" | "p2sh" | "p2wpkh", Scheme::Bip137)
+                    | ("p2sh" | "p2wpkh" | "p2wsh" | "p2tr", Scheme::Bip322Simple)
+                    | ("p2sh" | "p2wsh", Scheme::Multisig)
+            ),
         };
         if ok {
             return Ok(());

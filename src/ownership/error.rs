@@ -29,7 +29,7 @@ pub enum OwnershipError {
     )]
     UnknownScheme(String),
     /// The scheme cannot prove ownership of this kind of address.
-    #[error("{address}: scheme {scheme} cannot prove a {kind} address{hint}")]
+    #[error("{address}: scheme {scheme} does not apply to {kind} addresses{hint}")]
     SchemeNotForAddress {
         address: String,
         scheme: Scheme,

@@ -11,6 +11,9 @@ use bitcoin::{Address, PublicKey, ScriptBuf};
 use super::bip137::recover_compact;
 use super::{BitcoinAddress, OwnershipError, Scheme};
 
+/// The largest push a scriptSig can make, hence the largest spendable P2SH redeem script.
+const MAX_REDEEM_SCRIPT: usize = 520;
+
 /// A parsed standard multisig script.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MultisigScript {
@@ -118,6 +121,16 @@ pub(crate) fn verify(
         };
         return Err(reject(format!(
             "script hashes to {derived}, not the listed address"
+        )));
+    }
+
+    // A bare P2SH redeem script travels in a scriptSig push, at most 520 bytes: a
+    // larger one can never be spent, so its address holds nothing the exchange controls.
+    let bare_p2sh = spk.is_p2sh() && spk == ScriptBuf::new_p2sh(&s.script_hash());
+    if bare_p2sh && s.len() > MAX_REDEEM_SCRIPT {
+        return Err(reject(format!(
+            "redeem script is {} bytes, over the {MAX_REDEEM_SCRIPT}-byte push limit: this p2sh address cannot be spent",
+            s.len()
         )));
     }
 

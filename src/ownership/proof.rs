@@ -199,9 +199,9 @@ impl OwnershipProof {
 
 /// Base64 of a 65-byte compact signature with a BIP-137 header byte.
 fn parse_compact(scheme: Scheme, shown: &str, b64: &str) -> Result<[u8; 65], OwnershipError> {
-    let bytes = BASE64
-        .decode(b64)
-        .map_err(|e| OwnershipError::malformed(scheme, shown, format!("not base64: {e}")))?;
+    let bytes = BASE64.decode(b64).map_err(|e| {
+        OwnershipError::malformed(scheme, shown, format!("not base64: {}", lower(e)))
+    })?;
     let sig: [u8; 65] = bytes.try_into().map_err(|b: Vec<u8>| {
         OwnershipError::malformed(
             scheme,
@@ -234,9 +234,16 @@ fn parse_bip322_simple(signature: &str) -> Result<OwnershipProof, OwnershipError
         }
     }
     let body = signature.strip_prefix("smp").unwrap_or(signature);
-    let bytes = BASE64
-        .decode(body)
-        .map_err(|e| OwnershipError::malformed(scheme, signature, format!("not base64: {e}")))?;
+    if body.is_empty() {
+        return Err(OwnershipError::malformed(
+            scheme,
+            signature,
+            "empty signature",
+        ));
+    }
+    let bytes = BASE64.decode(body).map_err(|e| {
+        OwnershipError::malformed(scheme, signature, format!("not base64: {}", lower(e)))
+    })?;
     let mut reader = bytes.as_slice();
     let witness = Witness::consensus_decode_from_finite_reader(&mut reader).map_err(|e| {
         OwnershipError::malformed(

@@ -27,19 +27,29 @@ pub(crate) fn verify(
     }
 }
 
-/// The crate's error texts ("Invalid signature", "Public key does not match"), in our
-/// lower-case style, with the source where it says more.
+/// Our words for the crate's errors where a reader needs more than its terse text
+/// ("Invalid signature"); its own text (lower-cased) otherwise.
 fn describe(e: &bip322::Error) -> String {
-    let mut text = e.to_string();
-    if let Some(source) = std::error::Error::source(e) {
-        let source = source.to_string();
-        if !text.contains(&source) {
-            text = format!("{text}: {source}");
+    use bip322::Error as E;
+    match e {
+        E::SignatureInvalid { .. } => {
+            "the signature does not verify (wrong message, key or address)".to_owned()
         }
-    }
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => text,
+        E::PublicKeyMismatch => "the witness key is not the key of the listed address".to_owned(),
+        E::ToSignInvalid => {
+            "the witness does not spend the listed address (its script or key hashes elsewhere)"
+                .to_owned()
+        }
+        E::InvalidWitness | E::WitnessEmpty => {
+            "the witness stack does not have the shape this address needs".to_owned()
+        }
+        other => {
+            let text = other.to_string();
+            let mut chars = text.chars();
+            match chars.next() {
+                Some(c) => c.to_lowercase().chain(chars).collect(),
+                None => text,
+            }
+        }
     }
 }
