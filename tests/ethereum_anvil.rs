@@ -556,6 +556,19 @@ fn http_500_and_429_are_retried() {
     assert_eq!(backend_for(&url).chain_id().unwrap(), 31337);
     assert_eq!(count.load(Ordering::SeqCst), 3);
 
+    // Rate limiting sent as a JSON-RPC error object (Infura's -32005) is retried too.
+    let (url, count) = serve(|n, id| {
+        match n {
+        0 => (
+            200,
+            serde_json::json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32005, "message": "daily request count exceeded, request rate limited"}}).to_string(),
+        ),
+        _ => (200, ok_chain_id(id)),
+    }
+    });
+    assert_eq!(backend_for(&url).chain_id().unwrap(), 31337);
+    assert_eq!(count.load(Ordering::SeqCst), 2);
+
     // Always 429: every attempt is made, then the last status is reported.
     let (url, count) = serve(|_, _| (429, "slow down".into()));
     let e = backend_for(&url).tip_height().unwrap_err();
