@@ -194,6 +194,7 @@ fn balances_are_read_at_the_snapshot_block_not_the_tip() {
         "{text}"
     );
     assert!(text.contains("returned 0 bytes"), "{text}");
+    eprintln!("balanceOf without code: {text}");
 }
 
 #[test]
@@ -230,6 +231,7 @@ fn balance_of_that_reverts_names_token_and_holder() {
         "{text}"
     );
     assert!(text.contains("revert"), "{text}");
+    eprintln!("reverting balanceOf: {text}");
 }
 
 #[test]
@@ -380,7 +382,9 @@ fn a_reorg_changes_the_block_and_pinned_reads_fail() {
     assert_ne!(new.hash, old.hash);
     assert_eq!(b.native_balance_at(HOLDER, &new).unwrap(), 2 * ETH);
 
-    // What anvil itself says to a read pinned to the vanished block.
+    // What anvil (1.7.1) itself says to a read pinned to the vanished block: after
+    // evm_revert the block is gone from its store, and EIP-1898 reads by that hash get
+    // JSON-RPC error -32001 "Resource not found" (not "non-canonical block").
     let raw = node
         .rpc(
             "eth_getBalance",
@@ -388,6 +392,7 @@ fn a_reorg_changes_the_block_and_pinned_reads_fail() {
         )
         .unwrap_err();
     eprintln!("anvil on a read pinned to a reorged-out block: {raw:?}");
+    assert_eq!(raw.code, -32001, "{raw:?}");
 
     // The backend reports it as a reorg, definite, naming both hashes.
     let owner_sig = owner.sign_message_sync(b"x").unwrap().as_bytes();
@@ -550,6 +555,19 @@ fn http_500_and_429_are_retried() {
     });
     assert_eq!(backend_for(&url).chain_id().unwrap(), 31337);
     assert_eq!(count.load(Ordering::SeqCst), 3);
+
+    // Rate limiting sent as a JSON-RPC error object (Infura's -32005) is retried too.
+    let (url, count) = serve(|n, id| {
+        match n {
+        0 => (
+            200,
+            serde_json::json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32005, "message": "daily request count exceeded, request rate limited"}}).to_string(),
+        ),
+        _ => (200, ok_chain_id(id)),
+    }
+    });
+    assert_eq!(backend_for(&url).chain_id().unwrap(), 31337);
+    assert_eq!(count.load(Ordering::SeqCst), 2);
 
     // Always 429: every attempt is made, then the last status is reported.
     let (url, count) = serve(|_, _| (429, "slow down".into()));
