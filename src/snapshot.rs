@@ -60,6 +60,9 @@ pub struct ReserveFigures {
 /// Wall-clock time of each phase.
 #[derive(Clone, Debug, Default)]
 pub struct Timings {
+    /// Drawing salts (OS CSPRNG) and the leaf order.
+    pub random: Duration,
+    /// Hashing every account and leaf.
     pub leaves: Duration,
     pub tree: Duration,
     pub store: Duration,
@@ -191,20 +194,16 @@ pub fn publish(
     let n = liabilities.len();
     let mut timings = Timings::default();
 
+    // Leaves are hashed in input order (sequential reads), then the finished records
+    // are put in a uniformly random order drawn from a ChaCha CSPRNG seeded by the OS.
     let t = Instant::now();
     let salts = random_salts(n)?;
-    tracing::debug!(secs = t.elapsed().as_secs_f64(), "salts drawn");
-    // perm[position] = row: a uniform permutation from a ChaCha CSPRNG seeded by the OS.
-    let mut perm: Vec<u32> = (0..n as u32).collect();
-    let mut rng = rand::rngs::StdRng::from_rng(rand::rngs::OsRng)
-        .map_err(|e| SnapshotError::Random(e.to_string()))?;
-    perm.shuffle(&mut rng);
-    tracing::debug!(secs = t.elapsed().as_secs_f64(), "leaf order drawn");
-    let level0 = tree::leaf_level(k, n, |pos| {
-        let row = perm[pos] as usize;
-        (&salts[pos], liabilities.uid(row), liabilities.balances(row))
-    });
-    tracing::debug!(secs = t.elapsed().as_secs_f64(), "leaves hashed");
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    let mut rng = rand::rngs::StdRng::from_rng(rand::rngs::OsRng).map_err(|e| SnapshotError::Random(e.to_string()))?;
+    order.shuffle(&mut rng);
+    timings.random = t.elapsed();
+    let t = Instant::now();
+    let row_records = tree::leaf_level(k, n, |row| (&salts[row], liabilities.uid(row), liabilities.balances(row)));
     liabilities.drop_balances();
     timings.leaves = t.elapsed();
 
@@ -224,20 +223,18 @@ pub fn publish(
         let w = StoreWriter::new(tmp);
         w.write_salts(&salts)?;
         drop(salts);
-        w.write_uids(n, |pos| liabilities.uid(perm[pos] as usize))?;
-        let mut inv = vec![0u32; n];
-        for (pos, &row) in perm.iter().enumerate() {
-            inv[row as usize] = pos as u32;
-        }
-        w.write_index(
-            liabilities
-                .uid_index
-                .iter()
-                .map(|&(key, row)| (key, inv[row as usize])),
-        )?;
-        drop(inv);
-        let mut write_time = Duration::ZERO;
+        let (uid_bytes, uid_ends) = liabilities.uid_arena();
+        w.write_uids(uid_bytes, uid_ends)?;
+        w.write_index(liabilities.uid_index.iter().copied())?;
         let tb = Instant::now();
+        let level0 = tree::gather(&row_records, k, &order);
+        drop(row_records);
+        let mut positions = vec![0u32; n];
+        for (pos, &row) in order.iter().enumerate() {
+            positions[row as usize] = pos as u32;
+        }
+        drop(order);
+        let mut write_time = Duration::ZERO;
         let info = tree::build_levels::<SnapshotError>(level0, k, |level, recs| {
             let tw = Instant::now();
             w.write_level(level, &recs)?;
@@ -245,6 +242,7 @@ pub fn publish(
             Ok(())
         })?;
         tree_time = tb.elapsed() - write_time;
+        w.write_positions(&positions)?;
         w.write_meta(&StoreMeta {
             height: info.height,
             ..meta

@@ -114,6 +114,11 @@ impl Liabilities {
         &self.balances[row * k..(row + 1) * k]
     }
 
+    /// The uid arena: concatenated uid bytes and each row's end offset.
+    pub fn uid_arena(&self) -> (&[u8], &[u64]) {
+        (&self.uid_bytes, &self.uid_ends)
+    }
+
     /// Frees the row-major balances once the leaves hold them.
     pub fn drop_balances(&mut self) {
         self.balances = Vec::new();

@@ -158,6 +158,20 @@ where
     out
 }
 
+/// Reorders records: output record `i` is input record `order[i]`. Runs in parallel.
+pub fn gather(records: &[u8], k: usize, order: &[u32]) -> Vec<u8> {
+    let r = record_size(k);
+    let mut out = vec![0u8; order.len() * r];
+    out.par_chunks_mut(r)
+        .with_min_len(MIN_CHUNK)
+        .zip(order.par_iter())
+        .for_each(|(dst, &src)| {
+            let src = src as usize;
+            dst.copy_from_slice(&records[src * r..(src + 1) * r]);
+        });
+    out
+}
+
 /// Builds level `level + 1` from the records of `level`.
 pub fn next_level(cur: &[u8], k: usize, level: u32) -> Result<Vec<u8>, TreeError> {
     let r = record_size(k);

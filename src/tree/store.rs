@@ -6,10 +6,15 @@
 //! - `store.json`: format, exchange, snapshot id, assets, leaf count, height.
 //! - `level-NN.bin`: the records (`hash ‖ u128be sums`) of level NN, left to right;
 //!   level 00 is the leaves (so its sums are the balances), the last level the root.
-//! - `salts.bin`: 32 bytes per leaf, in leaf order.
-//! - `uids.bin` + `uid-offsets.bin`: uids in leaf order, concatenated; N+1 u64 offsets.
-//! - `index.bin`: N entries of 12 bytes, `uid_key(uid)` (u64 big-endian) then the leaf
-//!   position (u32), sorted: a binary search finds a uid in ~24 reads.
+//! - `salts.bin`: 32 bytes per account, in input row order.
+//! - `uids.bin` + `uid-offsets.bin`: uids in input row order, concatenated; N+1 u64
+//!   offsets.
+//! - `positions.bin`: N u32, the leaf position of each row (the secret permutation).
+//! - `index.bin`: N entries of 12 bytes, `uid_key(uid)` (u64 big-endian) then the row
+//!   (u32), sorted: a binary search finds a uid in ~24 reads.
+//!
+//! Rows stay in input order so that leaf hashing and these writes are sequential;
+//! only the finished leaf records are permuted.
 //!
 //! This folder is secret (salts and uids); it never goes under `snapshots/` or the site.
 
@@ -87,34 +92,36 @@ impl StoreWriter {
         std::fs::write(&p, records).map_err(io_err(&p))
     }
 
+    /// Writes the salts, in row order.
     pub fn write_salts(&self, salts: &[[u8; 32]]) -> Result<(), StoreError> {
         let p = self.dir.join("salts.bin");
         std::fs::write(&p, salts.as_flattened()).map_err(io_err(&p))
     }
 
-    /// Writes the uids in leaf order: `uid(i)` for `i` in `0..leaves`.
-    pub fn write_uids<'a>(
-        &self,
-        leaves: usize,
-        uid: impl Fn(usize) -> &'a [u8],
-    ) -> Result<(), StoreError> {
+    /// Writes the uids in row order: the concatenated bytes and each row's end offset.
+    pub fn write_uids(&self, bytes: &[u8], ends: &[u64]) -> Result<(), StoreError> {
         let pu = self.dir.join("uids.bin");
+        std::fs::write(&pu, bytes).map_err(io_err(&pu))?;
         let po = self.dir.join("uid-offsets.bin");
-        let mut u = BufWriter::with_capacity(1 << 20, File::create(&pu).map_err(io_err(&pu))?);
         let mut o = BufWriter::with_capacity(1 << 20, File::create(&po).map_err(io_err(&po))?);
-        let mut off = 0u64;
-        o.write_all(&off.to_le_bytes()).map_err(io_err(&po))?;
-        for i in 0..leaves {
-            let b = uid(i);
-            u.write_all(b).map_err(io_err(&pu))?;
-            off += b.len() as u64;
-            o.write_all(&off.to_le_bytes()).map_err(io_err(&po))?;
+        o.write_all(&0u64.to_le_bytes()).map_err(io_err(&po))?;
+        for e in ends {
+            o.write_all(&e.to_le_bytes()).map_err(io_err(&po))?;
         }
-        u.flush().map_err(io_err(&pu))?;
         o.flush().map_err(io_err(&po))
     }
 
-    /// Writes the index from `(uid_key, position)` pairs sorted by key.
+    /// Writes each row's leaf position.
+    pub fn write_positions(&self, positions: &[u32]) -> Result<(), StoreError> {
+        let p = self.dir.join("positions.bin");
+        let mut w = BufWriter::with_capacity(1 << 20, File::create(&p).map_err(io_err(&p))?);
+        for pos in positions {
+            w.write_all(&pos.to_le_bytes()).map_err(io_err(&p))?;
+        }
+        w.flush().map_err(io_err(&p))
+    }
+
+    /// Writes the index from `(uid_key, row)` pairs sorted by key.
     pub fn write_index(&self, entries: impl Iterator<Item = (u64, u32)>) -> Result<(), StoreError> {
         let p = self.dir.join("index.bin");
         let mut w = BufWriter::with_capacity(1 << 20, File::create(&p).map_err(io_err(&p))?);
@@ -139,6 +146,7 @@ pub struct ProofStore {
     salts: File,
     uids: File,
     offsets: File,
+    positions: File,
     index: File,
 }
 
@@ -165,6 +173,7 @@ impl ProofStore {
             salts: open(dir.join("salts.bin"))?,
             uids: open(dir.join("uids.bin"))?,
             offsets: open(dir.join("uid-offsets.bin"))?,
+            positions: open(dir.join("positions.bin"))?,
             index: open(dir.join("index.bin"))?,
             levels,
             meta,
@@ -216,15 +225,15 @@ impl ProofStore {
             .map_err(io_err(&self.dir.join(name)))
     }
 
-    fn uid_at(&self, pos: u64) -> Result<Vec<u8>, StoreError> {
+    fn uid_at(&self, row: u64) -> Result<Vec<u8>, StoreError> {
         let mut o = [0u8; 16];
-        self.read_at(&self.offsets, "uid-offsets.bin", pos * 8, &mut o)?;
+        self.read_at(&self.offsets, "uid-offsets.bin", row * 8, &mut o)?;
         let start = u64::from_le_bytes(o[..8].try_into().expect("8"));
         let end = u64::from_le_bytes(o[8..].try_into().expect("8"));
         if end < start || end - start > 128 {
             return Err(StoreError::Corrupt {
                 path: self.dir.join("uid-offsets.bin"),
-                reason: format!("bad offsets at leaf {pos}"),
+                reason: format!("bad offsets at row {row}"),
             });
         }
         let mut uid = vec![0u8; (end - start) as usize];
@@ -236,12 +245,25 @@ impl ProofStore {
         let mut e = [0u8; INDEX_ENTRY];
         self.read_at(&self.index, "index.bin", i * INDEX_ENTRY as u64, &mut e)?;
         let key = u64::from_be_bytes(e[..8].try_into().expect("8"));
-        let pos = u64::from(u32::from_le_bytes(e[8..].try_into().expect("4")));
-        Ok((key, pos))
+        let row = u64::from(u32::from_le_bytes(e[8..].try_into().expect("4")));
+        Ok((key, row))
     }
 
-    /// The leaf position of `uid`, by binary search of the index.
-    pub fn position_of(&self, uid: &str) -> Result<Option<u64>, StoreError> {
+    fn position_of_row(&self, row: u64) -> Result<u64, StoreError> {
+        let mut b = [0u8; 4];
+        self.read_at(&self.positions, "positions.bin", row * 4, &mut b)?;
+        let pos = u64::from(u32::from_le_bytes(b));
+        if pos >= self.meta.leaves {
+            return Err(StoreError::Corrupt {
+                path: self.dir.join("positions.bin"),
+                reason: format!("row {row} has position {pos}"),
+            });
+        }
+        Ok(pos)
+    }
+
+    /// The input row of `uid`, by binary search of the index.
+    pub fn row_of(&self, uid: &str) -> Result<Option<u64>, StoreError> {
         let key = uid_key(uid.as_bytes());
         let (mut lo, mut hi) = (0u64, self.meta.leaves);
         while lo < hi {
@@ -255,12 +277,12 @@ impl ProofStore {
         // Distinct uids may share a key: check each candidate's uid.
         let mut i = lo;
         while i < self.meta.leaves {
-            let (k, pos) = self.index_entry(i)?;
+            let (k, row) = self.index_entry(i)?;
             if k != key {
                 break;
             }
-            if self.uid_at(pos)? == uid.as_bytes() {
-                return Ok(Some(pos));
+            if self.uid_at(row)? == uid.as_bytes() {
+                return Ok(Some(row));
             }
             i += 1;
         }
@@ -276,16 +298,17 @@ impl ProofStore {
         Ok(Node::from_record(&rec))
     }
 
-    /// The proof of the account at leaf `pos`.
-    pub fn proof_at(&self, pos: u64) -> Result<InclusionProof, StoreError> {
+    /// The proof of the account of input row `row`.
+    pub fn proof_of_row(&self, row: u64) -> Result<InclusionProof, StoreError> {
         let k = self.meta.assets.len();
-        let uid = self.uid_at(pos)?;
+        let pos = self.position_of_row(row)?;
+        let uid = self.uid_at(row)?;
         let uid = String::from_utf8(uid).map_err(|_| StoreError::Corrupt {
             path: self.dir.join("uids.bin"),
-            reason: format!("uid at leaf {pos} is not UTF-8"),
+            reason: format!("uid of row {row} is not UTF-8"),
         })?;
         let mut salt = [0u8; 32];
-        self.read_at(&self.salts, "salts.bin", pos * 32, &mut salt)?;
+        self.read_at(&self.salts, "salts.bin", row * 32, &mut salt)?;
         let leaf = self.node(0, pos)?;
         let path = sibling_path(self.meta.leaves, pos, k, |l, i| self.node(l, i))?;
         let root = self.node(self.meta.height, 0)?;
@@ -307,8 +330,8 @@ impl ProofStore {
 
     /// The proof of `uid`.
     pub fn proof(&self, uid: &str) -> Result<InclusionProof, StoreError> {
-        match self.position_of(uid)? {
-            Some(pos) => self.proof_at(pos),
+        match self.row_of(uid)? {
+            Some(row) => self.proof_of_row(row),
             None => Err(StoreError::UnknownUid {
                 uid: uid.to_string(),
                 snapshot_id: self.meta.snapshot_id.clone(),
