@@ -223,7 +223,9 @@ mod tests {
         assert_eq!(parse_ratio("1.0712"), Some(10712));
         assert_eq!(parse_ratio("0.0000"), Some(0));
         assert_eq!(parse_ratio("12.5000"), Some(125_000));
-        for bad in ["1", "1.07", "1.07120", "-1.0000", ".0712", "1.07a2", "1,0712"] {
+        for bad in [
+            "1", "1.07", "1.07120", "-1.0000", ".0712", "1.07a2", "1,0712",
+        ] {
             assert_eq!(parse_ratio(bad), None, "{bad}");
         }
     }

@@ -29,7 +29,9 @@ pub enum CheckError {
     Format { snapshot: String, found: String },
     #[error("snapshot {snapshot}: manifest.json is in folder {folder:?}, not {snapshot:?}")]
     Folder { snapshot: String, folder: String },
-    #[error("snapshot {snapshot}: manifest.json: exchange {found:?} is not the configured {expected:?}")]
+    #[error(
+        "snapshot {snapshot}: manifest.json: exchange {found:?} is not the configured {expected:?}"
+    )]
     Exchange {
         snapshot: String,
         found: String,

@@ -52,7 +52,10 @@ pub const STATIC: &[(&str, &str)] = &[
         "verify-page.js",
         include_str!("../../site/static/verify-page.js"),
     ),
-    ("addresses.js", include_str!("../../site/static/addresses.js")),
+    (
+        "addresses.js",
+        include_str!("../../site/static/addresses.js"),
+    ),
 ];
 
 /// JSON Schemas (draft 2020-12) served under `schema/`.
@@ -118,7 +121,10 @@ pub fn render(config: &Config) -> Result<RenderSummary, SiteError> {
         out.write("snapshots/index.json", &to_json_bytes(&index))?;
         for s in &snapshots {
             for (name, bytes) in &s.files {
-                out.write(&format!("snapshots/{}/{name}", s.manifest.snapshot_id), bytes)?;
+                out.write(
+                    &format!("snapshots/{}/{name}", s.manifest.snapshot_id),
+                    bytes,
+                )?;
             }
         }
         let newest = snapshots.last().expect("load returns at least one");

@@ -10,7 +10,10 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
 /// `(name, source)` of every template.
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../site/templates/base.html")),
-    ("index.html", include_str!("../../site/templates/index.html")),
+    (
+        "index.html",
+        include_str!("../../site/templates/index.html"),
+    ),
     (
         "history.html",
         include_str!("../../site/templates/history.html"),
@@ -19,7 +22,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "addresses.html",
         include_str!("../../site/templates/addresses.html"),
     ),
-    ("verify.html", include_str!("../../site/templates/verify.html")),
+    (
+        "verify.html",
+        include_str!("../../site/templates/verify.html"),
+    ),
     (
         "methodology.html",
         include_str!("../../site/templates/methodology.html"),
@@ -36,6 +42,29 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
         } else {
             AutoEscape::None
         }
+    });
+    // minijinja's HTML escaping also turns `/` into `&#x2f;`, which makes every URL
+    // and date in the source unreadable; `/` is harmless in text and quoted
+    // attributes, so escape only `& < > " '`.
+    env.set_formatter(|out, state, value| {
+        if state.auto_escape() != AutoEscape::Html || value.is_safe() {
+            return minijinja::escape_formatter(out, state, value);
+        }
+        let text = value.to_string();
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
+            out.write_str(&rest[..i])?;
+            out.write_str(match rest.as_bytes()[i] {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                _ => "&#39;",
+            })?;
+            rest = &rest[i + 1..];
+        }
+        out.write_str(rest)?;
+        Ok(())
     });
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
@@ -154,9 +183,7 @@ mod tests {
     #[test]
     fn html_is_escaped() {
         let env = environment().unwrap();
-        let out = env
-            .render_str("{{ x }}", context! { x => "<b>" })
-            .unwrap();
+        let out = env.render_str("{{ x }}", context! { x => "<b>" }).unwrap();
         // render_str has no .html name: no escaping; pages are named .html.
         assert_eq!(out, "<b>");
         let mut env = env;
@@ -164,8 +191,8 @@ mod tests {
         let out = env
             .get_template("e.html")
             .unwrap()
-            .render(context! { x => "<b>\"&" })
+            .render(context! { x => "<b>\"&'/" })
             .unwrap();
-        assert_eq!(out, "&lt;b&gt;&quot;&amp;");
+        assert_eq!(out, "&lt;b&gt;&quot;&amp;&#39;/");
     }
 }

@@ -332,7 +332,11 @@ pub fn addresses(snapshots: &[Checked], site: &SiteConfig) -> Addresses {
     let decimals = check::decimals(m);
     let mut sections: Vec<ChainSection> = Vec::new();
     let mut assets = BTreeSet::new();
-    let entries = s.addresses.as_ref().map(|l| &l.addresses[..]).unwrap_or(&[]);
+    let entries = s
+        .addresses
+        .as_ref()
+        .map(|l| &l.addresses[..])
+        .unwrap_or(&[]);
     for e in entries {
         let explorer = match e.chain.as_str() {
             "bitcoin" => Some(&site.bitcoin_explorer),
