@@ -257,6 +257,19 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
+/// Leaves a copy of the rendered fixture site in `target/test-artifacts/site-fixture/`
+/// for `tests/js/site-e2e.test.mjs` to screenshot (the CLI cannot publish address
+/// lists without chains, so this is the site with every section filled).
+fn keep_for_screenshots(site: &Path) {
+    let dest = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts/site-fixture");
+    let _ = std::fs::remove_dir_all(&dest);
+    for (rel, bytes) in tree(site) {
+        let p = dest.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+}
+
 const IDS: [&str; 3] = ["2026-09-21", "2026-10-21", "2026-11-21"];
 
 #[test]
@@ -407,6 +420,8 @@ fn renders_every_page_with_the_key_figures() {
             "methodology.html lacks {needle}"
         );
     }
+
+    keep_for_screenshots(&c.site());
 
     // No page pulls anything from another site.
     for page in [

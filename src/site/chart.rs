@@ -45,12 +45,12 @@ fn esc(s: &str) -> String {
     out
 }
 
-const W: i64 = 640;
-const H: i64 = 260;
-const LEFT: i64 = 56;
+const W: i64 = 480;
+const H: i64 = 240;
+const LEFT: i64 = 60;
 const RIGHT: i64 = 16;
 const TOP: i64 = 16;
-const BOTTOM: i64 = 56;
+const BOTTOM: i64 = 52;
 const ONE: u64 = 10_000;
 
 /// A tick step (in 10^-4) giving at most six intervals over `span`.
@@ -132,7 +132,7 @@ pub fn ratio_chart(key: &str, symbol: &str, points: &[Point<'_>]) -> String {
             r#"<line class="grid" x1="{LEFT}" y1="{yy}" x2="{}" y2="{yy}"/><text class="tick" x="{}" y="{}" text-anchor="end">{}</text>"#,
             W - RIGHT,
             LEFT - 6,
-            yy + 4,
+            yy + 5,
             tick_label(v)
         );
         v += step;
@@ -144,16 +144,16 @@ pub fn ratio_chart(key: &str, symbol: &str, points: &[Point<'_>]) -> String {
         b = H - BOTTOM,
         r = W - RIGHT
     );
-    // The 1.0 line: reserves equal liabilities.
+    // The 1.0 line: reserves equal liabilities (its legend is beside the chart, where
+    // it cannot cover the data).
     let y1 = y(ONE);
     let _ = write!(
         s,
-        r#"<line class="ref" x1="{LEFT}" y1="{y1}" x2="{r}" y2="{y1}"/><text class="ref-label" x="{r}" y="{ly}" text-anchor="end">1.0 = fully backed</text>"#,
+        r#"<line class="ref" x1="{LEFT}" y1="{y1}" x2="{r}" y2="{y1}"><title>1.0 = fully backed</title></line>"#,
         r = W - RIGHT,
-        ly = y1 - 5
     );
     // X labels: every snapshot when few, else the first and the last.
-    let label_all = points.len() <= 6;
+    let label_all = points.len() <= 4;
     for (i, p) in points.iter().enumerate() {
         if label_all || i == 0 || i + 1 == points.len() {
             let anchor = match (points.len(), i) {
@@ -166,7 +166,7 @@ pub fn ratio_chart(key: &str, symbol: &str, points: &[Point<'_>]) -> String {
                 s,
                 r#"<text class="tick" x="{}" y="{}" text-anchor="{anchor}">{}</text>"#,
                 x(i),
-                H - BOTTOM + 18,
+                H - BOTTOM + 20,
                 esc(p.snapshot_id)
             );
         }
@@ -179,7 +179,7 @@ pub fn ratio_chart(key: &str, symbol: &str, points: &[Point<'_>]) -> String {
     );
     let _ = write!(
         s,
-        r#"<text class="axis-label" x="14" y="{cy}" text-anchor="middle" transform="rotate(-90 14 {cy})">reserve ratio</text>"#,
+        r#"<text class="axis-label" x="16" y="{cy}" text-anchor="middle" transform="rotate(-90 16 {cy})">reserve ratio</text>"#,
         cy = TOP + plot_h / 2
     );
     // The line, broken where a ratio is missing.
