@@ -1,1 +1,158 @@
-//! Static site rendering: not yet written.
+//! The static transparency site, rendered from the published snapshots alone (never
+//! from private data): an overview of the newest snapshot, the history with ratio
+//! charts, the address list, the in-browser proof verifier and the methodology, plus
+//! byte-identical copies of every published file, `latest/`, `snapshots/index.json`
+//! and JSON Schemas of the formats.
+//!
+//! - [`check`]: the snapshots are checked first (file hashes, hash chain); any fault
+//!   stops the render before anything is written.
+//! - [`view`]: the pages' data (pure); [`chart`]: the inline SVG charts (pure).
+//! - [`pages`]: the embedded templates and the strict minijinja environment.
+//!
+//! The whole site is built in a temporary folder and swapped into place by
+//! [`crate::publish::publish_replace_dir`]: on any error the previous site stays.
+//! Rendering is deterministic: the same snapshots and config give the same bytes.
+
+pub mod chart;
+pub mod check;
+pub mod pages;
+pub mod view;
+
+use crate::config::Config;
+use crate::format::{INDEX_FORMAT, IndexEntry, SnapshotIndex, to_json_bytes};
+use crate::publish::{self, PublishError};
+pub use check::CheckError;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    #[error("{0}")]
+    Check(#[from] CheckError),
+    #[error("template {template}: {message}")]
+    Template { template: String, message: String },
+    #[error("{0}")]
+    Publish(#[from] PublishError),
+}
+
+/// What a render wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RenderSummary {
+    /// HTML pages.
+    pub pages: usize,
+    /// Every file, pages included.
+    pub files: usize,
+    pub bytes: u64,
+}
+
+/// Static files served under `static/`.
+pub const STATIC: &[(&str, &str)] = &[
+    ("style.css", include_str!("../../site/static/style.css")),
+    ("verify.js", include_str!("../../site/static/verify.js")),
+    (
+        "verify-page.js",
+        include_str!("../../site/static/verify-page.js"),
+    ),
+    (
+        "addresses.js",
+        include_str!("../../site/static/addresses.js"),
+    ),
+];
+
+/// JSON Schemas (draft 2020-12) served under `schema/`.
+pub const SCHEMAS: &[(&str, &str)] = &[
+    (
+        "por-manifest-1.json",
+        include_str!("../../site/schema/por-manifest-1.json"),
+    ),
+    (
+        "por-inclusion-proof-1.json",
+        include_str!("../../site/schema/por-inclusion-proof-1.json"),
+    ),
+    (
+        "por-addresses-1.json",
+        include_str!("../../site/schema/por-addresses-1.json"),
+    ),
+    (
+        "por-snapshot-index-1.json",
+        include_str!("../../site/schema/por-snapshot-index-1.json"),
+    ),
+];
+
+/// Checks the published snapshots and renders the site into `config.site_dir`,
+/// replacing the previous site atomically.
+pub fn render(config: &Config) -> Result<RenderSummary, SiteError> {
+    let snapshots = check::load(&config.snapshots_dir, &config.exchange)?;
+    let template_error = |(template, e): (String, minijinja::Error)| SiteError::Template {
+        template,
+        message: e.to_string(),
+    };
+    let env = pages::environment().map_err(|e| template_error(("(environment)".into(), e)))?;
+    let html = pages::render_pages(&env, config, &snapshots).map_err(template_error)?;
+
+    let index = SnapshotIndex {
+        format: INDEX_FORMAT.into(),
+        exchange: config.exchange.clone(),
+        snapshots: snapshots
+            .iter()
+            .map(|s| IndexEntry {
+                snapshot_id: s.manifest.snapshot_id.clone(),
+                as_of: s.manifest.as_of.clone(),
+                manifest_sha256: s.manifest_sha256.clone(),
+            })
+            .collect(),
+    };
+
+    let mut summary = RenderSummary::default();
+    publish::publish_replace_dir::<SiteError>(&config.site_dir, |tmp| {
+        let mut out = Writer {
+            root: tmp,
+            summary: &mut summary,
+        };
+        for (name, page) in &html {
+            out.write(name, page.as_bytes())?;
+            out.summary.pages += 1;
+        }
+        for (name, text) in STATIC {
+            out.write(&format!("static/{name}"), text.as_bytes())?;
+        }
+        for (name, text) in SCHEMAS {
+            out.write(&format!("schema/{name}"), text.as_bytes())?;
+        }
+        out.write("snapshots/index.json", &to_json_bytes(&index))?;
+        for s in &snapshots {
+            for (name, bytes) in &s.files {
+                out.write(
+                    &format!("snapshots/{}/{name}", s.manifest.snapshot_id),
+                    bytes,
+                )?;
+            }
+        }
+        let newest = snapshots.last().expect("load returns at least one");
+        for (name, bytes) in &newest.files {
+            out.write(&format!("latest/{name}"), bytes)?;
+        }
+        Ok(())
+    })?;
+    Ok(summary)
+}
+
+struct Writer<'a> {
+    root: &'a Path,
+    summary: &'a mut RenderSummary,
+}
+
+impl Writer<'_> {
+    fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<(), PublishError> {
+        let path: PathBuf = self.root.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| PublishError::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        std::fs::write(&path, bytes).map_err(|source| PublishError::Io { path, source })?;
+        self.summary.files += 1;
+        self.summary.bytes += bytes.len() as u64;
+        Ok(())
+    }
+}
