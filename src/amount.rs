@@ -91,8 +91,8 @@ impl Amount {
         for &d in int {
             v = push(v, d).ok_or_else(|| AmountError::Overflow(text()))?;
         }
-        for i in 0..decimals as usize {
-            let d = if i < significant { frac[i] } else { b'0' };
+        let padding = std::iter::repeat_n(&b'0', decimals as usize - significant);
+        for &d in frac[..significant].iter().chain(padding) {
             v = push(v, d).ok_or_else(|| AmountError::Overflow(text()))?;
         }
         Ok(Amount(v))

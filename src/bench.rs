@@ -4,6 +4,9 @@
 //! machine's raw tagged-SHA-256 rate for the same work (one leaf + one node hash per
 //! account), so the tree build can be quoted as a fraction of the hashing limit.
 
+// Floats here are timing statistics for a report, never money.
+#![allow(clippy::float_arithmetic)]
+
 use crate::config::{AssetConfig, Config, SiteConfig};
 use crate::format::SnapshotId;
 use crate::job;
@@ -94,7 +97,12 @@ fn sha256_limit(n: u64, k: usize) -> Duration {
     t.elapsed()
 }
 
-pub fn run(accounts: u64, assets: usize, dir: &Path, lookups: usize) -> Result<BenchReport, BenchError> {
+pub fn run(
+    accounts: u64,
+    assets: usize,
+    dir: &Path,
+    lookups: usize,
+) -> Result<BenchReport, BenchError> {
     let mut lines = Vec::new();
     let csv = dir.join("liabilities.csv");
     let t = Instant::now();
@@ -148,7 +156,11 @@ pub fn run(accounts: u64, assets: usize, dir: &Path, lookups: usize) -> Result<B
         tm.tree.as_secs_f64(),
         rate(accounts, tm.tree)
     ));
-    lines.push(format!("store write:  {:>7.2}s  {}", tm.store.as_secs_f64(), rate(accounts, tm.store)));
+    lines.push(format!(
+        "store write:  {:>7.2}s  {}",
+        tm.store.as_secs_f64(),
+        rate(accounts, tm.store)
+    ));
     lines.push(format!(
         "end to end:   {:>7.2}s  (parse, tree, proof store, manifest)",
         outcome.total_time.as_secs_f64()
@@ -165,7 +177,10 @@ pub fn run(accounts: u64, assets: usize, dir: &Path, lookups: usize) -> Result<B
         100.0 * limit.as_secs_f64() / build.as_secs_f64()
     ));
     if let Some(rss) = peak_rss_bytes() {
-        lines.push(format!("peak RSS:     {:.2} GiB", rss as f64 / (1u64 << 30) as f64));
+        lines.push(format!(
+            "peak RSS:     {:.2} GiB",
+            rss as f64 / (1u64 << 30) as f64
+        ));
     }
     let store = ProofStore::open(&config.private_dir.join("bench"))?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);

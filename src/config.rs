@@ -219,6 +219,21 @@ pub struct Config {
 }
 
 impl Config {
+    /// The liabilities file of snapshot `id` (`{id}` in the configured path is replaced).
+    pub fn liabilities_for(&self, id: &str) -> PathBuf {
+        with_id(&self.liabilities, id)
+    }
+
+    /// The wallets file of snapshot `id` (`{id}` in the configured path is replaced).
+    pub fn wallets_for(&self, id: &str) -> Option<PathBuf> {
+        self.wallets.as_ref().map(|w| with_id(w, id))
+    }
+
+    /// The run lock: in the private folder, which is never published.
+    pub fn lock_path(&self) -> PathBuf {
+        self.private_dir.join(".por.lock")
+    }
+
     pub fn asset_infos(&self) -> Vec<AssetInfo> {
         self.assets.iter().map(AssetConfig::info).collect()
     }
@@ -537,6 +552,10 @@ fn parse_endpoints(
         out.push(ep);
     }
     Ok(out)
+}
+
+fn with_id(path: &Path, id: &str) -> PathBuf {
+    PathBuf::from(path.to_string_lossy().replace("{id}", id))
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -102,7 +102,8 @@ pub fn snapshot(
     let start = Instant::now();
     let previous = snapshot::plan(config, id, as_of, replace)?;
     let t = Instant::now();
-    let liabilities = liabilities::parse_file(&config.liabilities, &config.asset_infos())?;
+    let liabilities =
+        liabilities::parse_file(&config.liabilities_for(id.as_str()), &config.asset_infos())?;
     let parse_time = t.elapsed();
     tracing::info!(
         accounts = liabilities.len(),
@@ -119,13 +120,23 @@ pub fn snapshot(
             (figures, Vec::new())
         }
         Some(chains) => {
-            let network = chains.bitcoin.as_ref().map(|b| b.network).unwrap_or(bitcoin::Network::Bitcoin);
-            let wallets_path = config.wallets.as_ref().expect("config requires [wallets] with [chains]");
-            let wallets = reserves::wallets::parse_file(wallets_path, network)?;
+            let network = chains
+                .bitcoin
+                .as_ref()
+                .map(|b| b.network)
+                .unwrap_or(bitcoin::Network::Bitcoin);
+            let wallets_path = config
+                .wallets_for(id.as_str())
+                .expect("config requires [wallets] with [chains]");
+            let wallets = reserves::wallets::parse_file(&wallets_path, network)?;
             let backends = reserves::connect::connect(chains)?;
             let t = Instant::now();
             let report = reserves::read(config, id, as_of, wallets, &backends)?;
-            tracing::info!(addresses = report.addresses.len(), secs = t.elapsed().as_secs_f64(), "reserves read");
+            tracing::info!(
+                addresses = report.addresses.len(),
+                secs = t.elapsed().as_secs_f64(),
+                "reserves read"
+            );
             let failed = report.failures();
             (report.figures, failed)
         }

@@ -14,6 +14,7 @@ pub mod config;
 pub mod format;
 pub mod job;
 pub mod liabilities;
+pub mod lock;
 pub mod ownership;
 pub mod publish;
 pub mod reserves;

@@ -9,7 +9,7 @@ use por::format::{Manifest, SnapshotId};
 use por::time::Timestamp;
 use por::tree::proof::InclusionProof;
 use por::tree::store::ProofStore;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -44,6 +44,45 @@ enum Command {
         /// The snapshot time (RFC 3339); default: now.
         #[arg(long)]
         as_of: Option<String>,
+    },
+    /// The whole job, for cron: snapshot (liabilities, reserves at the snapshot block,
+    /// ownership, hash-chained manifest) then the site. Exit 0 solvent and published, 1
+    /// published but an asset is short or an address failed, 2 nothing published.
+    Run {
+        #[arg(long)]
+        config: PathBuf,
+        /// Snapshot id; default: the as_of date (YYYY-MM-DD).
+        #[arg(long)]
+        id: Option<String>,
+        /// The snapshot time (RFC 3339); default: now.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Re-publish the newest snapshot (only the newest may be replaced).
+        #[arg(long)]
+        replace: bool,
+        /// Print a machine-readable summary on stdout instead of one line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Render the static site from the published snapshots alone.
+    Render {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Print, per listed address, the exact message to sign for snapshot `id`.
+    Messages {
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        id: String,
+        /// JSON lines instead of text blocks.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a commented example config, liabilities and wallets file into a folder.
+    Init {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
     },
     /// Print one account's inclusion proof (por-inclusion-proof/1) on stdout.
     Proof {
@@ -112,7 +151,7 @@ fn init_logs(format: LogFormat) {
     }
 }
 
-fn load_config(path: &PathBuf) -> Result<Config, Failure> {
+fn load_config(path: &Path) -> Result<Config, Failure> {
     Config::from_file(path).map_err(operational)
 }
 
@@ -152,6 +191,90 @@ fn run(command: Command) -> Result<u8, Failure> {
             Ok(0)
         }
         Command::Verify { proof, manifest } => verify(&proof, &manifest),
+        Command::Run {
+            config,
+            id,
+            as_of,
+            replace,
+            json,
+        } => run_job(&config, id, as_of, replace, json),
+        Command::Render { config } => {
+            let config = load_config(&config)?;
+            let _lock = por::lock::RunLock::acquire(&config.lock_path()).map_err(operational)?;
+            let s = por::site::render(&config).map_err(operational)?;
+            println!(
+                "site rendered at {}: {} pages, {} files, {} bytes",
+                config.site_dir.display(),
+                s.pages,
+                s.files,
+                s.bytes
+            );
+            Ok(0)
+        }
+        Command::Messages { config, id, json } => {
+            let config = load_config(&config)?;
+            let id = snapshot_id(&id)?;
+            let path = config.wallets_for(id.as_str()).ok_or_else(|| {
+                operational(format!(
+                    "{}: no [wallets] file configured",
+                    config.file.display()
+                ))
+            })?;
+            let network = config
+                .chains
+                .as_ref()
+                .and_then(|c| c.bitcoin.as_ref())
+                .map(|b| b.network)
+                .unwrap_or(bitcoin::Network::Bitcoin);
+            let wallets =
+                por::reserves::wallets::parse_addresses(&path, network).map_err(operational)?;
+            for w in wallets {
+                let address = w.address.to_string();
+                let message = por::ownership::message(&config.exchange, id.as_str(), &address);
+                if json {
+                    let line = serde_json::json!({
+                        "chain": w.address.chain().to_string(),
+                        "address": address,
+                        "label": w.label,
+                        "scheme": w.scheme.to_string(),
+                        "message": message,
+                    });
+                    println!("{line}");
+                } else {
+                    println!(
+                        "# {} {} ({}, {})\n{message}\n",
+                        w.address.chain(),
+                        address,
+                        w.label,
+                        w.scheme
+                    );
+                }
+            }
+            Ok(0)
+        }
+        Command::Init { dir } => {
+            std::fs::create_dir_all(&dir).map_err(operational)?;
+            for (name, text) in [
+                ("por.toml", include_str!("../docs/example/por.toml")),
+                (
+                    "liabilities.csv",
+                    include_str!("../docs/example/liabilities.csv"),
+                ),
+                ("wallets.csv", include_str!("../docs/example/wallets.csv")),
+            ] {
+                let p = dir.join(name);
+                if p.exists() {
+                    return Err(operational(format!(
+                        "{}: already exists; not overwritten",
+                        p.display()
+                    )));
+                }
+                std::fs::write(&p, text)
+                    .map_err(|e| operational(format!("{}: {e}", p.display())))?;
+                println!("wrote {}", p.display());
+            }
+            Ok(0)
+        }
         Command::Bench {
             accounts,
             assets,
@@ -182,8 +305,99 @@ fn run(command: Command) -> Result<u8, Failure> {
     }
 }
 
-fn verify(proof_path: &PathBuf, manifest_path: &PathBuf) -> Result<u8, Failure> {
-    let read = |p: &PathBuf| {
+fn run_job(
+    config: &Path,
+    id: Option<String>,
+    as_of: Option<String>,
+    replace: bool,
+    json: bool,
+) -> Result<u8, Failure> {
+    let start = std::time::Instant::now();
+    let config = load_config(config)?;
+    let _lock = por::lock::RunLock::acquire(&config.lock_path()).map_err(operational)?;
+    let as_of = match as_of {
+        Some(s) => Timestamp::parse_rfc3339(&s).map_err(operational)?,
+        None => Timestamp::now(),
+    };
+    let id = snapshot_id(&id.unwrap_or_else(|| as_of.date()))?;
+    let spinner = progress(&format!(
+        "snapshot {id}: liabilities, reserves, proof store"
+    ));
+    let outcome = por::job::snapshot(&config, &id, as_of, replace);
+    spinner.finish_and_clear();
+    let outcome = outcome.map_err(operational)?;
+    let spinner = progress("rendering the site");
+    let site = por::site::render(&config);
+    spinner.finish_and_clear();
+    let site = site.map_err(|e| {
+        operational(format!(
+            "snapshot {id} was published, but the site was not rendered: {e}"
+        ))
+    })?;
+    for (address, scheme, why) in &outcome.failed_addresses {
+        tracing::error!(%address, %scheme, reason = %why, "ownership proof failed");
+    }
+    let code = outcome.exit_code();
+    if json {
+        let assets: Vec<_> = outcome
+            .manifest
+            .assets
+            .iter()
+            .map(|a| {
+                serde_json::json!({
+                    "symbol": a.symbol,
+                    "liabilities": a.liabilities,
+                    "reserves": a.reserves,
+                    "unproven_reserves": a.unproven_reserves,
+                    "reserve_ratio": a.reserve_ratio,
+                    "short": a.is_short(),
+                })
+            })
+            .collect();
+        let failed: Vec<_> = outcome
+            .failed_addresses
+            .iter()
+            .map(|(a, s, w)| serde_json::json!({"address": a, "scheme": s, "reason": w}))
+            .collect();
+        let summary = serde_json::json!({
+            "snapshot_id": id.as_str(),
+            "as_of": outcome.manifest.as_of,
+            "accounts": outcome.accounts,
+            "manifest_sha256": outcome.manifest_sha256,
+            "assets": assets,
+            "failed_addresses": failed,
+            "files_published": outcome.manifest.files.len() + 1,
+            "site": {"pages": site.pages, "files": site.files, "bytes": site.bytes},
+            "duration_secs": start.elapsed().as_secs_f64(),
+            "exit_code": code,
+        });
+        println!("{summary}");
+    } else {
+        println!(
+            "{}; {} snapshot files and {} site files written; {:.1}s in all",
+            outcome.summary_line(),
+            outcome.manifest.files.len() + 1,
+            site.files,
+            start.elapsed().as_secs_f64()
+        );
+    }
+    Ok(code)
+}
+
+/// A spinner on stderr when it is a terminal; nothing otherwise (cron, pipes).
+fn progress(message: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let pb = indicatif::ProgressBar::new_spinner();
+    pb.set_message(message.to_string());
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
+fn verify(proof_path: &Path, manifest_path: &Path) -> Result<u8, Failure> {
+    let read = |p: &Path| {
         std::fs::read_to_string(p)
             .with_context(|| p.display().to_string())
             .map_err(|e| operational(format!("{e:#}")))

@@ -199,11 +199,14 @@ pub fn publish(
     let t = Instant::now();
     let salts = random_salts(n)?;
     let mut order: Vec<u32> = (0..n as u32).collect();
-    let mut rng = rand::rngs::StdRng::from_rng(rand::rngs::OsRng).map_err(|e| SnapshotError::Random(e.to_string()))?;
+    let mut rng = rand::rngs::StdRng::from_rng(rand::rngs::OsRng)
+        .map_err(|e| SnapshotError::Random(e.to_string()))?;
     order.shuffle(&mut rng);
     timings.random = t.elapsed();
     let t = Instant::now();
-    let row_records = tree::leaf_level(k, n, |row| (&salts[row], liabilities.uid(row), liabilities.balances(row)));
+    let row_records = tree::leaf_level(k, n, |row| {
+        (&salts[row], liabilities.uid(row), liabilities.balances(row))
+    });
     liabilities.drop_balances();
     timings.leaves = t.elapsed();
 

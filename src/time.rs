@@ -87,7 +87,8 @@ impl Timestamp {
             }
             _ => return Err(bad()),
         };
-        let leap = |y: u32| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        let leap =
+            |y: u32| (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
         let mdays = [
             31,
             if leap(y) { 29 } else { 28 },

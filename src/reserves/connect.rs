@@ -2,11 +2,11 @@
 //! run's timeout and retry policy. A recorded fixture is labelled as such in logs.
 
 use super::Backends;
+use crate::chains::RetryPolicy;
 use crate::chains::bitcoind::{BitcoindConfig, BitcoindRpc};
 use crate::chains::esplora::{Esplora, EsploraConfig};
 use crate::chains::ethereum::{EthereumEndpointConfig, JsonRpcEthereum};
 use crate::chains::fixture::FixtureChain;
-use crate::chains::RetryPolicy;
 use crate::config::{ChainsConfig, Endpoint};
 
 #[derive(Debug, thiserror::Error)]
@@ -35,7 +35,12 @@ pub fn connect(chains: &ChainsConfig) -> Result<Backends, ConnectError> {
         for e in &b.endpoints {
             match e {
                 Endpoint::Esplora { url } => out.bitcoin.push(Box::new(
-                    Esplora::new(EsploraConfig { url: url.clone(), timeout, retry }).map_err(|x| err("esplora", x))?,
+                    Esplora::new(EsploraConfig {
+                        url: url.clone(),
+                        timeout,
+                        retry,
+                    })
+                    .map_err(|x| err("esplora", x))?,
                 )),
                 Endpoint::Bitcoind { url, auth } => out.bitcoin.push(Box::new(
                     BitcoindRpc::new(BitcoindConfig {
@@ -67,8 +72,12 @@ pub fn connect(chains: &ChainsConfig) -> Result<Backends, ConnectError> {
         for e in &c.endpoints {
             match e {
                 Endpoint::JsonRpc { url } => out.ethereum.push(Box::new(
-                    JsonRpcEthereum::new(EthereumEndpointConfig { url: url.clone(), timeout, retry })
-                        .map_err(|x| err("ethereum", x))?,
+                    JsonRpcEthereum::new(EthereumEndpointConfig {
+                        url: url.clone(),
+                        timeout,
+                        retry,
+                    })
+                    .map_err(|x| err("ethereum", x))?,
                 )),
                 Endpoint::Fixture { path } => {
                     let f = FixtureChain::load(path).map_err(|x| err("fixture", x))?;

@@ -6,16 +6,19 @@
 use super::{AddressReserves, ReservesError, Status};
 use crate::config::Config;
 use crate::format::{
-    ADDRESSES_FORMAT, AddressEntry, AddressList, Chains, Holding, OwnershipJson, SnapshotId, to_json_bytes,
+    ADDRESSES_FORMAT, AddressEntry, AddressList, Chains, Holding, OwnershipJson, SnapshotId,
+    to_json_bytes,
 };
 use crate::ownership::{Scheme, WalletAddress};
 use serde_json::{Value, json};
 
 fn contract_of(config: &Config, asset: usize) -> Option<String> {
     match &config.assets[asset].source {
-        Some(crate::config::AssetSource::Erc20 { contract }) => crate::ownership::EthAddress::parse(contract)
-            .ok()
-            .map(|a| a.to_string()),
+        Some(crate::config::AssetSource::Erc20 { contract }) => {
+            crate::ownership::EthAddress::parse(contract)
+                .ok()
+                .map(|a| a.to_string())
+        }
         _ => None,
     }
 }
@@ -38,7 +41,12 @@ fn signature_json(a: &AddressReserves) -> Value {
 }
 
 /// The `por-addresses/1` document.
-pub fn address_list(config: &Config, id: &SnapshotId, chains: &Chains, addresses: &[AddressReserves]) -> AddressList {
+pub fn address_list(
+    config: &Config,
+    id: &SnapshotId,
+    chains: &Chains,
+    addresses: &[AddressReserves],
+) -> AddressList {
     AddressList {
         format: ADDRESSES_FORMAT.into(),
         exchange: config.exchange.clone(),
@@ -71,16 +79,32 @@ pub fn address_list(config: &Config, id: &SnapshotId, chains: &Chains, addresses
     }
 }
 
-fn csv_bytes(config: &Config, chains: &Chains, addresses: &[AddressReserves]) -> Result<Vec<u8>, ReservesError> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+fn csv_bytes(
+    config: &Config,
+    chains: &Chains,
+    addresses: &[AddressReserves],
+) -> Result<Vec<u8>, ReservesError> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
     let io = |e: csv::Error| ReservesError::Config {
         file: "addresses.csv".into(),
         key: "write".into(),
         message: e.to_string(),
     };
     w.write_record([
-        "chain", "address", "label", "asset", "contract", "amount", "amount_display", "height", "scheme", "verified",
-        "message", "signature",
+        "chain",
+        "address",
+        "label",
+        "asset",
+        "contract",
+        "amount",
+        "amount_display",
+        "height",
+        "scheme",
+        "verified",
+        "message",
+        "signature",
     ])
     .map_err(io)?;
     for a in addresses {
@@ -121,7 +145,10 @@ fn defillama(config: &Config, chains: &Chains, addresses: &[AddressReserves]) ->
     let owners = |bitcoin: bool| -> Vec<String> {
         addresses
             .iter()
-            .filter(|a| a.status == Status::Verified && matches!(a.wallet.address, WalletAddress::Bitcoin(_)) == bitcoin)
+            .filter(|a| {
+                a.status == Status::Verified
+                    && matches!(a.wallet.address, WalletAddress::Bitcoin(_)) == bitcoin
+            })
             .map(|a| a.wallet.address.to_string())
             .collect()
     };
@@ -130,8 +157,13 @@ fn defillama(config: &Config, chains: &Chains, addresses: &[AddressReserves]) ->
         out.insert("bitcoin".into(), json!({ "owners": owners(true) }));
     }
     if chains.ethereum.is_some() {
-        let tokens: Vec<String> = (0..config.assets.len()).filter_map(|i| contract_of(config, i)).collect();
-        out.insert("ethereum".into(), json!({ "owners": owners(false), "tokens": tokens }));
+        let tokens: Vec<String> = (0..config.assets.len())
+            .filter_map(|i| contract_of(config, i))
+            .collect();
+        out.insert(
+            "ethereum".into(),
+            json!({ "owners": owners(false), "tokens": tokens }),
+        );
     }
     Value::Object(out)
 }
@@ -144,8 +176,17 @@ pub fn render(
     addresses: &[AddressReserves],
 ) -> Result<Vec<(String, Vec<u8>)>, ReservesError> {
     Ok(vec![
-        ("addresses.json".into(), to_json_bytes(&address_list(config, id, chains, addresses))),
-        ("addresses.csv".into(), csv_bytes(config, chains, addresses)?),
-        ("defillama.json".into(), to_json_bytes(&defillama(config, chains, addresses))),
+        (
+            "addresses.json".into(),
+            to_json_bytes(&address_list(config, id, chains, addresses)),
+        ),
+        (
+            "addresses.csv".into(),
+            csv_bytes(config, chains, addresses)?,
+        ),
+        (
+            "defillama.json".into(),
+            to_json_bytes(&defillama(config, chains, addresses)),
+        ),
     ])
 }

@@ -13,7 +13,9 @@ pub mod files;
 pub mod wallets;
 
 use crate::amount::Amount;
-use crate::chains::{BitcoinBackend, BlockRef, ChainError, EthereumBackend, agree, last_block_at_or_before};
+use crate::chains::{
+    BitcoinBackend, BlockRef, ChainError, EthereumBackend, agree, last_block_at_or_before,
+};
 use crate::config::{AssetSource, Config};
 use crate::format::{BitcoinChain, Chains, EthereumChain, SnapshotId};
 use crate::ownership::{self, EthAddress, Verdict, WalletAddress};
@@ -26,11 +28,24 @@ pub enum ReservesError {
     #[error("{0}")]
     Chain(#[from] ChainError),
     #[error("{file}: {key}: {message}")]
-    Config { file: String, key: String, message: String },
+    Config {
+        file: String,
+        key: String,
+        message: String,
+    },
     #[error("{endpoint}: chain id {found}, but the config says {expected}")]
-    ChainId { endpoint: String, expected: u64, found: u64 },
+    ChainId {
+        endpoint: String,
+        expected: u64,
+        found: u64,
+    },
     #[error("{file}:{line}: {address} is on {chain}, which has no [chains.{chain}] section")]
-    NoChain { file: String, line: u64, address: String, chain: String },
+    NoChain {
+        file: String,
+        line: u64,
+        address: String,
+        chain: String,
+    },
     #[error("no endpoint is configured for {0}")]
     NoEndpoint(&'static str),
 }
@@ -74,7 +89,11 @@ impl ReservesReport {
         self.addresses
             .iter()
             .filter_map(|a| match &a.status {
-                Status::Failed(why) => Some((a.wallet.address.to_string(), a.wallet.scheme.to_string(), why.clone())),
+                Status::Failed(why) => Some((
+                    a.wallet.address.to_string(),
+                    a.wallet.scheme.to_string(),
+                    why.clone(),
+                )),
                 _ => None,
             })
             .collect()
@@ -94,13 +113,23 @@ fn resolve_sources(config: &Config) -> Result<Vec<Source>, ReservesError> {
     let mut out: Vec<Source> = Vec::new();
     for (i, a) in config.assets.iter().enumerate() {
         let key = format!("assets[{i}]");
-        let invalid = |key: String, message: String| ReservesError::Config { file: file.clone(), key, message };
+        let invalid = |key: String, message: String| ReservesError::Config {
+            file: file.clone(),
+            key,
+            message,
+        };
         let s = match &a.source {
-            None => return Err(invalid(format!("{key}.chain"), format!("asset {} has no on-chain source", a.symbol))),
+            None => {
+                return Err(invalid(
+                    format!("{key}.chain"),
+                    format!("asset {} has no on-chain source", a.symbol),
+                ));
+            }
             Some(AssetSource::BitcoinNative) => Source::Bitcoin,
             Some(AssetSource::EthereumNative) => Source::Ether,
             Some(AssetSource::Erc20 { contract }) => Source::Token(
-                EthAddress::parse(contract).map_err(|e| invalid(format!("{key}.contract"), e.to_string()))?,
+                EthAddress::parse(contract)
+                    .map_err(|e| invalid(format!("{key}.contract"), e.to_string()))?,
             ),
         };
         let same = out.iter().position(|o| match (o, &s) {
@@ -111,7 +140,10 @@ fn resolve_sources(config: &Config) -> Result<Vec<Source>, ReservesError> {
         if let Some(j) = same {
             return Err(invalid(
                 key,
-                format!("{} reads the same on-chain source as {}", a.symbol, config.assets[j].symbol),
+                format!(
+                    "{} reads the same on-chain source as {}",
+                    a.symbol, config.assets[j].symbol
+                ),
             ));
         }
         out.push(s);
@@ -134,7 +166,9 @@ fn pin<B: ?Sized>(
         Some(h) => h,
         None => {
             let tip_h = tip(first)?;
-            let h = last_block_at_or_before(endpoint(first), as_of.0, tip_h, |h| block_at(first, h).map(|b| b.time))?;
+            let h = last_block_at_or_before(endpoint(first), as_of.0, tip_h, |h| {
+                block_at(first, h).map(|b| b.time)
+            })?;
             if h == tip_h {
                 tracing::warn!(
                     endpoint = endpoint(first),
@@ -151,7 +185,10 @@ fn pin<B: ?Sized>(
     }
     let hash = agree(
         &format!("the block at height {h}"),
-        blocks.iter().map(|(e, b)| (e.clone(), b.hash.clone())).collect(),
+        blocks
+            .iter()
+            .map(|(e, b)| (e.clone(), b.hash.clone()))
+            .collect(),
     )?;
     let block = blocks.swap_remove(0).1;
     debug_assert_eq!(block.hash, hash);
@@ -205,7 +242,10 @@ pub fn read(
     let chains_cfg = config.chains.as_ref();
     let btc_cfg = chains_cfg.and_then(|c| c.bitcoin.as_ref());
     let eth_cfg = chains_cfg.and_then(|c| c.ethereum.as_ref());
-    let wallets_file = config.wallets.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+    let wallets_file = config
+        .wallets_for(id.as_str())
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     for w in &wallets {
         let (needs, chain) = match w.address {
             WalletAddress::Bitcoin(_) => (btc_cfg.is_none(), "bitcoin"),
@@ -228,7 +268,14 @@ pub fn read(
             if backends.bitcoin.is_empty() {
                 return Err(ReservesError::NoEndpoint("bitcoin"));
             }
-            let block = pin(&backends.bitcoin, c.height, as_of, |b| b.endpoint(), |b| b.tip_height(), |b, h| b.block_at(h))?;
+            let block = pin(
+                &backends.bitcoin,
+                c.height,
+                as_of,
+                |b| b.endpoint(),
+                |b| b.tip_height(),
+                |b, h| b.block_at(h),
+            )?;
             tracing::info!(height = block.height, hash = %block.hash, "bitcoin snapshot block");
             chains.bitcoin = Some(BitcoinChain {
                 network: c.network_name.clone(),
@@ -248,10 +295,21 @@ pub fn read(
             for b in &backends.ethereum {
                 let found = b.chain_id()?;
                 if found != c.chain_id {
-                    return Err(ReservesError::ChainId { endpoint: b.endpoint().to_string(), expected: c.chain_id, found });
+                    return Err(ReservesError::ChainId {
+                        endpoint: b.endpoint().to_string(),
+                        expected: c.chain_id,
+                        found,
+                    });
                 }
             }
-            let block = pin(&backends.ethereum, c.height, as_of, |b| b.endpoint(), |b| b.tip_height(), |b, h| b.block_at(h))?;
+            let block = pin(
+                &backends.ethereum,
+                c.height,
+                as_of,
+                |b| b.endpoint(),
+                |b| b.tip_height(),
+                |b, h| b.block_at(h),
+            )?;
             tracing::info!(height = block.height, hash = %block.hash, "ethereum snapshot block");
             chains.ethereum = Some(EthereumChain {
                 chain_id: c.chain_id,
@@ -273,9 +331,12 @@ pub fn read(
                 let block = btc_block.as_ref().expect("checked above");
                 for (i, s) in sources.iter().enumerate() {
                     if let Source::Bitcoin = s {
-                        let v = ask_all(&backends.bitcoin, &format!("the balance of {published} at height {}", block.height), |b| b.endpoint(), |b| {
-                            b.balance_at(a.inner(), block)
-                        })?;
+                        let v = ask_all(
+                            &backends.bitcoin,
+                            &format!("the balance of {published} at height {}", block.height),
+                            |b| b.endpoint(),
+                            |b| b.balance_at(a.inner(), block),
+                        )?;
                         holdings.push((i, Amount(v)));
                     }
                 }
@@ -285,9 +346,12 @@ pub fn read(
                 for (i, s) in sources.iter().enumerate() {
                     let v = match s {
                         Source::Bitcoin => continue,
-                        Source::Ether => ask_all(&backends.ethereum, &format!("the ETH balance of {published} at height {}", block.height), |b| b.endpoint(), |b| {
-                            b.native_balance_at(a.inner(), block)
-                        })?,
+                        Source::Ether => ask_all(
+                            &backends.ethereum,
+                            &format!("the ETH balance of {published} at height {}", block.height),
+                            |b| b.endpoint(),
+                            |b| b.native_balance_at(a.inner(), block),
+                        )?,
                         Source::Token(t) => ask_all(
                             &backends.ethereum,
                             &format!("balanceOf({published}) on {t} at height {}", block.height),
@@ -303,7 +367,11 @@ pub fn read(
         let status = match ownership::verify(&w.address, &message, &w.proof) {
             Ok(Verdict::Verified) => Status::Verified,
             Ok(Verdict::Unproven) => Status::Unproven,
-            Ok(Verdict::NeedsEip1271 { wallet, hash, signature }) => {
+            Ok(Verdict::NeedsEip1271 {
+                wallet,
+                hash,
+                signature,
+            }) => {
                 let block = eth_block.as_ref().expect("ethereum address");
                 let ok = ask_all(
                     &backends.ethereum,
@@ -326,14 +394,23 @@ pub fn read(
             tracing::warn!(address = %published, scheme = %w.scheme, reason = %why, "ownership proof failed");
         }
         for &(i, v) in &holdings {
-            let slot = if status == Status::Verified { &mut per_asset[i].0 } else { &mut per_asset[i].1 };
+            let slot = if status == Status::Verified {
+                &mut per_asset[i].0
+            } else {
+                &mut per_asset[i].1
+            };
             *slot = slot.checked_add(v).ok_or_else(|| ChainError::Malformed {
                 endpoint: "(sum)".into(),
                 what: format!("the total of {}", config.assets[i].symbol),
                 message: "exceeds 2^128-1".into(),
             })?;
         }
-        out.push(AddressReserves { wallet: w, message, holdings, status });
+        out.push(AddressReserves {
+            wallet: w,
+            message,
+            holdings,
+            status,
+        });
     }
 
     // A block that changed while we read means the reads may mix two chains.
@@ -341,12 +418,21 @@ pub fn read(
         recheck(&backends.bitcoin, b, |x| x.endpoint(), |x, h| x.block_at(h))?;
     }
     if let Some(b) = &eth_block {
-        recheck(&backends.ethereum, b, |x| x.endpoint(), |x, h| x.block_at(h))?;
+        recheck(
+            &backends.ethereum,
+            b,
+            |x| x.endpoint(),
+            |x, h| x.block_at(h),
+        )?;
     }
 
     let files = files::render(config, id, &chains, &out)?;
     Ok(ReservesReport {
-        figures: ReserveFigures { chains, per_asset, files },
+        figures: ReserveFigures {
+            chains,
+            per_asset,
+            files,
+        },
         addresses: out,
     })
 }

@@ -12,7 +12,11 @@ pub enum WalletsError {
     #[error("{file}: {message}")]
     Io { file: String, message: String },
     #[error("{file}:{line}: {message}")]
-    Row { file: String, line: u64, message: String },
+    Row {
+        file: String,
+        line: u64,
+        message: String,
+    },
     #[error("{file}:{line}:{column} ({name}): {message}")]
     Field {
         file: String,
@@ -39,7 +43,10 @@ pub struct Wallet {
 const COLUMNS: [&str; 6] = ["chain", "address", "label", "scheme", "signature", "script"];
 
 /// Reads and validates a wallets file. `bitcoin_network` checks Bitcoin addresses.
-pub fn parse_file(path: &Path, bitcoin_network: bitcoin::Network) -> Result<Vec<Wallet>, WalletsError> {
+pub fn parse_file(
+    path: &Path,
+    bitcoin_network: bitcoin::Network,
+) -> Result<Vec<Wallet>, WalletsError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| WalletsError::Io {
         file: file.clone(),
@@ -48,13 +55,20 @@ pub fn parse_file(path: &Path, bitcoin_network: bitcoin::Network) -> Result<Vec<
     parse(&bytes, &file, bitcoin_network)
 }
 
-pub fn parse(bytes: &[u8], file: &str, bitcoin_network: bitcoin::Network) -> Result<Vec<Wallet>, WalletsError> {
+pub fn parse(
+    bytes: &[u8],
+    file: &str,
+    bitcoin_network: bitcoin::Network,
+) -> Result<Vec<Wallet>, WalletsError> {
     parse_with(bytes, file, bitcoin_network, true)
 }
 
 /// Reads only the addresses (for `por messages`, before anything is signed):
 /// signatures are not looked at and every proof is [`OwnershipProof::None`].
-pub fn parse_addresses(path: &Path, bitcoin_network: bitcoin::Network) -> Result<Vec<Wallet>, WalletsError> {
+pub fn parse_addresses(
+    path: &Path,
+    bitcoin_network: bitcoin::Network,
+) -> Result<Vec<Wallet>, WalletsError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| WalletsError::Io {
         file: file.clone(),
@@ -82,10 +96,18 @@ fn parse_with(
         name: COLUMNS[column],
         message,
     };
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
     let mut records = rdr.records();
     let header = match records.next() {
-        None => return Err(row_err(1, "empty file: expected header chain,address,label,scheme,signature[,script]".into())),
+        None => {
+            return Err(row_err(
+                1,
+                "empty file: expected header chain,address,label,scheme,signature[,script]".into(),
+            ));
+        }
         Some(Err(e)) => return Err(row_err(1, csv_message(&e))),
         Some(Ok(h)) => h,
     };
@@ -93,48 +115,84 @@ fn parse_with(
     if names != COLUMNS[..5] && names != COLUMNS {
         return Err(row_err(
             1,
-            format!("header must be chain,address,label,scheme,signature[,script], found {}", names.join(",")),
+            format!(
+                "header must be chain,address,label,scheme,signature[,script], found {}",
+                names.join(",")
+            ),
         ));
     }
     let width = names.len();
     let mut out: Vec<Wallet> = Vec::new();
     for rec in records {
-        let rec = rec.map_err(|e| row_err(e.position().map(|p| p.line()).unwrap_or(0), csv_message(&e)))?;
+        let rec =
+            rec.map_err(|e| row_err(e.position().map(|p| p.line()).unwrap_or(0), csv_message(&e)))?;
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         if rec.len() == 1 && rec[0].is_empty() {
             continue;
         }
         if rec.len() != width {
-            return Err(row_err(line, format!("row has {} fields, the header has {width}", rec.len())));
+            return Err(row_err(
+                line,
+                format!("row has {} fields, the header has {width}", rec.len()),
+            ));
         }
         let chain: Chain = rec[0].parse().map_err(|_| {
-            field_err(line, 0, format!("{:?}: expected \"bitcoin\" or \"ethereum\"", &rec[0]))
+            field_err(
+                line,
+                0,
+                format!("{:?}: expected \"bitcoin\" or \"ethereum\"", &rec[0]),
+            )
         })?;
         let address = WalletAddress::parse(chain, &rec[1], bitcoin_network)
             .map_err(|e| field_err(line, 1, e.to_string()))?;
         let label = rec[2].to_string();
         if label.trim().is_empty() || label.contains(['\n', '\r']) || label.len() > 64 {
-            return Err(field_err(line, 2, format!("{label:?}: a label is 1 to 64 characters on one line")));
+            return Err(field_err(
+                line,
+                2,
+                format!("{label:?}: a label is 1 to 64 characters on one line"),
+            ));
         }
         let scheme: Scheme = rec[3].parse().map_err(|_| {
             field_err(
                 line,
                 3,
-                format!("{:?}: expected bip137, bip322-simple, multisig, eip191, eip1271 or none", &rec[3]),
+                format!(
+                    "{:?}: expected bip137, bip322-simple, multisig, eip191, eip1271 or none",
+                    &rec[3]
+                ),
             )
         })?;
-        let script = if width == 6 && !rec[5].is_empty() { Some(rec[5].to_string()) } else { None };
-        address.supports(scheme).map_err(|e| field_err(line, 3, e.to_string()))?;
+        let script = if width == 6 && !rec[5].is_empty() {
+            Some(rec[5].to_string())
+        } else {
+            None
+        };
+        address
+            .supports(scheme)
+            .map_err(|e| field_err(line, 3, e.to_string()))?;
         let proof = if with_proofs {
             OwnershipProof::parse(scheme, &rec[4], script.as_deref()).map_err(|e| {
-                field_err(line, if script.is_some() && scheme == Scheme::Multisig { 5 } else { 4 }, e.to_string())
+                field_err(
+                    line,
+                    if script.is_some() && scheme == Scheme::Multisig {
+                        5
+                    } else {
+                        4
+                    },
+                    e.to_string(),
+                )
             })?
         } else {
             OwnershipProof::None
         };
         let published = address.to_string();
         if let Some(first) = out.iter().find(|w| w.address.to_string() == published) {
-            return Err(field_err(line, 1, format!("{published} is listed twice (first on line {})", first.line)));
+            return Err(field_err(
+                line,
+                1,
+                format!("{published} is listed twice (first on line {})", first.line),
+            ));
         }
         out.push(Wallet {
             line,
@@ -147,7 +205,10 @@ fn parse_with(
         });
     }
     if out.is_empty() {
-        return Err(row_err(1, "no addresses: the file has a header but no rows".into()));
+        return Err(row_err(
+            1,
+            "no addresses: the file has a header but no rows".into(),
+        ));
     }
     Ok(out)
 }
