@@ -79,6 +79,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the whole job on the bundled demo (fictitious exchange, synthetic chain
+    /// fixture; see demo/README.md): three monthly snapshots, then the site.
+    Demo {
+        /// Folder to write the demo inputs and outputs into (recreated on each run).
+        #[arg(long, default_value = "demo-out")]
+        out: PathBuf,
+    },
     /// Write a commented example config, liabilities and wallets file into a folder.
     Init {
         #[arg(default_value = ".")]
@@ -252,6 +259,7 @@ fn run(command: Command) -> Result<u8, Failure> {
             }
             Ok(0)
         }
+        Command::Demo { out } => demo(&out),
         Command::Init { dir } => {
             std::fs::create_dir_all(&dir).map_err(operational)?;
             for (name, text) in [
@@ -381,6 +389,91 @@ fn run_job(
             start.elapsed().as_secs_f64()
         );
     }
+    Ok(code)
+}
+
+/// The bundled demo inputs, by path relative to the demo folder.
+const DEMO_FILES: &[(&str, &str)] = &[
+    ("README.md", include_str!("../demo/README.md")),
+    ("por.toml", include_str!("../demo/por.toml")),
+    (
+        "chain-fixture.json",
+        include_str!("../demo/chain-fixture.json"),
+    ),
+    (
+        "liabilities/2026-09-21.csv",
+        include_str!("../demo/liabilities/2026-09-21.csv"),
+    ),
+    (
+        "liabilities/2026-10-21.csv",
+        include_str!("../demo/liabilities/2026-10-21.csv"),
+    ),
+    (
+        "liabilities/2026-11-21.csv",
+        include_str!("../demo/liabilities/2026-11-21.csv"),
+    ),
+    (
+        "wallets/2026-09-21.csv",
+        include_str!("../demo/wallets/2026-09-21.csv"),
+    ),
+    (
+        "wallets/2026-10-21.csv",
+        include_str!("../demo/wallets/2026-10-21.csv"),
+    ),
+    (
+        "wallets/2026-11-21.csv",
+        include_str!("../demo/wallets/2026-11-21.csv"),
+    ),
+];
+const DEMO_SNAPSHOTS: [&str; 3] = ["2026-09-21", "2026-10-21", "2026-11-21"];
+const DEMO_MARKER: &str = ".por-demo";
+
+fn demo(out: &Path) -> Result<u8, Failure> {
+    let io = |p: &Path, e: std::io::Error| operational(format!("{}: {e}", p.display()));
+    if out.exists() {
+        if !out.join(DEMO_MARKER).exists() {
+            return Err(operational(format!(
+                "{}: exists and is not a por demo folder; choose another --out",
+                out.display()
+            )));
+        }
+        std::fs::remove_dir_all(out).map_err(|e| io(out, e))?;
+    }
+    for (name, text) in DEMO_FILES {
+        let p = out.join(name);
+        std::fs::create_dir_all(p.parent().expect("has a parent")).map_err(|e| io(&p, e))?;
+        std::fs::write(&p, text).map_err(|e| io(&p, e))?;
+    }
+    std::fs::write(
+        out.join(DEMO_MARKER),
+        "written by `por demo`; removed by the next `por demo`\n",
+    )
+    .map_err(|e| io(out, e))?;
+    println!(
+        "DEMO: fictitious exchange, synthetic chain fixture (not live data); inputs in {}",
+        out.display()
+    );
+    let config = load_config(&out.join("por.toml"))?;
+    let mut code = 0;
+    for id in DEMO_SNAPSHOTS {
+        let as_of = Timestamp::parse_rfc3339(&format!("{id}T00:00:00Z")).map_err(operational)?;
+        let outcome =
+            por::job::snapshot(&config, &snapshot_id(id)?, as_of, false).map_err(operational)?;
+        println!("{}", outcome.summary_line());
+        code = code.max(outcome.exit_code());
+    }
+    let site = por::site::render(&config).map_err(operational)?;
+    println!(
+        "site: {} ({} pages, {} files). View it with: python3 -m http.server -d {} 8000  (then http://localhost:8000/)",
+        config.site_dir.display(),
+        site.pages,
+        site.files,
+        config.site_dir.display()
+    );
+    println!(
+        "a proof: cargo run -- proof --config {} --id 2026-11-21 --uid acct-000001 > proof.json",
+        out.join("por.toml").display()
+    );
     Ok(code)
 }
 
