@@ -136,15 +136,15 @@ pub fn run(
     let tm = &outcome.timings;
     let build = tm.leaves + tm.tree;
     lines.push(format!(
-        "random:       {:>7.2}s  {}  (32-byte salts from the OS CSPRNG, leaf order)",
-        tm.random.as_secs_f64(),
-        rate(accounts, tm.random)
-    ));
-    lines.push(format!(
         "parse:        {:>7.2}s  {}  ({:.0} MB/s)",
         outcome.parse_time.as_secs_f64(),
         rate(accounts, outcome.parse_time),
         bytes as f64 / 1e6 / outcome.parse_time.as_secs_f64()
+    ));
+    lines.push(format!(
+        "random:       {:>7.2}s  {}  (32-byte salts from the OS CSPRNG, leaf order)",
+        tm.random.as_secs_f64(),
+        rate(accounts, tm.random)
     ));
     lines.push(format!(
         "leaf hashing: {:>7.2}s  {}",

@@ -611,7 +611,7 @@ private = "/var/por/private"
             .unwrap_err()
             .to_string();
         assert!(
-            e.starts_with("por.toml:13:1: unknown field `output2`"),
+            e.starts_with("por.toml:13:2: unknown field `output2`"),
             "{e}"
         );
         assert!(!e.contains('\n'));

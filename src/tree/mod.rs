@@ -27,6 +27,22 @@ pub fn record_size(k: usize) -> usize {
     32 + 16 * k
 }
 
+/// A zeroed buffer for records. Large buffers ask the kernel for transparent huge
+/// pages before they are first written: a 10^7-leaf level is ~1 GB, i.e. 250,000
+/// page faults with 4 KiB pages, a measurable share of the build on a VM.
+pub fn record_buffer(len: usize) -> Vec<u8> {
+    let buf = vec![0u8; len];
+    #[cfg(target_os = "linux")]
+    if len >= 1 << 22 {
+        // SAFETY: the range lies within `buf`'s allocation; MADV_HUGEPAGE is advice
+        // only and does not change the memory's contents or validity.
+        unsafe {
+            libc::madvise(buf.as_ptr() as *mut libc::c_void, len, libc::MADV_HUGEPAGE);
+        }
+    }
+    buf
+}
+
 /// Leaves per parallel work unit: big enough to amortize scheduling.
 const MIN_CHUNK: usize = 2048;
 
@@ -140,7 +156,7 @@ where
     F: Fn(usize) -> (&'a [u8; 32], &'a [u8], &'a [u128]) + Sync,
 {
     let r = record_size(k);
-    let mut out = vec![0u8; leaves * r];
+    let mut out = record_buffer(leaves * r);
     out.par_chunks_mut(r)
         .with_min_len(MIN_CHUNK)
         .enumerate()
@@ -161,7 +177,7 @@ where
 /// Reorders records: output record `i` is input record `order[i]`. Runs in parallel.
 pub fn gather(records: &[u8], k: usize, order: &[u32]) -> Vec<u8> {
     let r = record_size(k);
-    let mut out = vec![0u8; order.len() * r];
+    let mut out = record_buffer(order.len() * r);
     out.par_chunks_mut(r)
         .with_min_len(MIN_CHUNK)
         .zip(order.par_iter())
@@ -179,7 +195,7 @@ pub fn next_level(cur: &[u8], k: usize, level: u32) -> Result<Vec<u8>, TreeError
     let m = n.div_ceil(2);
     let mut pad = vec![0u8; r];
     Node::pad(k).write_record(&mut pad);
-    let mut out = vec![0u8; m * r];
+    let mut out = record_buffer(m * r);
     out.par_chunks_mut(r)
         .with_min_len(MIN_CHUNK / 2)
         .enumerate()
