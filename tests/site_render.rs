@@ -338,7 +338,7 @@ fn renders_every_page_with_the_key_figures() {
         "Verified reserves cover liabilities for every asset.",
         "https://mempool.space/block/00000000000000000002a7c4c1e48d76c5a37902165a270156b7a8d72728a054",
         "https://etherscan.io/block/21000000",
-        "network mainnet",
+        "<dd>mainnet</dd>",
         "chain id 1",
         r#"href="snapshots/2026-11-21/manifest.json""#,
         r#"href="snapshots/2026-10-21/manifest.json""#,

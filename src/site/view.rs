@@ -75,7 +75,7 @@ fn chain_rows(chains: &Chains, site: &SiteConfig) -> Vec<ChainRow> {
     if let Some(b) = &chains.bitcoin {
         rows.push(ChainRow {
             name: "Bitcoin".into(),
-            network: format!("network {}", b.network),
+            network: b.network.clone(),
             height: b.height,
             block_hash: b.block_hash.clone(),
             block_time: b.block_time.clone(),
