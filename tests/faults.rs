@@ -611,3 +611,298 @@ fn endpoints_disagreeing_on_a_balance_is_exit_2_naming_both() {
         "{message}"
     );
 }
+
+// --- 3. Output not writable ------------------------------------------------------------
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+#[test]
+fn read_only_snapshots_folder_is_exit_2() {
+    if is_root() {
+        eprintln!(
+            "skipped: running as root, which ignores chmod 555; see \
+             snapshot_temp_name_taken_by_a_file_is_exit_2 for the root-proof variant"
+        );
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let t = tempfile::tempdir().unwrap();
+    let d = demo(t.path());
+    add_inputs(&d, "2026-12-21", None);
+    let before = outputs(&d);
+    let snaps = d.join("snapshots");
+    std::fs::set_permissions(&snaps, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let o = run(
+        &d,
+        &["--id", "2026-12-21", "--as-of", "2026-12-21T00:00:00Z"],
+    );
+    std::fs::set_permissions(&snaps, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let message = error_line(&o);
+    assert!(message.contains("Permission denied"), "{message}");
+    assert_eq!(outputs(&d), before);
+}
+
+/// Root-proof: the snapshot's temp folder name is taken by a file, so the new
+/// snapshot folder cannot be built. Nothing is published, the private store is
+/// removed again, the site is untouched.
+#[test]
+fn snapshot_temp_name_taken_by_a_file_is_exit_2() {
+    let t = tempfile::tempdir().unwrap();
+    let d = demo(t.path());
+    add_inputs(&d, "2026-12-21", None);
+    let blocker = d.join("snapshots/.2026-12-21.tmp-1");
+    std::fs::write(&blocker, "not a folder").unwrap();
+    let before = outputs(&d);
+    let o = run(
+        &d,
+        &["--id", "2026-12-21", "--as-of", "2026-12-21T00:00:00Z"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        error_line(&o),
+        format!("{}: Not a directory (os error 20)", blocker.display())
+    );
+    assert_eq!(outputs(&d), before);
+    assert!(!d.join("private/2026-12-21").exists());
+}
+
+/// Root-proof: the site's temp folder name is taken by a file. The snapshot is
+/// published (its folder is whole), the site is not re-rendered: exit 2, and the
+/// previous site is byte-identical. Once the file is gone, `por render` catches up.
+#[test]
+fn site_temp_name_taken_by_a_file_is_exit_2_and_keeps_the_previous_site() {
+    let t = tempfile::tempdir().unwrap();
+    let d = demo(t.path());
+    add_inputs(&d, "2026-12-21", None);
+    let blocker = d.join(".public.tmp-1");
+    std::fs::write(&blocker, "not a folder").unwrap();
+    let site = hashes(&d.join("public"));
+    let o = run(
+        &d,
+        &["--id", "2026-12-21", "--as-of", "2026-12-21T00:00:00Z"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        error_line(&o),
+        format!(
+            "snapshot 2026-12-21 was published, but the site was not rendered: {}: Not a directory (os error 20)",
+            blocker.display()
+        )
+    );
+    assert_eq!(hashes(&d.join("public")), site, "previous site intact");
+    assert_complete(&d, "2026-12-21");
+    std::fs::remove_file(&blocker).unwrap();
+    let config = d.join("por.toml");
+    let o = por(&["render", "--config", config.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(d.join("public/snapshots/2026-12-21").exists());
+}
+
+// --- 4. The run lock ---------------------------------------------------------------------
+
+#[test]
+fn a_held_lock_refuses_a_second_run_and_a_stale_one_does_not() {
+    let t = tempfile::tempdir().unwrap();
+    let d = demo(t.path());
+    add_inputs(&d, "2026-12-21", None);
+    let lock_path = d.join("private/.por.lock");
+    let before = outputs(&d);
+    let held = por::lock::RunLock::acquire(&lock_path).unwrap();
+    let o = run(
+        &d,
+        &["--id", "2026-12-21", "--as-of", "2026-12-21T00:00:00Z"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        error_line(&o),
+        format!(
+            "another por run holds {} (pid {}); nothing done",
+            lock_path.display(),
+            std::process::id()
+        )
+    );
+    assert_eq!(outputs(&d), before);
+    drop(held);
+    // A lock file left by a dead run (its pid, no flock) does not block.
+    std::fs::write(&lock_path, "999999").unwrap();
+    let o = run(
+        &d,
+        &["--id", "2026-12-21", "--as-of", "2026-12-21T00:00:00Z"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_complete(&d, "2026-12-21");
+}
+
+// --- 5. Shortfall ------------------------------------------------------------------------------
+
+#[test]
+fn a_short_asset_is_published_with_exit_1() {
+    let t = tempfile::tempdir().unwrap();
+    let d = demo(t.path());
+    // Every bitcoin address empty at every height: BTC reserves are zero.
+    let path = d.join("chain-fixture.json");
+    let mut fixture: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    for hist in fixture["bitcoin"]["balances"]
+        .as_object_mut()
+        .unwrap()
+        .values_mut()
+    {
+        for e in hist.as_array_mut().unwrap() {
+            e[1] = Value::String("0".into());
+        }
+    }
+    std::fs::write(&path, serde_json::to_vec(&fixture).unwrap()).unwrap();
+
+    let o = rerun_newest(&d);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let m = manifest(&d, NEWEST);
+    let btc = &m.assets[0];
+    assert_eq!(btc.symbol, "BTC");
+    assert!(btc.is_short() && btc.reserves.to_string() == "0");
+    let summary = String::from_utf8_lossy(&o.stdout);
+    let expected = format!("BTC 0.0000 SHORT by {}", btc.liabilities.display_units(8));
+    assert!(summary.contains(&expected), "{summary} lacks {expected}");
+    assert!(!summary.contains("ETH 0.0000 SHORT"), "{summary}");
+    assert!(d.join(format!("public/snapshots/{NEWEST}")).exists());
+
+    let o = run(
+        &d,
+        &[
+            "--id",
+            NEWEST,
+            "--as-of",
+            NEWEST_AS_OF,
+            "--replace",
+            "--json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let json: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["exit_code"], 1);
+    let shorts: Vec<(String, bool)> = json["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["symbol"].as_str().unwrap().to_string(),
+                a["short"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shorts,
+        [
+            ("BTC", true),
+            ("ETH", false),
+            ("USDT", false),
+            ("USDC", false)
+        ]
+        .map(|(s, b)| (s.to_string(), b))
+    );
+}
+
+// --- 6. A failed ownership proof -----------------------------------------------------------------
+
+#[test]
+fn a_signature_over_another_message_is_published_unverified_with_exit_1() {
+    let t = tempfile::tempdir().unwrap();
+    let d = demo(t.path());
+    let address = "1CGepp2jbTsXHg8ucBnAHnPUXw7SAM8zoP";
+    // Well-formed bip137 signature by the right key, but over the 2026-10-21 message.
+    let row = |id: &str| {
+        std::fs::read_to_string(d.join(format!("wallets/{id}.csv")))
+            .unwrap()
+            .lines()
+            .find(|l| l.contains(address))
+            .unwrap()
+            .to_string()
+    };
+    let (old_row, new_row) = (row("2026-10-21"), row(NEWEST));
+    assert_ne!(old_row, new_row);
+    replace_in(&d.join(format!("wallets/{NEWEST}.csv")), &new_row, &old_row);
+    let before = manifest(&d, NEWEST);
+
+    let o = rerun_newest(&d);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("ownership proof failed") && e.contains(address) && e.contains("bip137"),
+        "{e}"
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("1 address(es) failed ownership verification"),
+        "{stdout}"
+    );
+
+    let addresses: Value = serde_json::from_slice(
+        &std::fs::read(d.join(format!("snapshots/{NEWEST}/addresses.json"))).unwrap(),
+    )
+    .unwrap();
+    let entry = addresses["addresses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["address"] == address)
+        .unwrap();
+    assert_eq!(entry["ownership"]["verified"], false);
+    let held: u128 = entry["holdings"][0]["amount"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let after = manifest(&d, NEWEST);
+    let n = |a: &por::amount::Amount| a.to_string().parse::<u128>().unwrap();
+    assert_eq!(
+        n(&after.assets[0].reserves),
+        n(&before.assets[0].reserves) - held
+    );
+    assert_eq!(
+        n(&after.assets[0].unproven_reserves),
+        n(&before.assets[0].unproven_reserves) + held
+    );
+}
+
+// --- 7. --replace --------------------------------------------------------------------------
+
+#[test]
+fn replace_works_on_the_newest_snapshot_only() {
+    let t = tempfile::tempdir().unwrap();
+    let d = demo(t.path());
+    let old_bytes = std::fs::read(d.join(format!("snapshots/{NEWEST}/manifest.json"))).unwrap();
+    let old: Manifest = serde_json::from_slice(&old_bytes).unwrap();
+    let o = rerun_newest(&d);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let new_bytes = std::fs::read(d.join(format!("snapshots/{NEWEST}/manifest.json"))).unwrap();
+    assert_ne!(new_bytes, old_bytes);
+    let new: Manifest = serde_json::from_slice(&new_bytes).unwrap();
+    assert_eq!(new.previous, old.previous, "still linked to 2026-10-21");
+    assert_eq!(
+        new.previous.as_ref().unwrap().snapshot_id.as_str(),
+        "2026-10-21"
+    );
+    assert_complete(&d, NEWEST);
+
+    let before = outputs(&d);
+    let o = run(
+        &d,
+        &[
+            "--id",
+            "2026-10-21",
+            "--as-of",
+            "2026-10-21T00:00:00Z",
+            "--replace",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        error_line(&o),
+        format!("--replace 2026-10-21: only the newest snapshot ({NEWEST}) may be replaced")
+    );
+    assert_eq!(outputs(&d), before);
+}
