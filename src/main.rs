@@ -162,8 +162,14 @@ fn load_config(path: &Path) -> Result<Config, Failure> {
     Config::from_file(path).map_err(operational)
 }
 
+/// A snapshot id from `--id`; the message names the option.
 fn snapshot_id(id: &str) -> Result<SnapshotId, Failure> {
-    SnapshotId::new(id).map_err(operational)
+    SnapshotId::new(id).map_err(|e| operational(format!("--id: {e}")))
+}
+
+/// A time from `--as-of`; the message names the option.
+fn as_of_arg(s: &str) -> Result<Timestamp, Failure> {
+    Timestamp::parse_rfc3339(s).map_err(|e| operational(format!("--as-of: {e}")))
 }
 
 fn run(command: Command) -> Result<u8, Failure> {
@@ -172,7 +178,7 @@ fn run(command: Command) -> Result<u8, Failure> {
             let config = load_config(&config)?;
             let id = snapshot_id(&id)?;
             let as_of = match as_of {
-                Some(s) => Timestamp::parse_rfc3339(&s).map_err(operational)?,
+                Some(s) => as_of_arg(&s)?,
                 None => Timestamp::now(),
             };
             let outcome = por::job::snapshot(&config, &id, as_of, false).map_err(operational)?;
@@ -324,7 +330,7 @@ fn run_job(
     let config = load_config(config)?;
     let _lock = por::lock::RunLock::acquire(&config.lock_path()).map_err(operational)?;
     let as_of = match as_of {
-        Some(s) => Timestamp::parse_rfc3339(&s).map_err(operational)?,
+        Some(s) => as_of_arg(&s)?,
         None => Timestamp::now(),
     };
     let id = snapshot_id(&id.unwrap_or_else(|| as_of.date()))?;

@@ -60,6 +60,8 @@ pub enum Problem {
     NoAccounts,
     #[error("row has {found} fields, the header has {expected}")]
     Ragged { found: usize, expected: usize },
+    #[error("unterminated quote: a quoted field runs on past the end of this line")]
+    UnterminatedQuote,
     #[error("empty uid")]
     EmptyUid,
     #[error("uid is {0} bytes, at most 128 allowed")]
@@ -76,6 +78,13 @@ pub enum Problem {
     Csv(String),
     #[error("too many accounts: at most 2^32-1")]
     TooMany,
+}
+
+/// Whether a field of a ragged record holds a line break: the CSV reader only puts one
+/// there inside quotes, so an opening quote without its closing one swallowed the rest
+/// of the file (no field of these files may span lines).
+fn runs_past_its_line(rec: &csv::ByteRecord) -> bool {
+    rec.iter().any(|f| f.contains(&b'\n') || f.contains(&b'\r'))
 }
 
 /// Parsed, validated liabilities.
@@ -248,14 +257,15 @@ pub fn parse_reader<R: Read>(
             if rec.len() == 1 && rec[0].is_empty() {
                 continue;
             }
-            return Err(invalid(
-                line,
-                None,
+            let problem = if runs_past_its_line(&rec) {
+                Problem::UnterminatedQuote
+            } else {
                 Problem::Ragged {
                     found: rec.len(),
                     expected: width,
-                },
-            ));
+                }
+            };
+            return Err(invalid(line, None, problem));
         }
         let uid = &rec[0];
         let ucol = || Some((1, "uid".to_string()));

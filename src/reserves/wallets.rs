@@ -131,10 +131,12 @@ fn parse_with(
             continue;
         }
         if rec.len() != width {
-            return Err(row_err(
-                line,
-                format!("row has {} fields, the header has {width}", rec.len()),
-            ));
+            let message = if rec.iter().any(|f| f.contains('\n') || f.contains('\r')) {
+                "unterminated quote: a quoted field runs on past the end of this line".to_string()
+            } else {
+                format!("row has {} fields, the header has {width}", rec.len())
+            };
+            return Err(row_err(line, message));
         }
         let chain: Chain = rec[0].parse().map_err(|_| {
             field_err(
