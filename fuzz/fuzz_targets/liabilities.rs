@@ -41,7 +41,9 @@ fuzz_target!(|data: &[u8]| {
         let balances = l.balances(row);
         assert_eq!(balances.len(), assets.len());
         for (sum, b) in sums.iter_mut().zip(balances) {
-            *sum = sum.checked_add(*b).expect("column sum overflowed but parse accepted it");
+            *sum = sum
+                .checked_add(*b)
+                .expect("column sum overflowed but parse accepted it");
         }
     }
     let totals: Vec<u128> = l.totals.iter().map(|t| t.0).collect();
