@@ -1,0 +1,51 @@
+//! The liabilities CSV (`por::liabilities::parse_reader`): any bytes must give either
+//! an error or liabilities whose invariants hold — per-asset totals equal the column
+//! sums of the balances, every uid is 1 to 128 bytes, and no uid appears twice.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use por::format::AssetInfo;
+use std::collections::HashSet;
+
+fuzz_target!(|data: &[u8]| {
+    let assets = [
+        AssetInfo {
+            symbol: "BTC".into(),
+            decimals: 8,
+        },
+        AssetInfo {
+            symbol: "ETH".into(),
+            decimals: 18,
+        },
+    ];
+    let Ok(l) = por::liabilities::parse_reader(data, "fuzz.csv", &assets) else {
+        return;
+    };
+    assert!(!l.is_empty(), "parsed liabilities with no accounts");
+    assert_eq!(l.assets, assets);
+    assert_eq!(l.totals.len(), assets.len());
+    assert_eq!(l.uid_index.len(), l.len());
+
+    let mut sums = vec![0u128; assets.len()];
+    let mut seen = HashSet::with_capacity(l.len());
+    for row in 0..l.len() {
+        let uid = l.uid(row);
+        assert!(
+            (1..=128).contains(&uid.len()),
+            "row {row}: uid of {} bytes",
+            uid.len()
+        );
+        assert!(std::str::from_utf8(uid).is_ok(), "row {row}: uid not UTF-8");
+        assert!(seen.insert(uid), "row {row}: duplicate uid {uid:?}");
+        let balances = l.balances(row);
+        assert_eq!(balances.len(), assets.len());
+        for (sum, b) in sums.iter_mut().zip(balances) {
+            *sum = sum
+                .checked_add(*b)
+                .expect("column sum overflowed but parse accepted it");
+        }
+    }
+    let totals: Vec<u128> = l.totals.iter().map(|t| t.0).collect();
+    assert_eq!(totals, sums, "totals differ from the column sums");
+});
