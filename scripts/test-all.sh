@@ -14,3 +14,5 @@ cargo test --locked --all-targets
 if [ -d tests/js ]; then
   node --test tests/js/
 fi
+# Short fuzz runs of the parsers that read outside input (docs/fuzzing.md runs longer).
+bash scripts/fuzz.sh 5
