@@ -64,6 +64,8 @@ pub struct Timings {
     pub random: Duration,
     /// Hashing every account and leaf.
     pub leaves: Duration,
+    /// Putting the leaf records into the random leaf order.
+    pub gather: Duration,
     pub tree: Duration,
     pub store: Duration,
     pub publish: Duration,
@@ -221,6 +223,7 @@ pub fn publish(
     let private = config.private_dir.join(id.as_str());
     let mut root: Option<RootInfo> = None;
     let mut tree_time = Duration::ZERO;
+    let mut gather_time = Duration::ZERO;
     let t = Instant::now();
     publish::publish_replace_dir::<SnapshotError>(&private, |tmp| {
         let w = StoreWriter::new(tmp);
@@ -229,9 +232,11 @@ pub fn publish(
         let (uid_bytes, uid_ends) = liabilities.uid_arena();
         w.write_uids(uid_bytes, uid_ends)?;
         w.write_index(liabilities.uid_index.iter().copied())?;
-        let tb = Instant::now();
+        let tg = Instant::now();
         let level0 = tree::gather(&row_records, k, &order);
         drop(row_records);
+        gather_time = tg.elapsed();
+        let tb = Instant::now();
         let mut positions = vec![0u32; n];
         for (pos, &row) in order.iter().enumerate() {
             positions[row as usize] = pos as u32;
@@ -254,7 +259,8 @@ pub fn publish(
         Ok(())
     })?;
     timings.tree = tree_time;
-    timings.store = t.elapsed() - tree_time;
+    timings.gather = gather_time;
+    timings.store = t.elapsed() - tree_time - gather_time;
     let root = root.expect("set by the build");
 
     let t = Instant::now();

@@ -47,12 +47,19 @@ pub fn parse_file(
     path: &Path,
     bitcoin_network: bitcoin::Network,
 ) -> Result<Vec<Wallet>, WalletsError> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| WalletsError::Io {
-        file: file.clone(),
-        message: e.to_string(),
-    })?;
+    let (file, bytes) = read(path)?;
     parse(&bytes, &file, bitcoin_network)
+}
+
+fn read(path: &Path) -> Result<(String, Vec<u8>), WalletsError> {
+    let file = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => Ok((file, bytes)),
+        Err(e) => Err(WalletsError::Io {
+            file,
+            message: e.to_string(),
+        }),
+    }
 }
 
 pub fn parse(
@@ -69,11 +76,7 @@ pub fn parse_addresses(
     path: &Path,
     bitcoin_network: bitcoin::Network,
 ) -> Result<Vec<Wallet>, WalletsError> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| WalletsError::Io {
-        file: file.clone(),
-        message: e.to_string(),
-    })?;
+    let (file, bytes) = read(path)?;
     parse_with(&bytes, &file, bitcoin_network, false)
 }
 
