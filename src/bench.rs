@@ -162,7 +162,8 @@ pub fn run(
     ));
     let r = record_size(assets);
     let leaf_limit = sha256_limit(accounts, Tag::Leaf, r);
-    let node_limit = sha256_limit(accounts.div_ceil(2), Tag::Node, 2 * r);
+    // A tree of N leaves has N - 1 inner nodes: one node hash per account.
+    let node_limit = sha256_limit(accounts.saturating_sub(1).max(1), Tag::Node, 2 * r);
     let limit = leaf_limit + node_limit;
     lines.push(format!(
         "sha256 limit: {:>7.2}s  {}  (one {r}-byte leaf + one {}-byte node hash per account, {} threads)",
