@@ -12,17 +12,6 @@ use crate::format::{
 use crate::ownership::{Scheme, WalletAddress};
 use serde_json::{Value, json};
 
-fn contract_of(config: &Config, asset: usize) -> Option<String> {
-    match &config.assets[asset].source {
-        Some(crate::config::AssetSource::Erc20 { contract }) => {
-            crate::ownership::EthAddress::parse(contract)
-                .ok()
-                .map(|a| a.to_string())
-        }
-        _ => None,
-    }
-}
-
 fn signature_json(a: &AddressReserves) -> Value {
     match a.wallet.scheme {
         Scheme::None => Value::Null,
@@ -43,6 +32,7 @@ fn signature_json(a: &AddressReserves) -> Value {
 /// The `por-addresses/1` document.
 pub fn address_list(
     config: &Config,
+    contracts: &[Option<String>],
     id: &SnapshotId,
     chains: &Chains,
     addresses: &[AddressReserves],
@@ -63,7 +53,7 @@ pub fn address_list(
                     .iter()
                     .map(|&(i, amount)| Holding {
                         asset: config.assets[i].symbol.clone(),
-                        contract: contract_of(config, i),
+                        contract: contracts[i].clone(),
                         amount,
                     })
                     .collect(),
@@ -81,6 +71,7 @@ pub fn address_list(
 
 fn csv_bytes(
     config: &Config,
+    contracts: &[Option<String>],
     chains: &Chains,
     addresses: &[AddressReserves],
 ) -> Result<Vec<u8>, ReservesError> {
@@ -126,7 +117,7 @@ fn csv_bytes(
                 a.wallet.address.to_string(),
                 a.wallet.label.clone(),
                 asset.symbol.clone(),
-                contract_of(config, i).unwrap_or_default(),
+                contracts[i].clone().unwrap_or_default(),
                 amount.to_string(),
                 amount.display_units(asset.decimals),
                 height.clone(),
@@ -141,7 +132,11 @@ fn csv_bytes(
     w.into_inner().map_err(|e| io(e.into_error().into()))
 }
 
-fn defillama(config: &Config, chains: &Chains, addresses: &[AddressReserves]) -> Value {
+fn defillama(
+    contracts: &[Option<String>],
+    chains: &Chains,
+    addresses: &[AddressReserves],
+) -> Value {
     let owners = |bitcoin: bool| -> Vec<String> {
         addresses
             .iter()
@@ -157,9 +152,7 @@ fn defillama(config: &Config, chains: &Chains, addresses: &[AddressReserves]) ->
         out.insert("bitcoin".into(), json!({ "owners": owners(true) }));
     }
     if chains.ethereum.is_some() {
-        let tokens: Vec<String> = (0..config.assets.len())
-            .filter_map(|i| contract_of(config, i))
-            .collect();
+        let tokens: Vec<String> = contracts.iter().flatten().cloned().collect();
         out.insert(
             "ethereum".into(),
             json!({ "owners": owners(false), "tokens": tokens }),
@@ -168,9 +161,11 @@ fn defillama(config: &Config, chains: &Chains, addresses: &[AddressReserves]) ->
     Value::Object(out)
 }
 
-/// The three public files, by name.
+/// The three public files, by name. `contracts[i]` is asset `i`'s ERC-20 contract
+/// (EIP-55), resolved once by the caller.
 pub fn render(
     config: &Config,
+    contracts: &[Option<String>],
     id: &SnapshotId,
     chains: &Chains,
     addresses: &[AddressReserves],
@@ -178,15 +173,15 @@ pub fn render(
     Ok(vec![
         (
             "addresses.json".into(),
-            to_json_bytes(&address_list(config, id, chains, addresses)),
+            to_json_bytes(&address_list(config, contracts, id, chains, addresses)),
         ),
         (
             "addresses.csv".into(),
-            csv_bytes(config, chains, addresses)?,
+            csv_bytes(config, contracts, chains, addresses)?,
         ),
         (
             "defillama.json".into(),
-            to_json_bytes(&defillama(config, chains, addresses)),
+            to_json_bytes(&defillama(contracts, chains, addresses)),
         ),
     ])
 }

@@ -151,27 +151,55 @@ fn resolve_sources(config: &Config) -> Result<Vec<Source>, ReservesError> {
     Ok(out)
 }
 
+/// What pinning a block needs from either chain's backend.
+trait Blocks {
+    fn endpoint(&self) -> &str;
+    fn tip_height(&self) -> Result<u64, ChainError>;
+    fn block_at(&self, height: u64) -> Result<BlockRef, ChainError>;
+}
+
+impl Blocks for dyn BitcoinBackend {
+    fn endpoint(&self) -> &str {
+        BitcoinBackend::endpoint(self)
+    }
+    fn tip_height(&self) -> Result<u64, ChainError> {
+        BitcoinBackend::tip_height(self)
+    }
+    fn block_at(&self, height: u64) -> Result<BlockRef, ChainError> {
+        BitcoinBackend::block_at(self, height)
+    }
+}
+
+impl Blocks for dyn EthereumBackend {
+    fn endpoint(&self) -> &str {
+        EthereumBackend::endpoint(self)
+    }
+    fn tip_height(&self) -> Result<u64, ChainError> {
+        EthereumBackend::tip_height(self)
+    }
+    fn block_at(&self, height: u64) -> Result<BlockRef, ChainError> {
+        EthereumBackend::block_at(self, height)
+    }
+}
+
 /// Pins the block of a chain: the configured height, or the last block at or before
 /// `as_of` on the first endpoint; every endpoint must have the same block there.
-fn pin<B: ?Sized>(
+fn pin<B: Blocks + ?Sized>(
     backends: &[Box<B>],
     height: Option<u64>,
     as_of: Timestamp,
-    endpoint: impl Fn(&B) -> &str,
-    tip: impl Fn(&B) -> Result<u64, ChainError>,
-    block_at: impl Fn(&B, u64) -> Result<BlockRef, ChainError>,
 ) -> Result<BlockRef, ChainError> {
     let first = &backends[0];
     let h = match height {
         Some(h) => h,
         None => {
-            let tip_h = tip(first)?;
-            let h = last_block_at_or_before(endpoint(first), as_of.0, tip_h, |h| {
-                block_at(first, h).map(|b| b.time)
+            let tip_h = first.tip_height()?;
+            let h = last_block_at_or_before(first.endpoint(), as_of.0, tip_h, |h| {
+                first.block_at(h).map(|b| b.time)
             })?;
             if h == tip_h {
                 tracing::warn!(
-                    endpoint = endpoint(first),
+                    endpoint = first.endpoint(),
                     height = h,
                     "the chain tip is not past as_of yet: the snapshot block is the current tip"
                 );
@@ -181,7 +209,7 @@ fn pin<B: ?Sized>(
     };
     let mut blocks = Vec::new();
     for b in backends {
-        blocks.push((endpoint(b).to_string(), block_at(b, h)?));
+        blocks.push((b.endpoint().to_string(), b.block_at(h)?));
     }
     let hash = agree(
         &format!("the block at height {h}"),
@@ -196,17 +224,12 @@ fn pin<B: ?Sized>(
 }
 
 /// Checks that every endpoint still has `block` at its height.
-fn recheck<B: ?Sized>(
-    backends: &[Box<B>],
-    block: &BlockRef,
-    endpoint: impl Fn(&B) -> &str,
-    block_at: impl Fn(&B, u64) -> Result<BlockRef, ChainError>,
-) -> Result<(), ChainError> {
+fn recheck<B: Blocks + ?Sized>(backends: &[Box<B>], block: &BlockRef) -> Result<(), ChainError> {
     for b in backends {
-        let now = block_at(b, block.height)?;
+        let now = b.block_at(block.height)?;
         if now.hash != block.hash {
             return Err(ChainError::Reorg {
-                endpoint: endpoint(b).to_string(),
+                endpoint: b.endpoint().to_string(),
                 height: block.height,
                 before: block.hash.clone(),
                 after: now.hash,
@@ -217,15 +240,14 @@ fn recheck<B: ?Sized>(
 }
 
 /// Asks every endpoint and requires one answer.
-fn ask_all<B: ?Sized, T: PartialEq + std::fmt::Display>(
+fn ask_all<B: Blocks + ?Sized, T: PartialEq + std::fmt::Display>(
     backends: &[Box<B>],
     what: &str,
-    endpoint: impl Fn(&B) -> &str,
     f: impl Fn(&B) -> Result<T, ChainError>,
 ) -> Result<T, ChainError> {
     let mut answers = Vec::with_capacity(backends.len());
     for b in backends {
-        answers.push((endpoint(b).to_string(), f(b)?));
+        answers.push((b.endpoint().to_string(), f(b)?));
     }
     agree(what, answers)
 }
@@ -268,14 +290,7 @@ pub fn read(
             if backends.bitcoin.is_empty() {
                 return Err(ReservesError::NoEndpoint("bitcoin"));
             }
-            let block = pin(
-                &backends.bitcoin,
-                c.height,
-                as_of,
-                |b| b.endpoint(),
-                |b| b.tip_height(),
-                |b, h| b.block_at(h),
-            )?;
+            let block = pin(&backends.bitcoin, c.height, as_of)?;
             tracing::info!(height = block.height, hash = %block.hash, "bitcoin snapshot block");
             chains.bitcoin = Some(BitcoinChain {
                 network: c.network_name.clone(),
@@ -302,14 +317,7 @@ pub fn read(
                     });
                 }
             }
-            let block = pin(
-                &backends.ethereum,
-                c.height,
-                as_of,
-                |b| b.endpoint(),
-                |b| b.tip_height(),
-                |b, h| b.block_at(h),
-            )?;
+            let block = pin(&backends.ethereum, c.height, as_of)?;
             tracing::info!(height = block.height, hash = %block.hash, "ethereum snapshot block");
             chains.ethereum = Some(EthereumChain {
                 chain_id: c.chain_id,
@@ -334,7 +342,6 @@ pub fn read(
                         let v = ask_all(
                             &backends.bitcoin,
                             &format!("the balance of {published} at height {}", block.height),
-                            |b| b.endpoint(),
                             |b| b.balance_at(a.inner(), block),
                         )?;
                         holdings.push((i, Amount(v)));
@@ -349,13 +356,11 @@ pub fn read(
                         Source::Ether => ask_all(
                             &backends.ethereum,
                             &format!("the ETH balance of {published} at height {}", block.height),
-                            |b| b.endpoint(),
                             |b| b.native_balance_at(a.inner(), block),
                         )?,
                         Source::Token(t) => ask_all(
                             &backends.ethereum,
                             &format!("balanceOf({published}) on {t} at height {}", block.height),
-                            |b| b.endpoint(),
                             |b| b.erc20_balance_at(t.inner(), a.inner(), block),
                         )?,
                     };
@@ -376,7 +381,6 @@ pub fn read(
                 let ok = ask_all(
                     &backends.ethereum,
                     &format!("isValidSignature on {published} at height {}", block.height),
-                    |b| b.endpoint(),
                     |b| b.is_valid_signature_1271(wallet.inner(), hash, &signature, block),
                 )?;
                 if ok {
@@ -415,18 +419,20 @@ pub fn read(
 
     // A block that changed while we read means the reads may mix two chains.
     if let Some(b) = &btc_block {
-        recheck(&backends.bitcoin, b, |x| x.endpoint(), |x, h| x.block_at(h))?;
+        recheck(&backends.bitcoin, b)?;
     }
     if let Some(b) = &eth_block {
-        recheck(
-            &backends.ethereum,
-            b,
-            |x| x.endpoint(),
-            |x, h| x.block_at(h),
-        )?;
+        recheck(&backends.ethereum, b)?;
     }
 
-    let files = files::render(config, id, &chains, &out)?;
+    let contracts: Vec<Option<String>> = sources
+        .iter()
+        .map(|s| match s {
+            Source::Token(t) => Some(t.to_string()),
+            _ => None,
+        })
+        .collect();
+    let files = files::render(config, &contracts, id, &chains, &out)?;
     Ok(ReservesReport {
         figures: ReserveFigures {
             chains,
