@@ -11,6 +11,12 @@ cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked --quiet
 cargo test --locked --all-targets
+# The regtest bitcoind test is #[ignore]d (reported as ignored) unless a node is given.
+if [ -n "${BITCOIND_EXE:-}" ]; then
+  cargo test --locked --test it -- --ignored bitcoind_regtest
+else
+  echo "bitcoind regtest test skipped: BITCOIND_EXE is not set"
+fi
 if [ -d tests/js ]; then
   node --test tests/js/
 fi

@@ -2,8 +2,7 @@
 //! from `tests/data/bitcoin/esplora/` (see the README there for where the shapes come
 //! from).
 
-#[path = "support/http_server.rs"]
-mod http_server;
+use crate::support::http_server;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -4,8 +4,7 @@
 //! wallet, that endpoints are compared, that a reorg is caught, and that transport
 //! failures are retried or not as they should be.
 
-#[path = "support/anvil.rs"]
-mod anvil;
+use crate::support::anvil;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -1,8 +1,10 @@
 //! `BitcoindRpc` against a real `bitcoind -regtest`, when `BITCOIND_EXE` points at one.
 //!
-//! This is the one conditional test of the chain backends: without `BITCOIND_EXE` it
-//! prints that it did not run and passes, because no bitcoind can be installed in
-//! every environment. With it, the node gets a temporary datadir and a free RPC port,
+//! This is the one conditional test of the chain backends: it is `#[ignore]`d (reported
+//! as ignored, never as passed) because no bitcoind can be installed from the package
+//! registries this project builds from; `scripts/test-all.sh` runs it with `--ignored`
+//! when `BITCOIND_EXE` is set, and then a missing binary is a failure. With it, the node
+//! gets a temporary datadir and a free RPC port,
 //! a wallet mines 101 blocks (coinbase maturity), sends 1.23456789 BTC to a fresh
 //! address, mines it, and the backend must read exactly 123,456,789 sat at the tip —
 //! and refuse to read at the previous block, whose UTXO set the node no longer has.
@@ -46,11 +48,10 @@ fn regtest_address(s: &str) -> Address {
 }
 
 #[test]
-fn regtest_balance_at_tip_runs_only_when_bitcoind_exe_is_set() {
-    let Some(exe) = std::env::var_os("BITCOIND_EXE") else {
-        println!("bitcoind regtest test NOT RUN: set BITCOIND_EXE to a bitcoind binary to run it");
-        return;
-    };
+#[ignore = "needs a real bitcoind: set BITCOIND_EXE (scripts/test-all.sh then runs it)"]
+fn regtest_balance_at_tip() {
+    let exe = std::env::var_os("BITCOIND_EXE")
+        .expect("BITCOIND_EXE must point at a bitcoind binary for this test");
     let datadir = tempfile::tempdir().unwrap();
     let rpc_port = free_port();
     let child = Command::new(&exe)

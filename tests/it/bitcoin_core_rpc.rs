@@ -1,8 +1,7 @@
 //! The Bitcoin Core JSON-RPC backend against a local HTTP server answering like Core
 //! (fixtures in `tests/data/bitcoin/core-rpc/`, shapes from Core's RPC help text).
 
-#[path = "support/http_server.rs"]
-mod http_server;
+use crate::support::http_server;
 
 use std::path::PathBuf;
 use std::time::Duration;

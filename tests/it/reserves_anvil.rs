@@ -3,8 +3,7 @@
 //! unproven address, and funds moved *after* the snapshot block. The published
 //! reserves must be what the chain held at the snapshot block, not at the tip.
 
-#[path = "support/anvil.rs"]
-mod anvil;
+use crate::support::anvil;
 
 use alloy::primitives::{Address, B256, U256};
 use alloy::signers::SignerSync;

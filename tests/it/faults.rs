@@ -4,8 +4,7 @@
 //! demo (`por demo --out`) and asserts the exit code, the one `error:` line and the
 //! files on disk (published files compared byte for byte before and after).
 
-#[path = "support/http_server.rs"]
-mod http_server;
+use crate::support::http_server;
 
 use bitcoin::address::NetworkUnchecked;
 use bitcoin::hashes::{Hash, sha256};

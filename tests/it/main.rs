@@ -1,0 +1,20 @@
+//! The one integration-test binary (as cargo and ripgrep do): one module per area,
+//! so the dependency tree is linked once instead of once per file.
+
+mod support;
+
+mod bad_input;
+mod bitcoin_core_rpc;
+mod bitcoin_esplora;
+mod bitcoind_regtest;
+mod chain_fixture;
+mod cli_core;
+mod cli_ops;
+mod demo_data;
+mod ethereum_anvil;
+mod faults;
+mod ownership;
+mod reserves_anvil;
+mod site_render;
+mod tree_properties;
+mod vectors;
