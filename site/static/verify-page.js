@@ -1,7 +1,9 @@
 // por — the Verify page: reads a proof (file, drop or paste), fetches the
 // snapshot's manifest from this site (or takes a manifest file the user picks),
 // runs verify.js and shows the verdict and every step. Nothing leaves the browser
-// except the GET of `snapshots/<id>/manifest.json` from the same origin.
+// except the GET of `snapshots/<id>/manifest.json` from the same origin. Both proof
+// formats are accepted: por/1 (one path) and por/2 (the account split into parts,
+// one path each, every part's path in its own folded <details>).
 //
 // DOM hooks (stable, used by tests): #proof-input, #proof-file, #manifest-file,
 // #verify-button, #verdict[data-result="valid"|"invalid"|"error"|"running"]
@@ -114,13 +116,15 @@ function renderDetails(r, manifestInfo) {
         el("dd", { class: "mono" }, p.snapshot_id),
         r.account && el("dt", {}, "Account commitment"),
         r.account && el("dd", {}, hashEl(r.account)),
+        p.parts && el("dt", {}, "Parts"),
+        p.parts && el("dd", {}, `${p.parts.length} (your balances are split into parts, each a separate leaf of the tree)`),
       ),
       el(
         "p",
         { class: "notice" },
         el("strong", {}, "Check that this account id is yours. "),
         "A proof for someone else's account says nothing about yours. ",
-        "Do not post this proof publicly: it contains your salt.",
+        `Do not post this proof publicly: it contains your ${p.parts ? "salts" : "salt"}.`,
       ),
     ),
   );
@@ -145,41 +149,7 @@ function renderDetails(r, manifestInfo) {
     ),
   );
 
-  const path = el("section", { class: "card path" }, el("h3", {}, "Path from your leaf to the root"));
-  if (r.leaf) path.append(el("p", {}, "Your leaf: ", hashEl(r.leaf.hash)));
-  if (p.path.length === 0) {
-    path.append(el("p", {}, "The path is empty: your leaf is the root (a snapshot with a single account)."));
-  } else {
-    path.append(
-      el(
-        "table",
-        { class: "table" },
-        el("caption", {}, "Each level combines the running node with the sibling the proof gives"),
-        el(
-          "thead",
-          {},
-          el("tr", {}, ["Level", "Sibling side", "Sibling hash", "Sibling sums", "Node after"].map((h) => el("th", { scope: "col" }, h))),
-        ),
-        el(
-          "tbody",
-          {},
-          p.path.map((s, l) => {
-            const lv = r.levels[l];
-            return el(
-              "tr",
-              {},
-              el("th", { scope: "row" }, String(l)),
-              el("td", {}, s.side),
-              el("td", {}, hashEl(s.hash)),
-              el("td", {}, sumsEl(s.sums, p.assets)),
-              el("td", {}, lv ? hashEl(lv.node.hash) : "not computed"),
-            );
-          }),
-        ),
-      ),
-    );
-  }
-  details.append(path);
+  details.append(p.parts ? partsEl(r, p) : pathEl(r, p));
 
   const rows = [
     ["Recomputed from your proof", r.root.computed],
@@ -210,11 +180,110 @@ function renderDetails(r, manifestInfo) {
         ),
       ),
       manifestInfo && el("p", { class: "hint" }, `Manifest: ${manifestInfo.source}.`),
-      manifestInfo && manifestInfo.manifest.tree && Number.isInteger(manifestInfo.manifest.tree.leaves)
-        ? el("p", { class: "hint" }, `The snapshot has ${manifestInfo.manifest.tree.leaves} accounts; tree height ${manifestInfo.manifest.tree.height}.`)
-        : null,
+      manifestInfo && treeHint(manifestInfo.manifest.tree),
     ),
   );
+}
+
+/** The table of one path: each level, its sibling and the running node after it. */
+function levelsTable(path, levels, assets) {
+  return el(
+    "table",
+    { class: "table" },
+    el("caption", {}, "Each level combines the running node with the sibling the proof gives"),
+    el("thead", {}, el("tr", {}, ["Level", "Sibling side", "Sibling hash", "Sibling sums", "Node after"].map((h) => el("th", { scope: "col" }, h)))),
+    el(
+      "tbody",
+      {},
+      path.map((s, l) => {
+        const lv = levels[l];
+        return el(
+          "tr",
+          {},
+          el("th", { scope: "row" }, String(l)),
+          el("td", {}, s.side),
+          el("td", {}, hashEl(s.hash)),
+          el("td", {}, sumsEl(s.sums, assets)),
+          el("td", {}, lv ? hashEl(lv.node.hash) : "not computed"),
+        );
+      }),
+    ),
+  );
+}
+
+/** por/1: the one path from the account's leaf to the root. */
+function pathEl(r, p) {
+  const path = el("section", { class: "card path" }, el("h3", {}, "Path from your leaf to the root"));
+  if (r.leaf) path.append(el("p", {}, "Your leaf: ", hashEl(r.leaf.hash)));
+  if (p.path.length === 0) {
+    path.append(el("p", {}, "The path is empty: your leaf is the root (a snapshot with a single account)."));
+  } else {
+    path.append(levelsTable(p.path, r.levels, p.assets));
+  }
+  return path;
+}
+
+/** por/2: one folded <details> per part (in the proof's order), each with its path. */
+function partsEl(r, p) {
+  const section = el(
+    "section",
+    { class: "card path parts" },
+    el("h3", {}, "Paths from your parts to the root"),
+    el(
+      "p",
+      { class: "hint" },
+      `Your balances are split into ${p.parts.length} part${p.parts.length === 1 ? "" : "s"}, each a leaf at its own random place in the tree; `,
+      "every part's path must lead to the same root, and the parts add up to the balances above.",
+    ),
+  );
+  p.parts.forEach((part, a) => {
+    const d = (r.parts && r.parts[a]) || null;
+    const failedHere = !r.ok && r.part === a;
+    const status = d && d.computed && d.computed.hash === p.root.hash ? "leads to the root" : failedHere ? "failed" : d ? "checked" : "not checked";
+    const amounts = part.balances.map((b, i) => amountText(b, p.assets[i])).join(", ");
+    const body = el(
+      "div",
+      { class: "part-body" },
+      el(
+        "dl",
+        { class: "facts" },
+        el("dt", {}, "Part amounts"),
+        el("dd", {}, sumsEl(part.balances, p.assets)),
+        d && el("dt", {}, "Part commitment"),
+        d && el("dd", {}, hashEl(d.account)),
+        d && el("dt", {}, "Leaf"),
+        d && el("dd", {}, hashEl(d.leaf.hash)),
+        d && el("dt", {}, "Leaf position"),
+        d && el("dd", { class: "mono" }, String(d.position)),
+      ),
+      part.path.length === 0
+        ? el("p", {}, "The path is empty: this leaf is the root (a tree with a single leaf).")
+        : levelsTable(part.path, d ? d.levels : [], p.assets),
+    );
+    section.append(
+      el(
+        "details",
+        { class: "part", "data-index": part.index, open: failedHere },
+        el("summary", {}, el("strong", {}, `Part ${part.index}`), `: ${amounts} — ${status}`),
+        body,
+      ),
+    );
+  });
+  return section;
+}
+
+/** What the manifest says about the tree's size (por/2 counts leaves, not accounts). */
+function treeHint(t) {
+  if (!t || typeof t !== "object" || !Number.isInteger(t.leaves)) return null;
+  if (t.version === 2) {
+    const accounts = Number.isInteger(t.accounts) ? `${t.accounts} accounts` : "the account count is not published";
+    return el(
+      "p",
+      { class: "hint" },
+      `The tree has ${t.leaves} leaves: every account split into ${t.split} parts, plus padding; ${accounts}; tree height ${t.height}.`,
+    );
+  }
+  return el("p", { class: "hint" }, `The snapshot has ${t.leaves} accounts; tree height ${t.height}.`);
 }
 
 // ---------------------------------------------------------------------------

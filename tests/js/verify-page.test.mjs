@@ -70,12 +70,16 @@ async function buildSite(dir) {
   await fsp.cp(path.join(repo, "site/static"), path.join(dir, "static"), { recursive: true });
   await fsp.mkdir(path.join(dir, "snapshots", proof.snapshot_id), { recursive: true });
   await fsp.writeFile(path.join(dir, "snapshots", proof.snapshot_id, "manifest.json"), JSON.stringify(manifestFor(tree, proof), null, 2));
-  return { tree, proof };
+  // a por/2 snapshot beside it (publisher defaults: 4 parts per account)
+  const treeV2 = vectors.trees_v2.find((t) => t.name === "v2-ten-split4-g6-defaults");
+  await fsp.mkdir(path.join(dir, "snapshots", treeV2.manifest.snapshot_id), { recursive: true });
+  await fsp.writeFile(path.join(dir, "snapshots", treeV2.manifest.snapshot_id, "manifest.json"), JSON.stringify(treeV2.manifest, null, 2));
+  return { tree, proof, treeV2 };
 }
 
-test("Verify page in headless Chromium: valid, tampered, manifest missing", { timeout: 90000 }, async (t) => {
+test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2", { timeout: 90000 }, async (t) => {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "por-verify-site-"));
-  const { tree, proof } = await buildSite(dir);
+  const { tree, proof, treeV2 } = await buildSite(dir);
   const server = await serveDir(dir);
   let browser = null;
   try {
@@ -164,6 +168,57 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing", { ti
       );
       assert.equal(after.result, "valid", after.text);
       assert.match(await b.text(await b.find("#details")), /the file you chose, manifest-not-published\.json/);
+    });
+
+    await t.test("a por/2 proof verifies; totals shown, each part's path folded in a <details>", async () => {
+      const p2 = treeV2.proofs[1];
+      await b.navigate(page);
+      await b.sendKeys(await b.find("#proof-input"), JSON.stringify(p2));
+      const v = await verifyAndWait();
+      assert.equal(v.result, "valid", v.text);
+      const details = await b.text(await b.find("#details"));
+      assert.ok(details.includes(p2.uid), "details show the uid");
+      // the account's totals, per asset, in the balances table
+      const rows = await b.executeScript(
+        "return [...document.querySelectorAll('#details .balances tbody tr')].map((tr) => tr.lastElementChild.textContent);",
+      );
+      assert.deepEqual(rows, p2.balances, "one row per asset with the account's total");
+      const parts = await b.executeScript(
+        "return [...document.querySelectorAll('#details .path details.part')].map((d) => ({ index: d.dataset.index, open: d.open, " +
+          "rows: d.querySelectorAll('tbody tr').length, summary: d.querySelector('summary').textContent, " +
+          "titles: [...d.querySelectorAll('tbody tr td code.hash')].map((c) => c.title) }));",
+      );
+      assert.equal(parts.length, p2.parts.length, "one <details> per part");
+      parts.forEach((d, a) => {
+        assert.equal(d.index, String(p2.parts[a].index), `parts[${a}] in proof order`);
+        assert.equal(d.open, false, `parts[${a}] folded away`);
+        assert.equal(d.rows, p2.parts[a].path.length, `parts[${a}]: one row per level`);
+        assert.equal(d.titles[0], p2.parts[a].path[0].hash, `parts[${a}]: full sibling hash in the title`);
+        assert.match(d.summary, new RegExp(`^Part ${p2.parts[a].index}: .* leads to the root$`), d.summary);
+      });
+      assert.match(details, /every account split into 4 parts, plus padding; the account count is not published/);
+      await b.screenshot(path.join(artifacts, "verify-page-v2.png"));
+
+      // a tampered part: invalid at step 4, and that part's <details> is opened
+      await b.navigate(page);
+      const bad = structuredClone(p2);
+      bad.parts[2].path[1].sums[0] = (BigInt(bad.parts[2].path[1].sums[0]) + 1n).toString();
+      await b.sendKeys(await b.find("#proof-input"), JSON.stringify(bad));
+      const w = await verifyAndWait();
+      assert.equal(w.result, "invalid", w.text);
+      assert.equal(w.check, "root", w.text);
+      assert.match(w.text, /parts\[2\] \(index \d+\): recomputed root hash/);
+      const open = await b.executeScript("return [...document.querySelectorAll('#details details.part')].map((d) => d.open);");
+      assert.deepEqual(open, [false, false, true, false], "only the failing part is unfolded");
+
+      // a por/2 proof against a por/1 manifest is malformed at step 1
+      await b.navigate(page);
+      const mixed = { ...structuredClone(p2), snapshot_id: proof.snapshot_id };
+      await b.sendKeys(await b.find("#proof-input"), JSON.stringify(mixed));
+      const x = await verifyAndWait();
+      assert.equal(x.result, "invalid", x.text);
+      assert.equal(x.check, "parse", x.text);
+      assert.match(x.text, /por\/1 snapshot/);
     });
 
     await t.test("an empty input is an error, not a verdict", async () => {
