@@ -55,6 +55,41 @@ function hashEl(hex) {
   return el("code", { class: "mono hash", title: hex }, shortHash(hex));
 }
 
+/**
+ * A decimal string as a <span class="amt"> with its digits in groups of three from
+ * the point, the gaps drawn by CSS (so a copy gives the exact digits) and a <wbr>
+ * after each gap, the only place a long figure wraps (as the Rust renderer's
+ * `view::grouped`). Anything else is returned as plain text.
+ */
+function groupedEl(decimal) {
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(decimal);
+  if (!m) return document.createTextNode(decimal);
+  const [, int, frac] = m;
+  const out = el("span", { class: "amt" });
+  const groups = (gs) => gs.forEach((g, i) => (i < gs.length - 1 ? out.append(el("span", { class: "g" }, g), el("wbr")) : out.append(g)));
+  const head = int.length % 3 || 3;
+  const ints = [int.slice(0, head)];
+  for (let i = head; i < int.length; i += 3) ints.push(int.slice(i, i + 3));
+  groups(ints);
+  if (frac) {
+    out.append(".");
+    const fracs = [];
+    for (let i = 0; i < frac.length; i += 3) fracs.push(frac.slice(i, i + 3));
+    groups(fracs);
+  }
+  return out;
+}
+
+/** An amount in the asset's units, digits grouped, with the exact base units in its title. */
+function amountEl(amount, asset) {
+  try {
+    const units = formatUnits(amount, asset.decimals);
+    return el("span", { title: `${units} ${asset.symbol} = ${amount} base units` }, groupedEl(units), ` ${asset.symbol}`);
+  } catch {
+    return document.createTextNode(`${amount} (base units) ${asset.symbol}`);
+  }
+}
+
 function amountText(amount, asset) {
   try {
     return `${formatUnits(amount, asset.decimals)} ${asset.symbol}`;
@@ -64,7 +99,7 @@ function amountText(amount, asset) {
 }
 
 function sumsEl(sums, assets) {
-  return el("ul", { class: "sums plain" }, sums.map((s, i) => el("li", { title: `${s} base units` }, amountText(s, assets[i]))));
+  return el("ul", { class: "sums plain" }, sums.map((s, i) => el("li", {}, amountEl(s, assets[i]))));
 }
 
 // ---------------------------------------------------------------------------
@@ -137,12 +172,18 @@ function renderDetails(r, manifestInfo) {
         "table",
         { class: "table" },
         el("caption", {}, "Your balances in this snapshot"),
-        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Asset"), el("th", { scope: "col" }, "Balance"), el("th", { scope: "col" }, "Base units"))),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Asset"), el("th", { scope: "col", class: "num" }, "Balance"), el("th", { scope: "col", class: "num" }, "Base units"))),
         el(
           "tbody",
           {},
           p.assets.map((a, i) =>
-            el("tr", {}, el("th", { scope: "row" }, a.symbol), el("td", { class: "num" }, formatUnits(p.balances[i], a.decimals)), el("td", { class: "mono num" }, p.balances[i])),
+            el(
+              "tr",
+              {},
+              el("th", { scope: "row" }, a.symbol),
+              el("td", { class: "num" }, groupedEl(formatUnits(p.balances[i], a.decimals))),
+              el("td", { class: "mono num" }, p.balances[i]),
+            ),
           ),
         ),
       ),

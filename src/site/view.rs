@@ -11,19 +11,73 @@ use crate::format::{AddressEntry, Chains, Manifest, ManifestAsset};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
-/// An amount as pages show it: `display` in units (`"1.5"`), `base` in base units.
+/// An amount as pages show it: `display` in units (`"1.5"`), `base` in base units,
+/// and `html`, the display with its digits grouped for reading (see [`grouped`]).
 #[derive(Clone, Debug, Serialize)]
 pub struct Money {
     pub display: String,
     pub base: String,
+    pub html: String,
 }
 
 impl Money {
     fn new(a: Amount, decimals: u8) -> Money {
+        let display = a.display_units(decimals);
         Money {
-            display: a.display_units(decimals),
+            html: grouped(&display),
             base: a.to_string(),
+            display,
         }
+    }
+}
+
+/// A decimal string (`"153595548.461234"`) as HTML with its digits in groups of
+/// three, counted from the decimal point both ways. The gaps are drawn by CSS
+/// (`.amt .g` has a right margin), not written as characters, so selecting and
+/// copying the figure gives the exact value back; a `<wbr>` after each gap is the
+/// only place a long figure may wrap, so it never breaks inside a group.
+/// Anything but ASCII digits with at most one inner `.` is returned escaped and
+/// ungrouped.
+pub fn grouped(decimal: &str) -> String {
+    let (int, frac) = decimal.split_once('.').unwrap_or((decimal, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !digits(int) || !digits(frac) || (decimal.contains('.') && frac.is_empty())
+    {
+        return decimal
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+    }
+    let head = match int.len() % 3 {
+        0 => 3,
+        n => n,
+    };
+    let mut int_groups = vec![&int[..head]];
+    int_groups.extend(int.as_bytes()[head..].chunks(3).map(ascii));
+    let mut out = String::from(r#"<span class="amt">"#);
+    push_groups(&mut out, &int_groups);
+    if !frac.is_empty() {
+        out.push('.');
+        let frac_groups: Vec<&str> = frac.as_bytes().chunks(3).map(ascii).collect();
+        push_groups(&mut out, &frac_groups);
+    }
+    out.push_str("</span>");
+    out
+}
+
+fn ascii(b: &[u8]) -> &str {
+    std::str::from_utf8(b).unwrap_or_default()
+}
+
+/// Every group but the last carries the gap after it, then the wrap point.
+fn push_groups(out: &mut String, groups: &[&str]) {
+    if let Some((last, rest)) = groups.split_last() {
+        for g in rest {
+            out.push_str(r#"<span class="g">"#);
+            out.push_str(g);
+            out.push_str("</span><wbr>");
+        }
+        out.push_str(last);
     }
 }
 
@@ -353,6 +407,7 @@ pub fn addresses(snapshots: &[Checked], site: &SiteConfig) -> Addresses {
                     Some(&d) => Money::new(h.amount, d),
                     None => Money {
                         display: format!("{} (base units)", h.amount),
+                        html: format!("{} (base units)", grouped(&h.amount.to_string())),
                         base: h.amount.to_string(),
                     },
                 },
@@ -422,4 +477,48 @@ pub fn snapshot_refs(snapshots: &[Checked]) -> Vec<SnapshotRef> {
             as_of: s.manifest.as_of.clone(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grouped;
+
+    #[test]
+    fn digits_are_grouped_by_three_from_the_point() {
+        assert_eq!(grouped("0"), r#"<span class="amt">0</span>"#);
+        assert_eq!(
+            grouped("2600.5"),
+            r#"<span class="amt"><span class="g">2</span><wbr>600.5</span>"#
+        );
+        assert_eq!(
+            grouped("153595548.4612345"),
+            concat!(
+                r#"<span class="amt"><span class="g">153</span><wbr><span class="g">595</span><wbr>548"#,
+                r#".<span class="g">461</span><wbr><span class="g">234</span><wbr>5</span>"#
+            )
+        );
+    }
+
+    #[test]
+    fn grouping_keeps_the_exact_digits() {
+        for s in [
+            "1",
+            "12.000000000000000001",
+            "340282366920938463463.374607431768211455",
+        ] {
+            let html = grouped(s);
+            let text: String = html
+                .split('<')
+                .map(|piece| piece.split_once('>').map_or(piece, |(_, t)| t))
+                .collect();
+            assert_eq!(text, s);
+        }
+    }
+
+    #[test]
+    fn anything_else_is_escaped_not_grouped() {
+        assert_eq!(grouped("1.2.3"), "1.2.3");
+        assert_eq!(grouped("<b>"), "&lt;b&gt;");
+        assert_eq!(grouped("1."), "1.");
+    }
 }

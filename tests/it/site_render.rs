@@ -328,10 +328,13 @@ fn renders_every_page_with_the_key_figures() {
         "Site Exchange proof of reserves",
         "2026-11-21T00:00:00Z",
         // Liabilities: BTC 1.75000001, ETH 12.000000000000000001, USDT 2600.5.
-        r#"title="175000001 base units">1.75000001<"#,
-        r#"title="12000000000000000001 base units">12.000000000000000001<"#,
-        ">1.875<",
-        ">2600.5<",
+        // Each figure with its exact value in the title and its digits grouped in
+        // threes by CSS gaps (spans), so the text itself stays the exact value.
+        r#"title="1.75000001 BTC = 175000001 base units"><span class="amt">1.<span class="g">750</span><wbr><span class="g">000</span><wbr>01</span><"#,
+        r#"title="12.000000000000000001 ETH = 12000000000000000001 base units"><span class="amt">12.<span class="g">000</span>"#,
+        r#"<span class="amt">1.875</span>"#,
+        r#"<span class="amt"><span class="g">2</span><wbr>600.5</span>"#,
+        r#"<th scope="col" class="num">Liabilities</th>"#,
         ">1.0714<",
         ">1.0416<",
         ">1.0000<",
@@ -385,10 +388,10 @@ fn renders_every_page_with_the_key_figures() {
         ">verified<",
         ">not verified<",
         ">unproven (no signature)<",
-        "1.875 BTC",
-        "12.5 ETH",
-        "2600.5 USDT",
-        r#"title="2600500000 base units""#,
+        r#"<span class="amt">1.875</span> BTC"#,
+        r#"<span class="amt">12.5</span> ETH"#,
+        r#"<span class="amt"><span class="g">2</span><wbr>600.5</span> USDT"#,
+        r#"title="2600.5 USDT = 2600500000 base units""#,
         "bip322-simple",
         r#"id="chain-bitcoin""#,
         r##"href="#chain-ethereum""##,
@@ -450,7 +453,7 @@ fn a_shortfall_is_highlighted_and_stated() {
     let index = c.page("index.html");
     assert!(index.contains(r#"<tr class="short">"#));
     assert!(index.contains(
-        "short by <span title=\"500000000000000001 base units\">0.500000000000000001 ETH</span>"
+        r#"short by <span title="0.500000000000000001 ETH = 500000000000000001 base units"><span class="amt">0.<span class="g">500</span><wbr>"#
     ));
     assert!(index.contains("Reserves are below liabilities for"));
     assert!(index.contains(">0.9583<"));

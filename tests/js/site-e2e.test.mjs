@@ -42,7 +42,19 @@ function por(dir, args) {
 }
 
 async function buildSite(dir) {
-  await fsp.copyFile(path.join(repo, "tests/data/site/liabilities.csv"), path.join(dir, "liabilities.csv"));
+  // Large figures (no reserves, so each is also the shortfall): the overview must
+  // still fit at 1280 px and 390 px, digits grouped, never cut inside a group.
+  await fsp.writeFile(
+    path.join(dir, "liabilities.csv"),
+    [
+      "uid,BTC,ETH,USDT",
+      "alice,19999.5,0,153595000",
+      "bob,0,98765432.123456789012345678,0",
+      "carol,0.00000001,0,548.461234",
+      "dave,0.25,10,0",
+      "",
+    ].join("\n"),
+  );
   await fsp.writeFile(
     path.join(dir, "por.toml"),
     [
@@ -76,7 +88,7 @@ async function buildSite(dir) {
 /** Screenshots every page at desktop and phone widths; asserts no sideways scroll on the phone. */
 async function screenshotPages(b, baseUrl, prefix) {
   const overflow = [];
-  for (const [width, suffix] of [[1100, ""], [390, "-mobile"]]) {
+  for (const [width, suffix] of [[1280, ""], [390, "-mobile"]]) {
     await b.setWindowSize(width, 2400);
     for (const page of PAGES) {
       await b.navigate(`${baseUrl}${page}.html`);
@@ -158,6 +170,34 @@ test("the rendered site in headless Chromium", { timeout: 180000 }, async (t) =>
       const overflow = await screenshotPages(b, server.url, "site");
       assert.deepEqual(overflow, []);
       await b.setWindowSize(1100, 2400);
+    });
+
+    await t.test("the overview's figures fit their box at 1280 px and 390 px, grouped, exact when copied", async () => {
+      for (const width of [1280, 390]) {
+        await b.setWindowSize(width, 2400);
+        await b.navigate(`${server.url}index.html`);
+        const m = await b.executeScript(`const wrap = document.querySelector('.table-wrap');
+          const cells = [...document.querySelectorAll('table.figures td.num[title]')];
+          return { wrap: wrap.clientWidth, table: wrap.scrollWidth,
+            cells: cells.map((c) => ({ text: c.textContent, title: c.title, groups: c.querySelectorAll('.amt .g').length })),
+            status: [...document.querySelectorAll('table.figures td[data-label="Status"]')].map((c) => {
+              const r = c.getBoundingClientRect(), w = wrap.getBoundingClientRect();
+              return { inside: r.right <= w.right + 0.5, text: c.textContent.trim().replace(/\\s+/g, ' ') };
+            }),
+            // every line box of a figure starts at a group boundary: no break inside a group
+            splitGroups: cells.flatMap((c) => [...c.querySelectorAll('.amt > *:not(wbr), .amt')].filter((g) => g.tagName === 'SPAN' && g.classList.contains('g') && g.getClientRects().length > 1).map((g) => g.textContent)),
+          };`);
+        assert.ok(m.table <= m.wrap, `${width}px: the figures table is ${m.table}px wide in a ${m.wrap}px box`);
+        assert.ok(m.status.every((s) => s.inside), `${width}px: a Status cell is cut off: ${JSON.stringify(m.status)}`);
+        assert.deepEqual(m.splitGroups, [], `${width}px: a digit group broke across lines`);
+        const usdt = m.cells.find((c) => c.title.startsWith("153595548.461234 USDT"));
+        assert.ok(usdt, JSON.stringify(m.cells));
+        assert.equal(usdt.text, "153595548.461234", "copying a figure gives the exact value");
+        assert.equal(usdt.title, "153595548.461234 USDT = 153595548461234 base units");
+        assert.equal(usdt.groups, 3, "153 595 548.461 234: a gap after three of the groups");
+        assert.match(m.status.find((s) => s.text.includes("USDT")).text, /^short by 153595548\.461234 USDT$/);
+      }
+      await b.setWindowSize(1280, 2400);
     });
 
     const fixture = path.join(artifacts, "site-fixture");
