@@ -2,6 +2,7 @@
 //! newtype, parsed from human decimals (`"12.34"`) or from the canonical JSON form
 //! (`"1234"`, FORMAT.md §1), and displayed back. No floats anywhere.
 
+use crate::excerpt::Excerpt;
 use std::fmt;
 use std::str::FromStr;
 
@@ -12,26 +13,26 @@ pub struct Amount(pub u128);
 /// The largest number of decimals an asset may have (10^38 < 2^128).
 pub const MAX_DECIMALS: u8 = 38;
 
+/// Why an amount was refused; the value is quoted as an [`Excerpt`] (at most 80
+/// characters of it), so a 10 MB field gives a short message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AmountError {
     #[error("empty amount")]
     Empty,
-    #[error("negative amount {0:?}")]
-    Negative(String),
-    #[error("not a number: {0:?}")]
-    NotNumeric(String),
-    #[error("{value:?} has {found} decimals, more than the asset's {allowed}")]
+    #[error("negative amount {0}")]
+    Negative(Excerpt),
+    #[error("not a number: {0}")]
+    NotNumeric(Excerpt),
+    #[error("{value} has {found} decimals, more than the asset's {allowed}")]
     TooManyDecimals {
-        value: String,
+        value: Excerpt,
         found: usize,
         allowed: u8,
     },
-    #[error("{0:?} exceeds 2^128-1 base units")]
-    Overflow(String),
-    #[error(
-        "{0:?} is not canonical: base-unit digits, no sign, no decimal point, no leading zeros"
-    )]
-    NotCanonical(String),
+    #[error("{0} exceeds 2^128-1 base units")]
+    Overflow(Excerpt),
+    #[error("{0} is not canonical: base-unit digits, no sign, no decimal point, no leading zeros")]
+    NotCanonical(Excerpt),
 }
 
 impl Amount {
@@ -55,7 +56,7 @@ impl Amount {
 
     /// As [`Amount::parse_decimal`], on raw bytes (the liabilities hot path).
     pub fn parse_decimal_bytes(b: &[u8], decimals: u8) -> Result<Amount, AmountError> {
-        let text = || String::from_utf8_lossy(b).into_owned();
+        let text = || Excerpt::quoted(b);
         if b.is_empty() {
             return Err(AmountError::Empty);
         }
@@ -104,11 +105,11 @@ impl Amount {
         let ok =
             !b.is_empty() && b.iter().all(u8::is_ascii_digit) && (b[0] != b'0' || b.len() == 1);
         if !ok {
-            return Err(AmountError::NotCanonical(s.to_string()));
+            return Err(AmountError::NotCanonical(Excerpt::quoted(s)));
         }
         s.parse::<u128>()
             .map(Amount)
-            .map_err(|_| AmountError::Overflow(s.to_string()))
+            .map_err(|_| AmountError::Overflow(Excerpt::quoted(s)))
     }
 
     /// Human form with `decimals` decimals, trailing zeros trimmed: `150000000` with 8
@@ -251,6 +252,41 @@ mod tests {
             Amount::parse_decimal("3402823669209384634633746074317682115", 2),
             Err(Overflow(_))
         ));
+    }
+
+    #[test]
+    fn messages_quote_at_most_80_characters_of_the_value() {
+        let msg = |s: &str, d| Amount::parse_decimal(s, d).unwrap_err().to_string();
+        assert_eq!(msg("abc", 8), "not a number: \"abc\"");
+        assert_eq!(msg("-1", 8), "negative amount \"-1\"");
+        let big = "7".repeat(10 << 20);
+        let sevens = "7".repeat(80);
+        assert_eq!(
+            msg(&big, 8),
+            format!("\"{sevens}…\" (10485760 bytes) exceeds 2^128-1 base units")
+        );
+        assert_eq!(
+            msg(&format!("1{big}x"), 8),
+            format!("not a number: \"1{}…\" (10485762 bytes)", &sevens[1..])
+        );
+        assert_eq!(
+            msg(&format!("-{big}"), 8),
+            format!("negative amount \"-{}…\" (10485761 bytes)", &sevens[1..])
+        );
+        assert_eq!(
+            msg(&format!("0.{big}"), 8),
+            format!(
+                "\"0.{}…\" (10485762 bytes) has 10485760 decimals, more than the asset's 8",
+                &sevens[2..]
+            )
+        );
+        let e = Amount::parse_canonical(&format!("0{big}"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.len() < 200 && e.contains("(10485761 bytes) is not canonical"),
+            "{e}"
+        );
     }
 
     #[test]

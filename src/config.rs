@@ -5,6 +5,7 @@
 
 use crate::amount::MAX_DECIMALS;
 pub use crate::chains::bitcoind::RpcAuth;
+use crate::excerpt::Excerpt;
 use crate::format::AssetInfo;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -260,7 +261,7 @@ impl Config {
                 file: file.to_string(),
                 line,
                 column,
-                message: e.message().replace('\n', " "),
+                message: Excerpt::message(e.message().replace('\n', " ")).to_string(),
             }
         })?;
         let invalid = |key: &str, message: String| ConfigError::Invalid {
@@ -300,13 +301,16 @@ impl Config {
             if !sym_ok {
                 return Err(invalid(
                     &format!("{key}.symbol"),
-                    format!("{:?}: 1 to 16 characters of A-Z a-z 0-9 . _ -", a.symbol),
+                    format!(
+                        "{}: 1 to 16 characters of A-Z a-z 0-9 . _ -",
+                        Excerpt::quoted(&a.symbol)
+                    ),
                 ));
             }
             if assets.iter().any(|b: &AssetConfig| b.symbol == a.symbol) {
                 return Err(invalid(
                     &format!("{key}.symbol"),
-                    format!("{:?} is configured twice", a.symbol),
+                    format!("{} is configured twice", Excerpt::quoted(&a.symbol)),
                 ));
             }
             if a.decimals > MAX_DECIMALS {
@@ -337,7 +341,10 @@ impl Config {
                 (Some(other), _) => {
                     return Err(invalid(
                         &format!("{key}.chain"),
-                        format!("{other:?}: expected \"bitcoin\" or \"ethereum\""),
+                        format!(
+                            "{}: expected \"bitcoin\" or \"ethereum\"",
+                            Excerpt::quoted(other)
+                        ),
                     ));
                 }
             };
@@ -435,7 +442,8 @@ fn parse_chains(
                     return Err(invalid(
                         "chains.bitcoin.network",
                         format!(
-                            "{other:?}: expected mainnet, testnet, testnet4, signet or regtest"
+                            "{}: expected mainnet, testnet, testnet4, signet or regtest",
+                            Excerpt::quoted(other)
                         ),
                     ));
                 }
@@ -505,7 +513,11 @@ fn parse_endpoints(
         if !kinds.contains(&e.kind.as_str()) {
             return Err(invalid(
                 &format!("{key}.kind"),
-                format!("{:?}: expected one of {}", e.kind, kinds.join(", ")),
+                format!(
+                    "{}: expected one of {}",
+                    Excerpt::quoted(&e.kind),
+                    kinds.join(", ")
+                ),
             ));
         }
         let url = || -> Result<String, ConfigError> {
@@ -516,7 +528,10 @@ fn parse_endpoints(
             if !(u.starts_with("http://") || u.starts_with("https://")) {
                 return Err(invalid(
                     &format!("{key}.url"),
-                    format!("{u:?}: expected an http:// or https:// URL"),
+                    format!(
+                        "{}: expected an http:// or https:// URL",
+                        Excerpt::quoted(&u)
+                    ),
                 ));
             }
             Ok(u.trim_end_matches('/').to_string())
@@ -627,5 +642,50 @@ private = "/var/por/private"
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("por.toml: assets[0].symbol:"), "{e}");
+    }
+
+    /// A 10 MB value or key in the config is quoted with 80 characters and its length.
+    #[test]
+    fn huge_values_give_short_messages() {
+        let big = "X".repeat(10 << 20);
+        let x80 = "X".repeat(80);
+        let e = parse(&MINIMAL.replace("\"BTC\"", &format!("\"{big}\"")))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            format!(
+                "por.toml: assets[0].symbol: \"{x80}…\" (10485760 bytes): 1 to 16 characters of A-Z a-z 0-9 . _ -"
+            )
+        );
+        let e = parse(&format!(
+            "{MINIMAL}[chains.bitcoin]\nnetwork = \"{big}\"\nendpoints = []\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            format!(
+                "por.toml: chains.bitcoin.network: \"{x80}…\" (10485760 bytes): expected mainnet, testnet, testnet4, signet or regtest"
+            )
+        );
+        let e = parse(&format!("{big} = 1\n{MINIMAL}"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(&format!("por.toml:1:1: unknown field `{x80}"))
+                && e.ends_with(" bytes)")
+                && e.len() < 400,
+            "{}",
+            &e[..e.len().min(400)]
+        );
+        let e = parse(&MINIMAL.replace("decimals = 8", &format!("decimals = \"{big}\"")))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.len() < 400 && e.contains(" bytes)"),
+            "{}",
+            &e[..e.len().min(400)]
+        );
     }
 }

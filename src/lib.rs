@@ -6,11 +6,13 @@
 //! - [`ownership`]: address ownership proofs (signatures) per scheme.
 //! - [`site`]: the static transparency site.
 //! - [`publish`]: the one write path (temp folder + rename).
+//! - [`excerpt`]: bounded quotes of input values in error messages.
 
 pub mod amount;
 pub mod bench;
 pub mod chains;
 pub mod config;
+pub mod excerpt;
 pub mod format;
 pub mod job;
 pub mod liabilities;

@@ -76,7 +76,10 @@ pub struct BitcoindConfig {
 /// Errors setting up a Bitcoin Core backend. Errors while reading are [`ChainError`]s.
 #[derive(Debug, thiserror::Error)]
 pub enum BitcoindError {
-    #[error("invalid bitcoin core rpc url {url:?}: {message}")]
+    #[error(
+        "invalid bitcoin core rpc url {}: {message}",
+        crate::excerpt::Excerpt::quoted(url)
+    )]
     InvalidUrl { url: String, message: String },
     #[error("{endpoint}: cannot set up the http client: {message}")]
     Client { endpoint: String, message: String },
@@ -239,7 +242,10 @@ impl BitcoinBackend for BitcoindRpc {
         if !is_hex64(&hash) {
             return Err(self.malformed(
                 "getblockhash",
-                format!("invalid block hash {:?}", snippet(&hash)),
+                format!(
+                    "invalid block hash {}",
+                    crate::excerpt::Excerpt::quoted(&hash)
+                ),
             ));
         }
         let header: BlockHeader = self.call("getblockheader", serde_json::json!([hash, true]))?;
@@ -343,7 +349,12 @@ impl BitcoinBackend for BitcoindRpc {
 /// Parses a BTC amount as Core writes it (`0.00000001`, `20999999.97690000`) into
 /// satoshis. Accepts at most 8 decimals, no sign, no exponent.
 pub fn parse_btc(text: &str) -> Result<u64, String> {
-    let bad = || format!("{text:?} is not a btc amount with at most 8 decimals");
+    let bad = || {
+        format!(
+            "{} is not a btc amount with at most 8 decimals",
+            crate::excerpt::Excerpt::quoted(text)
+        )
+    };
     let (int, frac) = text.split_once('.').unwrap_or((text, ""));
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     if !digits(int) || (text.contains('.') && !digits(frac)) || frac.len() > 8 {

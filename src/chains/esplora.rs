@@ -54,7 +54,10 @@ pub struct EsploraConfig {
 /// Errors setting up an Esplora backend. Errors while reading are [`ChainError`]s.
 #[derive(Debug, thiserror::Error)]
 pub enum EsploraError {
-    #[error("invalid esplora url {url:?}: {message}")]
+    #[error(
+        "invalid esplora url {}: {message}",
+        crate::excerpt::Excerpt::quoted(url)
+    )]
     InvalidUrl { url: String, message: String },
     #[error("{endpoint}: cannot set up the http client: {message}")]
     Client { endpoint: String, message: String },
@@ -129,8 +132,8 @@ impl Esplora {
             return Err(self.malformed(
                 &what,
                 format!(
-                    "expected 64 lowercase hex characters, got {:?}",
-                    snippet(hash)
+                    "expected 64 lowercase hex characters, got {}",
+                    crate::excerpt::Excerpt::quoted(hash)
                 ),
             ));
         }
@@ -161,7 +164,13 @@ impl BitcoinBackend for Esplora {
         let what = "tip height";
         let body = self.get_text("/blocks/tip/height", what)?;
         body.trim().parse().map_err(|_| {
-            self.malformed(what, format!("expected a height, got {:?}", snippet(&body)))
+            self.malformed(
+                what,
+                format!(
+                    "expected a height, got {}",
+                    crate::excerpt::Excerpt::quoted(body.trim())
+                ),
+            )
         })
     }
 
@@ -562,12 +571,7 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
 
 /// The start of a response body, for error messages.
 pub(crate) fn snippet(body: &str) -> String {
-    const MAX: usize = 200;
-    let body = body.trim();
-    match body.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}…", &body[..cut]),
-        None => body.to_string(),
-    }
+    crate::excerpt::Excerpt::message(body.trim()).to_string()
 }
 
 /// 64 lowercase hex characters (a txid or block hash in display order).

@@ -250,8 +250,9 @@ impl JsonRpcEthereum {
         let hash: B256 = at.hash.parse().map_err(|_| ChainError::Unsupported {
             endpoint: self.endpoint.clone(),
             message: format!(
-                "block {} has hash {:?}, not 0x + 64 hex digits",
-                at.height, at.hash
+                "block {} has hash {}, not 0x + 64 hex digits",
+                at.height,
+                crate::excerpt::Excerpt::quoted(&at.hash)
             ),
         })?;
         Ok(BlockId::hash_canonical(hash))

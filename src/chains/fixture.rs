@@ -47,6 +47,7 @@ use bitcoin::{Network, ScriptBuf};
 use serde_json::{Map, Value};
 
 use super::{BitcoinBackend, BlockRef, ChainError, EthereumBackend};
+use crate::excerpt::Excerpt;
 
 /// The value the `fixture` field must have.
 pub const FIXTURE_LABEL: &str = "por chain fixture — recorded/synthetic data, NOT live chain data";
@@ -127,7 +128,7 @@ impl FixtureChain {
             file: file.to_string(),
             line: e.line(),
             column: e.column(),
-            message: e.to_string(),
+            message: Excerpt::message(e.to_string()).to_string(),
         })?;
         let p = Parser { file };
         let top = p.object(&root, "$", &["fixture", "bitcoin", "ethereum"])?;
@@ -135,7 +136,10 @@ impl FixtureChain {
         if label != FIXTURE_LABEL {
             return Err(p.invalid(
                 "$.fixture",
-                format!("must be exactly {FIXTURE_LABEL:?}, got {label:?}"),
+                format!(
+                    "must be exactly {FIXTURE_LABEL:?}, got {}",
+                    Excerpt::quoted(label)
+                ),
             ));
         }
         let bitcoin = top
@@ -314,7 +318,8 @@ impl Parser<'_> {
             return Err(self.invalid(
                 path,
                 format!(
-                    "unknown field {key:?} (expected one of {})",
+                    "unknown field {} (expected one of {})",
+                    Excerpt::quoted(key),
                     allowed.join(", ")
                 ),
             ));
@@ -372,7 +377,10 @@ impl Parser<'_> {
         if !canonical {
             return Err(self.invalid(
                 path,
-                format!("{s:?} is not an amount (decimal digits, no sign, point or leading zero)"),
+                format!(
+                    "{} is not an amount (decimal digits, no sign, point or leading zero)",
+                    Excerpt::quoted(s)
+                ),
             ));
         }
         s.parse()
@@ -408,7 +416,7 @@ impl Parser<'_> {
                 };
                 return Err(self.invalid(
                     &format!("{bp}.hash"),
-                    format!("expected {want}, got {hash:?}"),
+                    format!("expected {want}, got {}", Excerpt::quoted(hash)),
                 ));
             }
             if by_height
@@ -470,7 +478,10 @@ impl Parser<'_> {
         let network = Network::from_str(name).map_err(|_| {
             self.invalid(
                 &np,
-                format!("unknown network {name:?} (bitcoin, testnet, testnet4, signet, regtest)"),
+                format!(
+                    "unknown network {} (bitcoin, testnet, testnet4, signet, regtest)",
+                    Excerpt::quoted(name)
+                ),
             )
         })?;
         let blocks = self.blocks(m, path, false)?;
@@ -501,7 +512,9 @@ impl Parser<'_> {
         let hex = s
             .strip_prefix("0x")
             .filter(|h| h.len() == 40 && h.bytes().all(|b| b.is_ascii_hexdigit()))
-            .ok_or_else(|| self.invalid(path, format!("{s:?} is not 0x + 40 hex")))?;
+            .ok_or_else(|| {
+                self.invalid(path, format!("{} is not 0x + 40 hex", Excerpt::quoted(s)))
+            })?;
         let mixed = hex.bytes().any(|b| b.is_ascii_lowercase())
             && hex.bytes().any(|b| b.is_ascii_uppercase());
         if mixed {
@@ -516,7 +529,12 @@ impl Parser<'_> {
         let s = self.string(v, path)?;
         s.strip_prefix("0x")
             .and_then(|h| hex::decode(h).ok())
-            .ok_or_else(|| self.invalid(path, format!("{s:?} is not 0x-prefixed hex bytes")))
+            .ok_or_else(|| {
+                self.invalid(
+                    path,
+                    format!("{} is not 0x-prefixed hex bytes", Excerpt::quoted(s)),
+                )
+            })
     }
 
     fn ethereum(&self, v: &Value, path: &str) -> Result<EthereumData, FixtureError> {

@@ -9,6 +9,7 @@
 //! `(uid_key, row)` pairs, which is also the proof store's index.
 
 use crate::amount::{Amount, AmountError};
+use crate::excerpt::Excerpt;
 use crate::format::AssetInfo;
 use crate::tree::store::uid_key;
 use rayon::prelude::*;
@@ -29,7 +30,7 @@ impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.file, self.line)?;
         if let Some((c, name)) = &self.column {
-            write!(f, ":{c} ({name})")?;
+            write!(f, ":{c} ({})", Excerpt::bare(name))?;
         }
         Ok(())
     }
@@ -48,14 +49,14 @@ pub enum LiabilitiesError {
 pub enum Problem {
     #[error("empty file: expected a header `uid,<SYMBOL>,...`")]
     NoHeader,
-    #[error("first column must be `uid`, found {0:?}")]
-    FirstColumnNotUid(String),
-    #[error("column {0:?} is not a configured asset")]
-    UnknownAsset(String),
-    #[error("column {0:?} appears twice")]
-    DuplicateColumn(String),
-    #[error("configured asset {0:?} has no column")]
-    MissingAsset(String),
+    #[error("first column must be `uid`, found {0}")]
+    FirstColumnNotUid(Excerpt),
+    #[error("column {0} is not a configured asset")]
+    UnknownAsset(Excerpt),
+    #[error("column {0} appears twice")]
+    DuplicateColumn(Excerpt),
+    #[error("configured asset {0} has no column")]
+    MissingAsset(Excerpt),
     #[error("no accounts: the file has a header but no rows")]
     NoAccounts,
     #[error("row has {found} fields, the header has {expected}")]
@@ -66,8 +67,8 @@ pub enum Problem {
     EmptyUid,
     #[error("uid is {0} bytes, at most 128 allowed")]
     UidTooLong(usize),
-    #[error("duplicate uid {uid:?} (first on line {first_line})")]
-    DuplicateUid { uid: String, first_line: u64 },
+    #[error("duplicate uid {uid} (first on line {first_line})")]
+    DuplicateUid { uid: Excerpt, first_line: u64 },
     #[error("invalid UTF-8")]
     InvalidUtf8,
     #[error("{0}")]
@@ -75,7 +76,7 @@ pub enum Problem {
     #[error("total of {symbol} exceeds 2^128-1 base units")]
     TotalOverflow { symbol: String },
     #[error("malformed CSV: {0}")]
-    Csv(String),
+    Csv(Excerpt),
     #[error("too many accounts: at most 2^32-1")]
     TooMany,
 }
@@ -172,7 +173,7 @@ pub fn parse_reader<R: Read>(
         _ => invalid(
             e.position().map(|p| p.line()).unwrap_or(0),
             None,
-            Problem::Csv(e.to_string()),
+            Problem::Csv(Excerpt::message(e.to_string())),
         ),
     };
 
@@ -202,7 +203,7 @@ pub fn parse_reader<R: Read>(
         return Err(invalid(
             header_line,
             Some((1, found.clone())),
-            Problem::FirstColumnNotUid(found),
+            Problem::FirstColumnNotUid(Excerpt::quoted(found)),
         ));
     }
     // Column i (1-based, after uid) → configured asset index.
@@ -215,20 +216,20 @@ pub fn parse_reader<R: Read>(
                 return Err(invalid(
                     header_line,
                     col,
-                    Problem::DuplicateColumn(name.clone()),
+                    Problem::DuplicateColumn(Excerpt::quoted(name)),
                 ));
             }
             return Err(invalid(
                 header_line,
                 col,
-                Problem::UnknownAsset(name.clone()),
+                Problem::UnknownAsset(Excerpt::quoted(name)),
             ));
         };
         if seen[a] {
             return Err(invalid(
                 header_line,
                 col,
-                Problem::DuplicateColumn(name.clone()),
+                Problem::DuplicateColumn(Excerpt::quoted(name)),
             ));
         }
         seen[a] = true;
@@ -238,7 +239,7 @@ pub fn parse_reader<R: Read>(
         return Err(invalid(
             header_line,
             None,
-            Problem::MissingAsset(assets[a].symbol.clone()),
+            Problem::MissingAsset(Excerpt::quoted(&assets[a].symbol)),
         ));
     }
 
@@ -318,7 +319,7 @@ pub fn parse_reader<R: Read>(
     };
     liabilities.uid_index = sorted_uid_index(&liabilities);
     if let Some((first, dup)) = first_duplicate(&liabilities) {
-        let uid = String::from_utf8_lossy(liabilities.uid(dup)).into_owned();
+        let uid = Excerpt::quoted(liabilities.uid(dup));
         return Err(invalid(
             lines[dup],
             Some((1, "uid".into())),
@@ -363,4 +364,47 @@ fn first_duplicate(l: &Liabilities) -> Option<(usize, usize)> {
         i = j;
     }
     best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assets() -> Vec<AssetInfo> {
+        vec![AssetInfo {
+            symbol: "BTC".into(),
+            decimals: 8,
+        }]
+    }
+
+    fn parse(text: &[u8]) -> Result<Liabilities, LiabilitiesError> {
+        parse_reader(text, "l.csv", &assets())
+    }
+
+    #[test]
+    fn huge_fields_are_quoted_in_80_characters() {
+        let big = "9".repeat(10 << 20);
+        let e = parse(format!("uid,BTC\nu,{big}\n").as_bytes())
+            .err()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            e,
+            format!(
+                "l.csv:2:2 (BTC): \"{}…\" (10485760 bytes) exceeds 2^128-1 base units",
+                &big[..80]
+            )
+        );
+        let e = parse(format!("{big},BTC\nu,1\n").as_bytes())
+            .err()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            e,
+            format!(
+                "l.csv:1:1 ({0}… (10485760 bytes)): first column must be `uid`, found \"{0}…\" (10485760 bytes)",
+                &big[..80]
+            )
+        );
+    }
 }

@@ -12,6 +12,7 @@ use bitcoin::{Address, Network, ScriptBuf};
 use serde::{Deserialize, Serialize};
 
 use super::{OwnershipError, Scheme};
+use crate::excerpt::Excerpt;
 
 /// The chains por reads reserves from (FORMAT.md §5, `chain` field).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -42,7 +43,7 @@ impl FromStr for Chain {
         match s {
             "bitcoin" => Ok(Chain::Bitcoin),
             "ethereum" => Ok(Chain::Ethereum),
-            _ => Err(OwnershipError::UnknownChain(s.to_owned())),
+            _ => Err(OwnershipError::UnknownChain(Excerpt::backticked(s))),
         }
     }
 }
@@ -61,15 +62,15 @@ impl BitcoinAddress {
         let unchecked: Address<NetworkUnchecked> = s.parse().map_err(
             |e: bitcoin::address::ParseError| OwnershipError::NotAnAddress {
                 chain: "bitcoin",
-                address: s.to_owned(),
-                reason: lower_first(&e.to_string()),
+                address: Excerpt::bare(s),
+                reason: Excerpt::message(lower_first(&e.to_string())),
             },
         )?;
         let address =
             unchecked
                 .require_network(network)
                 .map_err(|_| OwnershipError::WrongNetwork {
-                    address: s.to_owned(),
+                    address: Excerpt::bare(s),
                     network: network.to_string(),
                 })?;
         Ok(BitcoinAddress { address, network })
@@ -118,8 +119,8 @@ impl EthAddress {
     pub fn parse(s: &str) -> Result<Self, OwnershipError> {
         let not = |reason: &str| OwnershipError::NotAnAddress {
             chain: "ethereum",
-            address: s.to_owned(),
-            reason: reason.to_owned(),
+            address: Excerpt::bare(s),
+            reason: Excerpt::message(reason),
         };
         let hex = s
             .strip_prefix("0x")

@@ -1,7 +1,9 @@
 //! The one error type of the ownership module: every failure to parse an address or a
-//! proof, and every rejected proof, with the offending input in the message.
+//! proof, and every rejected proof, with the offending input in the message (as an
+//! [`Excerpt`]: at most 80 characters of it).
 
 use super::Scheme;
+use crate::excerpt::Excerpt;
 
 /// Why an address, a proof or a verification was rejected. Messages are one line,
 /// lower-case, and name the address or the input they are about.
@@ -11,23 +13,23 @@ pub enum OwnershipError {
     #[error("{address}: not a {chain} address: {reason}")]
     NotAnAddress {
         chain: &'static str,
-        address: String,
-        reason: String,
+        address: Excerpt,
+        reason: Excerpt,
     },
     /// A valid Bitcoin address, but of another network.
     #[error("{address}: not a {network} address (wrong network)")]
-    WrongNetwork { address: String, network: String },
+    WrongNetwork { address: Excerpt, network: String },
     /// A mixed-case Ethereum address whose EIP-55 checksum is wrong.
     #[error("{address}: bad eip-55 checksum (the checksummed form is {expected})")]
     BadChecksum { address: String, expected: String },
     /// A chain name that is not `bitcoin` or `ethereum`.
-    #[error("unknown chain `{0}` (expected bitcoin or ethereum)")]
-    UnknownChain(String),
+    #[error("unknown chain {0} (expected bitcoin or ethereum)")]
+    UnknownChain(Excerpt),
     /// A scheme name that FORMAT.md §5 does not define.
     #[error(
-        "unknown ownership scheme `{0}` (expected bip137, bip322-simple, multisig, eip191, eip1271 or none)"
+        "unknown ownership scheme {0} (expected bip137, bip322-simple, multisig, eip191, eip1271 or none)"
     )]
-    UnknownScheme(String),
+    UnknownScheme(Excerpt),
     /// The scheme cannot prove ownership of this kind of address.
     #[error("{address}: scheme {scheme} does not apply to {kind} addresses{hint}")]
     SchemeNotForAddress {
@@ -37,10 +39,10 @@ pub enum OwnershipError {
         hint: &'static str,
     },
     /// The `signature` (or `script`) field does not have the form the scheme requires.
-    #[error("{scheme} signature `{input}`: {reason}")]
+    #[error("{scheme} signature {input}: {reason}")]
     MalformedProof {
         scheme: Scheme,
-        input: String,
+        input: Excerpt,
         reason: String,
     },
     /// The proof is well formed but does not prove control of the address.
@@ -56,16 +58,9 @@ impl OwnershipError {
     pub(crate) fn malformed(scheme: Scheme, input: &str, reason: impl Into<String>) -> Self {
         // A signature field can be arbitrarily long outside input; keep the message one
         // readable line.
-        const MAX: usize = 200;
-        let input = if input.chars().count() > MAX {
-            let head: String = input.chars().take(MAX).collect();
-            format!("{head}…")
-        } else {
-            input.to_owned()
-        };
         OwnershipError::MalformedProof {
             scheme,
-            input,
+            input: Excerpt::backticked(input),
             reason: reason.into(),
         }
     }

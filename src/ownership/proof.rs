@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::OwnershipError;
 use super::multisig::MultisigScript;
+use crate::excerpt::Excerpt;
 
 /// How an address proves it is controlled by the exchange (FORMAT.md §5, `scheme`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -66,7 +67,7 @@ impl FromStr for Scheme {
         Scheme::ALL
             .into_iter()
             .find(|scheme| scheme.as_str() == s)
-            .ok_or_else(|| OwnershipError::UnknownScheme(s.to_owned()))
+            .ok_or_else(|| OwnershipError::UnknownScheme(Excerpt::backticked(s)))
     }
 }
 

@@ -4,6 +4,7 @@
 //! validated (address for its network, EIP-55 checksum, scheme fits the address,
 //! signature well-formed) before any chain is asked anything.
 
+use crate::excerpt::Excerpt;
 use crate::ownership::{Chain, OwnershipProof, Scheme, WalletAddress};
 use std::path::Path;
 
@@ -120,7 +121,7 @@ fn parse_with(
             1,
             format!(
                 "header must be chain,address,label,scheme,signature[,script], found {}",
-                names.join(",")
+                Excerpt::bare(names.join(","))
             ),
         ));
     }
@@ -145,7 +146,10 @@ fn parse_with(
             field_err(
                 line,
                 0,
-                format!("{:?}: expected \"bitcoin\" or \"ethereum\"", &rec[0]),
+                format!(
+                    "{}: expected \"bitcoin\" or \"ethereum\"",
+                    Excerpt::quoted(&rec[0])
+                ),
             )
         })?;
         let address = WalletAddress::parse(chain, &rec[1], bitcoin_network)
@@ -155,7 +159,10 @@ fn parse_with(
             return Err(field_err(
                 line,
                 2,
-                format!("{label:?}: a label is 1 to 64 characters on one line"),
+                format!(
+                    "{}: a label is 1 to 64 characters on one line",
+                    Excerpt::quoted(&label)
+                ),
             ));
         }
         let scheme: Scheme = rec[3].parse().map_err(|_| {
@@ -163,8 +170,8 @@ fn parse_with(
                 line,
                 3,
                 format!(
-                    "{:?}: expected bip137, bip322-simple, multisig, eip191, eip1271 or none",
-                    &rec[3]
+                    "{}: expected bip137, bip322-simple, multisig, eip191, eip1271 or none",
+                    Excerpt::quoted(&rec[3])
                 ),
             )
         })?;
@@ -221,6 +228,96 @@ fn parse_with(
 fn csv_message(e: &csv::Error) -> String {
     match e.kind() {
         csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".into(),
-        _ => format!("malformed CSV: {e}"),
+        _ => format!("malformed CSV: {}", Excerpt::message(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "chain,address,label,scheme,signature\n";
+
+    fn error(row: &str) -> String {
+        parse(
+            format!("{HEADER}{row}\n").as_bytes(),
+            "w.csv",
+            bitcoin::Network::Bitcoin,
+        )
+        .unwrap_err()
+        .to_string()
+    }
+
+    /// Each field holding 10 MB: one short line that quotes 80 characters of it.
+    #[test]
+    fn huge_fields_give_short_messages() {
+        let big = "x".repeat(10 << 20);
+        let x80 = "x".repeat(80);
+        let addr = "1CGepp2jbTsXHg8ucBnAHnPUXw7SAM8zoP";
+        for (row, want) in [
+            (
+                format!("{big},{addr},cold,bip137,sig"),
+                format!(
+                    "w.csv:2:1 (chain): \"{x80}…\" (10485760 bytes): expected \"bitcoin\" or \"ethereum\""
+                ),
+            ),
+            (
+                format!("bitcoin,{big},cold,bip137,sig"),
+                format!("w.csv:2:2 (address): {x80}… (10485760 bytes): not a bitcoin address: "),
+            ),
+            (
+                format!("ethereum,{big},cold,eip191,sig"),
+                format!(
+                    "w.csv:2:2 (address): {x80}… (10485760 bytes): not a ethereum address: expected 0x followed by 40 hex digits"
+                ),
+            ),
+            (
+                format!("bitcoin,{addr},{big},bip137,sig"),
+                format!(
+                    "w.csv:2:3 (label): \"{x80}…\" (10485760 bytes): a label is 1 to 64 characters on one line"
+                ),
+            ),
+            (
+                format!("bitcoin,{addr},cold,{big},sig"),
+                format!(
+                    "w.csv:2:4 (scheme): \"{x80}…\" (10485760 bytes): expected bip137, bip322-simple, multisig, eip191, eip1271 or none"
+                ),
+            ),
+            (
+                format!("bitcoin,{addr},cold,bip137,{big}"),
+                format!("w.csv:2:5 (signature): bip137 signature `{x80}…` (10485760 bytes): "),
+            ),
+        ] {
+            let e = error(&row);
+            assert!(e.starts_with(&want), "{}", &e[..e.len().min(400)]);
+            assert!(e.len() < 400 && !e.contains('\n'), "{} bytes", e.len());
+        }
+        let e = parse(
+            format!("{big}\n").as_bytes(),
+            "w.csv",
+            bitcoin::Network::Bitcoin,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            format!(
+                "w.csv:1: header must be chain,address,label,scheme,signature[,script], found {x80}… (10485760 bytes)"
+            )
+        );
+    }
+
+    #[test]
+    fn control_characters_in_quoted_values_are_escaped() {
+        let e = error("\"bit\tcoin\",1CGepp2jbTsXHg8ucBnAHnPUXw7SAM8zoP,cold,bip137,sig");
+        assert_eq!(
+            e,
+            "w.csv:2:1 (chain): \"bit\\tcoin\": expected \"bitcoin\" or \"ethereum\""
+        );
+        let e = error("bitcoin,1CGepp2jbTsXHg8ucBnAHnPUXw7SAM8zoP,\"co\nld\",bip137,sig");
+        assert_eq!(
+            e,
+            "w.csv:2:3 (label): \"co\\nld\": a label is 1 to 64 characters on one line"
+        );
     }
 }

@@ -103,7 +103,10 @@ impl<'de> serde::Deserialize<'de> for NodeHash {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         NodeHash::from_hex(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!("{s:?} is not 64 lowercase hex characters"))
+            serde::de::Error::custom(format!(
+                "{} is not 64 lowercase hex characters",
+                crate::excerpt::Excerpt::quoted(s.as_bytes())
+            ))
         })
     }
 }

@@ -42,8 +42,11 @@ pub enum StoreError {
     },
     #[error("{path}: not a por proof store: {reason}")]
     Corrupt { path: PathBuf, reason: String },
-    #[error("no account with uid {uid:?} in snapshot {snapshot_id}")]
-    UnknownUid { uid: String, snapshot_id: String },
+    #[error("no account with uid {uid} in snapshot {snapshot_id}")]
+    UnknownUid {
+        uid: crate::excerpt::Excerpt,
+        snapshot_id: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -333,7 +336,7 @@ impl ProofStore {
         match self.row_of(uid)? {
             Some(row) => self.proof_of_row(row),
             None => Err(StoreError::UnknownUid {
-                uid: uid.to_string(),
+                uid: crate::excerpt::Excerpt::quoted(uid),
                 snapshot_id: self.meta.snapshot_id.clone(),
             }),
         }

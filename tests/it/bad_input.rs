@@ -126,27 +126,47 @@ const fn case(
 }
 
 fn run_case(base: &Path, c: &Case) -> Result<(), String> {
+    let place = |d: &Path| {
+        let target = match c.slot {
+            Slot::Config => d.join("por.toml"),
+            Slot::Wallets => d.join(format!("wallets/{ID}.csv")),
+            Slot::Liabilities => d.join(format!("liabilities/{ID}.csv")),
+            Slot::None => return,
+        };
+        std::fs::copy(root().join("tests").join(c.file), target).unwrap();
+    };
+    refused(base, place, c.args, |d, stderr| {
+        c.expect
+            .iter()
+            .map(|want| want.replace("{d}", &d.display().to_string()))
+            .filter(|want| !stderr.contains(want))
+            .map(|want| format!("missing {want:?}"))
+            .collect()
+    })
+}
+
+/// Runs `por run` in a fresh copy of `base` after `setup` changed it (`args` default to
+/// `--id ID --as-of AS_OF`) and checks the refusal: exit 2, one `error:` line, nothing
+/// on stdout, nothing written; `check` adds its own problems with the stderr.
+fn refused(
+    base: &Path,
+    setup: impl FnOnce(&Path),
+    args: &[&str],
+    check: impl FnOnce(&Path, &str) -> Vec<String>,
+) -> Result<(), String> {
     let t = tempfile::tempdir().unwrap();
     let d = t.path().join("d");
     copy_tree(base, &d);
-    let target = match c.slot {
-        Slot::Config => Some(d.join("por.toml")),
-        Slot::Wallets => Some(d.join(format!("wallets/{ID}.csv"))),
-        Slot::Liabilities => Some(d.join(format!("liabilities/{ID}.csv"))),
-        Slot::None => None,
-    };
-    if let Some(target) = &target {
-        std::fs::copy(root().join("tests").join(c.file), target).unwrap();
-    }
+    setup(&d);
     let before = outputs(&d);
     let config = d.join("por.toml");
-    let mut args = vec!["run", "--config", config.to_str().unwrap()];
-    if c.args.is_empty() {
-        args.extend(["--id", ID, "--as-of", AS_OF]);
+    let mut all = vec!["run", "--config", config.to_str().unwrap()];
+    if args.is_empty() {
+        all.extend(["--id", ID, "--as-of", AS_OF]);
     } else {
-        args.extend(c.args);
+        all.extend(args);
     }
-    let o = por(&args);
+    let o = por(&all);
     let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
     let mut problems = Vec::new();
     if o.status.code() != Some(2) {
@@ -155,13 +175,7 @@ fn run_case(base: &Path, c: &Case) -> Result<(), String> {
     if !(stderr.starts_with("error: ") && stderr.ends_with('\n') && stderr.lines().count() == 1) {
         problems.push("stderr is not one `error:` line".into());
     }
-    let d_str = d.display().to_string();
-    for want in c.expect {
-        let want = want.replace("{d}", &d_str);
-        if !stderr.contains(&want) {
-            problems.push(format!("missing {want:?}"));
-        }
-    }
+    problems.extend(check(&d, &stderr));
     if !o.stdout.is_empty() {
         problems.push(format!("stdout: {}", String::from_utf8_lossy(&o.stdout)));
     }
@@ -176,7 +190,8 @@ fn run_case(base: &Path, c: &Case) -> Result<(), String> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(format!("{}\n    stderr: {stderr}", problems.join("; ")))
+        let shown: String = stderr.chars().take(600).collect();
+        Err(format!("{}\n    stderr: {shown}", problems.join("; ")))
     }
 }
 
@@ -642,4 +657,58 @@ fn multisig_script_not_matching_the_address_is_a_failed_proof() {
         "3BkhbH8cdqoYoveAdA3h1pMaNbGrhfcuvU"
     );
     assert!(d.join(format!("snapshots/{ID}/manifest.json")).exists());
+}
+
+/// A 10 MB field in the liabilities: one short `error:` line that quotes 80 characters
+/// of it and its length, exit 2, nothing published.
+#[test]
+fn huge_liabilities_fields_give_one_short_error_line() {
+    let t = tempfile::tempdir().unwrap();
+    let base = baseline(t.path());
+    let big = 10 << 20;
+    let (u, nines, x) = ("u".repeat(big), "9".repeat(big), "x".repeat(big));
+    let file = format!("liabilities/{ID}.csv");
+    let cases = [
+        (
+            format!("uid,BTC,ETH,USDT,USDC\nacct-1,0,0,0,0\n{u},1,0,0,0\n"),
+            format!("{file}:3:1 (uid): uid is 10485760 bytes, at most 128 allowed"),
+        ),
+        (
+            format!("uid,BTC,ETH,USDT,USDC\nacct-1,{nines},0,0,0\n"),
+            format!(
+                "{file}:2:2 (BTC): \"{}…\" (10485760 bytes) exceeds 2^128-1 base units",
+                &nines[..80]
+            ),
+        ),
+        (
+            format!("uid,BTC,ETH,USDT,USDC\nacct-1,0,0,1{x},0\n"),
+            format!(
+                "{file}:2:4 (USDT): not a number: \"1{}…\" (10485761 bytes)",
+                &x[..79]
+            ),
+        ),
+        (
+            format!("uid,BTC,ETH,USDT,USDC,{x}\nacct-1,0,0,0,0,0\n"),
+            format!(
+                "{file}:1:6 ({}… (10485760 bytes)): column \"{}…\" (10485760 bytes) is not a configured asset",
+                &x[..80],
+                &x[..80]
+            ),
+        ),
+    ];
+    for (content, want) in cases {
+        let setup = |d: &Path| std::fs::write(d.join(&file), &content).unwrap();
+        refused(&base, setup, &[], |d, stderr| {
+            let want = format!("error: {}/{want}\n", d.display());
+            let mut problems = Vec::new();
+            if stderr != want {
+                problems.push(format!("expected {:?}", want));
+            }
+            if stderr.len() >= 400 {
+                problems.push(format!("{} bytes of stderr", stderr.len()));
+            }
+            problems
+        })
+        .unwrap();
+    }
 }
