@@ -67,6 +67,17 @@ pub enum Problem {
     EmptyUid,
     #[error("uid is {0} bytes, at most 128 allowed")]
     UidTooLong(usize),
+    /// FORMAT.md §2: U+0000–U+001F and U+007F; `character` counts from 1.
+    #[error(
+        "uid {uid} contains control character {} (U+{:04X}) at character {character}",
+        found.escape_debug(),
+        u32::from(*found)
+    )]
+    ControlCharacter {
+        uid: Excerpt,
+        found: char,
+        character: u32,
+    },
     #[error("duplicate uid {uid} (first on line {first_line})")]
     DuplicateUid { uid: Excerpt, first_line: u64 },
     #[error("invalid UTF-8")]
@@ -279,6 +290,21 @@ pub fn parse_reader<R: Read>(
         if uid.len() > 128 {
             return Err(invalid(line, ucol(), Problem::UidTooLong(uid.len())));
         }
+        if let Some(i) = uid.iter().position(u8::is_ascii_control) {
+            // An ASCII byte is never inside a multi-byte UTF-8 sequence.
+            // A uid is at most 128 bytes here, so the count fits.
+            let before = uid[..i].iter().filter(|&&b| b & 0xC0 != 0x80).count();
+            let character = 1 + before as u32;
+            return Err(invalid(
+                line,
+                ucol(),
+                Problem::ControlCharacter {
+                    uid: Excerpt::quoted(uid),
+                    found: char::from(uid[i]),
+                    character,
+                },
+            ));
+        }
         for (i, &a) in col_asset.iter().enumerate() {
             let field = &rec[i + 1];
             let col = || Some((i + 2, assets[a].symbol.clone()));
@@ -379,6 +405,41 @@ mod tests {
 
     fn parse(text: &[u8]) -> Result<Liabilities, LiabilitiesError> {
         parse_reader(text, "l.csv", &assets())
+    }
+
+    /// FORMAT.md §2: every one of U+0000–U+001F and U+007F, anywhere in a uid, quoted
+    /// or not, is refused with its escape and its character position.
+    #[test]
+    fn every_control_character_is_refused_where_it_is() {
+        for b in (0u8..=0x1f).chain([0x7f]) {
+            let c = char::from(b);
+            for (uid, character) in [
+                (format!("{c}ab"), 1),
+                (format!("a{c}b"), 2),
+                (format!("ab{c}"), 3),
+                (format!("çé{c}"), 3),
+            ] {
+                let quoted = format!("\"{}\"", uid.replace('"', "\"\""));
+                let text = format!("uid,BTC\nok,1\n{quoted},1\n");
+                let e = parse(text.as_bytes()).err().expect("refused");
+                let want = format!(
+                    "l.csv:3:1 (uid): uid {uid:?} contains control character {} (U+{:04X}) at character {character}",
+                    c.escape_debug(),
+                    b
+                );
+                assert_eq!(e.to_string(), want, "{uid:?}");
+                assert!(!e.to_string().contains(['\n', '\r', '\0']));
+            }
+        }
+    }
+
+    #[test]
+    fn other_characters_are_kept_as_exported() {
+        // C1 controls and other Unicode are not in §2's list: hashed as exported.
+        let l = parse("uid,BTC\n\"a\u{85}b\",1\n\" sp ace \",2\nü,3\n".as_bytes()).unwrap();
+        assert_eq!(l.uid(0), "a\u{85}b".as_bytes());
+        assert_eq!(l.uid(1), b" sp ace ");
+        assert_eq!(l.uid(2), "ü".as_bytes());
     }
 
     #[test]

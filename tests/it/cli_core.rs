@@ -310,6 +310,32 @@ fn bad_liabilities_are_refused_with_their_location_and_nothing_is_written() {
             "invalid_utf8.csv",
             "liabilities.csv:3:1 (uid): invalid UTF-8",
         ),
+        // FORMAT.md §2: no control character (U+0000–U+001F, U+007F) in a uid, escaped
+        // in the message; a quoted field's line break counts, at the record's first line.
+        (
+            "uid_with_nul.csv",
+            "liabilities.csv:3:1 (uid): uid \"bob\\0x\" contains control character \\0 (U+0000) at character 4",
+        ),
+        (
+            "uid_with_tab.csv",
+            "liabilities.csv:3:1 (uid): uid \"car\\tol\" contains control character \\t (U+0009) at character 4",
+        ),
+        (
+            "uid_with_newline.csv",
+            "liabilities.csv:3:1 (uid): uid \"da\\nve\" contains control character \\n (U+000A) at character 3",
+        ),
+        (
+            "uid_with_cr.csv",
+            "liabilities.csv:3:1 (uid): uid \"ev\\re\" contains control character \\r (U+000D) at character 3",
+        ),
+        (
+            "uid_with_del.csv",
+            "liabilities.csv:3:1 (uid): uid \"fr\\u{7f}ed\" contains control character \\u{7f} (U+007F) at character 3",
+        ),
+        (
+            "uid_with_escape.csv",
+            "liabilities.csv:3:1 (uid): uid \"\\u{1b}[31mred\" contains control character \\u{1b} (U+001B) at character 1",
+        ),
     ];
     for (file, want) in cases {
         let c = Case::new(file);
