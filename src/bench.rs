@@ -3,6 +3,10 @@
 //! write, the end-to-end snapshot time, peak RSS, proof lookup latency, and this
 //! machine's raw tagged-SHA-256 rate for the same work (one leaf + one node hash per
 //! account), so the tree build can be quoted as a fraction of the hashing limit.
+//!
+//! The bench works in a fresh folder of its own, `por-bench-<pid>-<n>`, made inside
+//! `--dir` (or the system temp folder) and removed afterwards: it deletes only what it
+//! created, never `--dir` itself or anything else in it.
 
 // Floats here are timing statistics for a report, never money.
 #![allow(clippy::float_arithmetic)]
@@ -18,11 +22,16 @@ use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use sha2::Digest;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
+    #[error("{}: cannot create the bench folder: {source}", path.display())]
+    WorkDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Io(#[from] std::io::Error),
     #[error("{0}")]
@@ -92,7 +101,52 @@ fn sha256_limit(n: u64, tag: Tag, len: usize) -> Duration {
     t.elapsed()
 }
 
+/// The bench's own work folder: made fresh (never an existing one) and removed with
+/// everything in it when dropped, even when the bench fails or panics.
+struct WorkDir(PathBuf);
+
+impl WorkDir {
+    /// A new, empty folder inside `parent` (created first if missing).
+    fn create(parent: &Path) -> Result<WorkDir, BenchError> {
+        let failed = |path: &Path, source| BenchError::WorkDir {
+            path: path.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(parent).map_err(|e| failed(parent, e))?;
+        let mut n = 0;
+        loop {
+            let path = parent.join(format!("por-bench-{}-{n}", std::process::id()));
+            match std::fs::create_dir(&path) {
+                Ok(()) => return Ok(WorkDir(path)),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
+                Err(e) => return Err(failed(&path, e)),
+            }
+        }
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.0) {
+            tracing::warn!(dir = %self.0.display(), error = %e, "could not remove the bench folder");
+        }
+    }
+}
+
+/// Runs the bench in a fresh folder inside `dir` (default: the system temp folder),
+/// removed afterwards.
 pub fn run(
+    accounts: u64,
+    assets: usize,
+    dir: Option<PathBuf>,
+    lookups: usize,
+) -> Result<BenchReport, BenchError> {
+    let parent = dir.unwrap_or_else(std::env::temp_dir);
+    let work = WorkDir::create(&parent)?;
+    run_in(accounts, assets, &work.0, lookups)
+}
+
+fn run_in(
     accounts: u64,
     assets: usize,
     dir: &Path,
@@ -126,7 +180,6 @@ pub fn run(
         site: SiteConfig::default(),
     };
     let id = SnapshotId::new("bench").expect("valid id");
-    let _ = std::fs::remove_dir_all(config.snapshots_dir.join("bench"));
     let outcome = job::snapshot(&config, &id, Timestamp(1_795_219_200), true)?;
     let tm = &outcome.timings;
     let build = tm.leaves + tm.tree;

@@ -295,22 +295,7 @@ fn run(command: Command) -> Result<u8, Failure> {
             dir,
             lookups,
         } => {
-            let tmp;
-            let dir = match dir {
-                Some(d) => {
-                    std::fs::create_dir_all(&d).map_err(operational)?;
-                    d
-                }
-                None => {
-                    tmp = std::env::temp_dir().join(format!("por-bench-{}", std::process::id()));
-                    std::fs::create_dir_all(&tmp).map_err(operational)?;
-                    tmp.clone()
-                }
-            };
-            let report = por::bench::run(accounts, assets, &dir, lookups);
-            if dir.starts_with(std::env::temp_dir()) {
-                let _ = std::fs::remove_dir_all(&dir);
-            }
+            let report = por::bench::run(accounts, assets, dir, lookups);
             for line in report.map_err(operational)?.lines {
                 println!("{line}");
             }

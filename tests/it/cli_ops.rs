@@ -1,5 +1,6 @@
 //! Operator commands: `por init` writes a complete example that loads and parses,
-//! and `por messages` prints exactly the FORMAT.md §5 message per address.
+//! `por messages` prints exactly the FORMAT.md §5 message per address, and `por bench`
+//! deletes nothing but the folder it made.
 
 use std::process::Command;
 
@@ -100,4 +101,66 @@ fn messages_are_the_exact_text_to_sign() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stdout.is_empty());
+}
+
+/// Everything in `dir`, by name.
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// `--dir` under the temp folder used to be deleted whole (`--dir /tmp` deleted /tmp):
+/// the bench works in a fresh subfolder and removes only that.
+#[test]
+fn bench_keeps_the_given_dir_and_removes_only_its_own_folder() {
+    let d = tempfile::tempdir().unwrap();
+    let work = d.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    std::fs::write(work.join("marker.txt"), "keep me").unwrap();
+    let args = [
+        "bench",
+        "--accounts",
+        "20",
+        "--assets",
+        "2",
+        "--lookups",
+        "5",
+    ];
+    let mut with_dir = args.to_vec();
+    with_dir.extend(["--dir", work.to_str().unwrap()]);
+    let o = por(d.path(), &with_dir);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("proof lookup:"));
+    assert_eq!(entries(&work), ["marker.txt"]);
+    assert_eq!(
+        std::fs::read_to_string(work.join("marker.txt")).unwrap(),
+        "keep me"
+    );
+
+    // Without --dir: a fresh folder in the system temp folder ($TMPDIR), removed too.
+    let tmp = d.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    std::fs::write(tmp.join("marker.txt"), "keep me").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_por"))
+        .args(args)
+        .env("TMPDIR", &tmp)
+        .env("POR_LOG", "warn")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(entries(&tmp), ["marker.txt"]);
 }
