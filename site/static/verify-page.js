@@ -8,7 +8,13 @@
 // DOM hooks (stable, used by tests): #proof-input, #proof-file, #manifest-file,
 // #verify-button, #verdict[data-result="valid"|"invalid"|"error"|"running"]
 // with data-check="<check code>" when invalid and data-error="<code>" on error
-// ("no-proof", "read", "manifest-unavailable", "no-webcrypto"), #details.
+// ("no-proof", "read", "manifest-unavailable", "no-webcrypto"), and
+// data-manifest-check = "fetched" | "match" | "mismatch" | "unlisted" |
+// "unavailable" (how the manifest compared with was checked), #details,
+// #dispute (the "Download a dispute file" link, a por-dispute/1 JSON).
+//
+// Choosing or dropping a proof file, or choosing a manifest file while a proof is
+// loaded, verifies at once; Verify is for a pasted proof.
 //
 // Offline: once loaded, the page needs no network except for the manifest. The
 // latest snapshot's manifest is prefetched into memory at load, and any manifest
@@ -16,23 +22,29 @@
 // no service worker on purpose: one served from static/ could only control
 // static/, not this page, so it would add code without making the page load offline.
 
-import { verifyProof, formatUnits, shortHash } from "./verify.js";
+import { verifyProof, formatUnits, shortHash, sha256, bytesToHex } from "./verify.js";
 
 const siteRoot = new URL("../", import.meta.url);
 const MAX_FILE_BYTES = 1 << 20;
-const CHECK_LABELS = {
-  parse: "the proof file is malformed",
-  fold: "a sum overflows",
-  root: "your path does not lead to the proof's root",
-  manifest: "the proof does not match the snapshot the exchange published",
-  internal: "the verifier failed",
+const DISPUTE_FORMAT = "por-dispute/1";
+
+/** What failed, in plain words, per check code (the technical reason goes in a <details>). */
+const PLAIN = {
+  parse: () => "This file is not a complete, well-formed inclusion proof: something in it is missing, extra or not written the way the format requires, so it cannot be checked.",
+  fold: () => "The amounts in this file add up to more than any real balance can be, so no tree the exchange built can contain it.",
+  root: () => "The balances, salt or path in this file do not add up to the root it names.",
+  manifest: (p) =>
+    p
+      ? `This proof does not match what ${p.exchange} published for snapshot ${p.snapshot_id}: its root, assets or tree size differ from the published manifest.`
+      : "This proof does not match the published manifest.",
+  internal: () => "The verifier itself failed on this file.",
 };
 
 const $ = (id) => document.getElementById(id);
-const manifests = new Map(); // snapshot id -> Promise<{ manifest, source }>
-let manualManifest = null; // { manifest, name } | { error, name }
+const manifests = new Map(); // snapshot id -> Promise<ManifestInfo>
+let manualManifest = null; // { manifest, name, sha256 } once a manifest file was read
 let pending = Promise.resolve(); // file reads in flight; Verify waits for them
-let awaitingManifest = false;
+let runSeq = 0; // only the newest check may show its verdict
 
 // ---------------------------------------------------------------------------
 // small DOM builders (textContent only: the proof is untrusted input)
@@ -107,21 +119,26 @@ function sumsEl(sums, assets) {
 
 const MARKS = { valid: "✓", invalid: "✗", error: "!" };
 
-function setVerdict(result, { title, text = [], check = null, error = null, cls }) {
+function setVerdict(result, { title, text = [], check = null, error = null, manifestCheck = null, tech = null, cls }) {
   const v = $("verdict");
   v.dataset.result = result;
-  if (check) v.dataset.check = check;
-  else delete v.dataset.check;
-  if (error) v.dataset.error = error;
-  else delete v.dataset.error;
+  for (const [k, val] of [["check", check], ["error", error], ["manifestCheck", manifestCheck]]) {
+    if (val) v.dataset[k] = val;
+    else delete v.dataset[k];
+  }
   v.className = `verdict ${cls}`;
   v.setAttribute("aria-busy", result === "running" ? "true" : "false");
   const mark = MARKS[result] ? el("span", { class: "verdict-mark", "aria-hidden": "true" }, MARKS[result], " ") : null;
-  v.replaceChildren(el("p", { class: "verdict-title" }, mark, el("strong", {}, title)), ...text.map((t) => el("p", { class: "verdict-reason" }, t)));
+  v.replaceChildren(
+    el("p", { class: "verdict-title" }, mark, el("strong", {}, title)),
+    ...text.filter(Boolean).map((t) => el("p", { class: "verdict-reason" }, t)),
+    tech && el("details", { class: "tech" }, el("summary", {}, "Technical detail"), el("p", { class: "mono" }, tech)),
+  );
+  if (result !== "valid" && result !== "invalid" && error !== "manifest-unavailable") $("dispute").replaceChildren();
 }
 
-function showError(code, title, ...text) {
-  setVerdict("error", { title, text, error: code, cls: "warn" });
+function showError(code, title, text = [], tech = null) {
+  setVerdict("error", { title, text, error: code, tech, cls: "warn" });
 }
 
 // ---------------------------------------------------------------------------
@@ -133,7 +150,14 @@ function renderDetails(r, manifestInfo) {
   details.replaceChildren();
   if (!p) return;
   const verified = r.ok && r.manifestChecked;
-  const heading = verified ? "Your account in this snapshot" : "What the proof says (not verified)";
+  // An invalid proof: only what failed (its path for fold/root, the roots for
+  // root/manifest), nothing that reads as if its balances or account were confirmed.
+  if (!r.ok) {
+    if (r.check === "fold" || r.check === "root") details.append(p.parts ? partsEl(r, p) : pathEl(r, p));
+    if (r.check === "root" || r.check === "manifest") details.append(rootEl(r, p, manifestInfo));
+    return;
+  }
+  const heading = verified ? "Your account in this snapshot" : "What the proof says (not verified yet)";
 
   details.append(
     el(
@@ -191,13 +215,17 @@ function renderDetails(r, manifestInfo) {
   );
 
   details.append(p.parts ? partsEl(r, p) : pathEl(r, p));
+  details.append(rootEl(r, p, manifestInfo));
+}
 
+/** The root recomputed, stated and published, with where the manifest came from. */
+function rootEl(r, p, manifestInfo) {
   const rows = [
-    ["Recomputed from your proof", r.root.computed],
+    ["Recomputed from the proof", r.root.computed],
     ["Stated in the proof", r.root.claimed],
     ["Published in the manifest", r.root.published],
   ];
-  details.append(
+  return (
     el(
       "section",
       { class: "card root" },
@@ -222,7 +250,7 @@ function renderDetails(r, manifestInfo) {
       ),
       manifestInfo && el("p", { class: "hint" }, `Manifest: ${manifestInfo.source}.`),
       manifestInfo && treeHint(manifestInfo.manifest.tree),
-    ),
+    )
   );
 }
 
@@ -254,8 +282,8 @@ function levelsTable(path, levels, assets) {
 
 /** por/1: the one path from the account's leaf to the root. */
 function pathEl(r, p) {
-  const path = el("section", { class: "card path" }, el("h3", {}, "Path from your leaf to the root"));
-  if (r.leaf) path.append(el("p", {}, "Your leaf: ", hashEl(r.leaf.hash)));
+  const path = el("section", { class: "card path" }, el("h3", {}, "Path from the leaf to the root"));
+  if (r.leaf) path.append(el("p", {}, "Leaf: ", hashEl(r.leaf.hash)));
   if (p.path.length === 0) {
     path.append(el("p", {}, "The path is empty: your leaf is the root (a snapshot with a single account)."));
   } else {
@@ -269,11 +297,11 @@ function partsEl(r, p) {
   const section = el(
     "section",
     { class: "card path parts" },
-    el("h3", {}, "Paths from your parts to the root"),
+    el("h3", {}, "Paths from the parts to the root"),
     el(
       "p",
       { class: "hint" },
-      `Your balances are split into ${p.parts.length} part${p.parts.length === 1 ? "" : "s"}, each a leaf at its own random place in the tree; `,
+      `The balances are split into ${p.parts.length} part${p.parts.length === 1 ? "" : "s"}, each a leaf at its own random place in the tree; `,
       "every part's path must lead to the same root, and the parts add up to the balances above.",
     ),
   );
@@ -330,14 +358,65 @@ function treeHint(t) {
 // ---------------------------------------------------------------------------
 // manifest: fetched from this site, or picked by hand
 
+/** A failed fetch, in plain words for the page and the raw error for the technical detail. */
+class FetchFailure extends Error {
+  constructor(plain, tech) {
+    super(plain);
+    this.plain = plain;
+    this.tech = tech;
+  }
+}
+
+function manifestUrl(id) {
+  return new URL(`snapshots/${encodeURIComponent(id)}/manifest.json`, siteRoot);
+}
+
+const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** GETs a JSON file from this site: `{ bytes, json }`, or throws a FetchFailure naming `what`. */
+async function fetchJson(url, what) {
+  let res;
+  try {
+    res = await fetch(url, { credentials: "same-origin", signal: AbortSignal.timeout(15000) });
+  } catch (e) {
+    const timedOut = e && (e.name === "TimeoutError" || e.name === "AbortError");
+    throw new FetchFailure(
+      timedOut ? `${cap(what)} took too long to arrive from this site.` : `${cap(what)} could not be fetched from this site: the connection failed (you may be offline).`,
+      `GET ${url.pathname}: ${e && e.name}: ${e && e.message}`,
+    );
+  }
+  if (!res.ok) {
+    throw new FetchFailure(
+      res.status === 404 ? `This site does not publish ${what}.` : `${cap(what)} could not be fetched: this site answered HTTP ${res.status}.`,
+      `GET ${url.pathname}: HTTP ${res.status} ${res.statusText}`,
+    );
+  }
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  try {
+    return { bytes, json: JSON.parse(new TextDecoder().decode(bytes)) };
+  } catch (e) {
+    throw new FetchFailure(`This site sent ${what}, but it is not valid JSON.`, `GET ${url.pathname}: ${e.message}`);
+  }
+}
+
+/**
+ * The manifest this site publishes for snapshot `id`, cached per id (a failure is
+ * retried next time). Resolves to a ManifestInfo:
+ * `{ manifest, source, url, sha256, kind: "fetched", indexCheck: { state: "fetched" } }`.
+ */
 function fetchManifest(id) {
   if (!manifests.has(id)) {
-    const url = new URL(`snapshots/${encodeURIComponent(id)}/manifest.json`, siteRoot);
+    const url = manifestUrl(id);
     const p = (async () => {
-      const res = await fetch(url, { credentials: "same-origin", signal: AbortSignal.timeout(15000) });
-      if (!res.ok) throw new Error(`HTTP ${res.status} for ${url.pathname}`);
-      const manifest = await res.json();
-      return { manifest, source: `fetched from ${url.pathname} on this site` };
+      const { bytes, json } = await fetchJson(url, `the manifest of snapshot ${id}`);
+      return {
+        manifest: json,
+        source: `fetched from ${url.pathname} on this site`,
+        url: url.href,
+        sha256: bytesToHex(await sha256(bytes)),
+        kind: "fetched",
+        indexCheck: { state: "fetched" },
+      };
     })();
     manifests.set(id, p);
     p.catch(() => manifests.delete(id)); // retry next time (e.g. back online)
@@ -345,34 +424,94 @@ function fetchManifest(id) {
   return manifests.get(id);
 }
 
+/**
+ * A manifest file picked by hand, against the published hash chain: its SHA-256
+ * must be the `manifest_sha256` that `snapshots/index.json` lists for its
+ * snapshot. `{ state: "match" | "mismatch" | "unlisted" | "unavailable", text, tech }`.
+ */
+async function checkAgainstIndex(file) {
+  const id = file.manifest && file.manifest.snapshot_id;
+  let index;
+  try {
+    index = (await fetchJson(new URL("snapshots/index.json", siteRoot), "the list of published snapshots (snapshots/index.json)")).json;
+  } catch (e) {
+    return {
+      state: "unavailable",
+      text:
+        `The manifest file you chose could not be checked against the published hash chain: ${e.plain ? e.plain.charAt(0).toLowerCase() + e.plain.slice(1) : "snapshots/index.json could not be fetched."} ` +
+        "The result holds only if that file is the manifest the exchange published.",
+      tech: e.tech || e.message,
+    };
+  }
+  const entry = index && Array.isArray(index.snapshots) ? index.snapshots.find((s) => s && s.snapshot_id === id) : null;
+  if (!entry) {
+    return {
+      state: "unlisted",
+      text:
+        `The manifest file you chose could not be checked against the published hash chain: snapshots/index.json does not list snapshot ${id}. ` +
+        "The result holds only if that file is the manifest the exchange published.",
+      tech: `no entry with snapshot_id ${JSON.stringify(id)} in snapshots/index.json`,
+    };
+  }
+  if (entry.manifest_sha256 !== file.sha256) {
+    return {
+      state: "mismatch",
+      text: `The manifest file you chose is not the one published for snapshot ${id}: its SHA-256 differs from the one in this site's hash chain.`,
+      tech: `SHA-256 of ${file.name} is ${file.sha256}; snapshots/index.json lists ${entry.manifest_sha256}`,
+    };
+  }
+  return {
+    state: "match",
+    text: "The manifest file you chose was checked against this site's published hash chain (snapshots/index.json): its SHA-256 matches.",
+    tech: `SHA-256 ${file.sha256}`,
+  };
+}
+
+async function fileManifestInfo() {
+  const f = manualManifest;
+  return {
+    manifest: f.manifest,
+    source: `the file you chose, ${f.name}`,
+    url: typeof f.manifest.snapshot_id === "string" ? manifestUrl(f.manifest.snapshot_id).href : null,
+    sha256: f.sha256,
+    name: f.name,
+    kind: "file",
+    indexCheck: await checkAgainstIndex(f),
+  };
+}
+
+/** The manifest for `snapshotId`: a picked file for that snapshot first, else this site's. */
 async function manifestFor(snapshotId) {
   const manual = manualManifest && manualManifest.manifest;
-  if (manual && manual.snapshot_id === snapshotId) return { manifest: manual, source: `the file you chose, ${manualManifest.name}` };
+  if (manual && manual.snapshot_id === snapshotId) return fileManifestInfo();
   try {
     return await fetchManifest(snapshotId);
   } catch (e) {
-    if (manual) return { manifest: manual, source: `the file you chose, ${manualManifest.name}` };
+    if (manual) return fileManifestInfo(); // verify.js names the snapshot mismatch
     return { error: e };
   }
 }
 
 // ---------------------------------------------------------------------------
-// files
+// files: a picked or dropped file is checked at once
 
 async function readFile(file) {
   if (file.size > MAX_FILE_BYTES) throw new Error(`${file.name} is ${file.size} bytes; a proof or manifest is far smaller`);
-  return file.text();
+  return new Uint8Array(await file.arrayBuffer());
 }
 
 function loadProofFile(file) {
   pending = (async () => {
+    let text;
     try {
-      $("proof-input").value = await readFile(file);
-      setVerdict("", { title: `Loaded ${file.name}. Press Verify.`, cls: "" });
-      $("details").replaceChildren();
+      text = new TextDecoder().decode(await readFile(file));
     } catch (e) {
-      showError("read", "Could not read the proof file.", e.message);
+      $("details").replaceChildren();
+      showError("read", "Could not read the proof file.", [`${file.name} could not be read. Choose it again, or paste its contents.`], e.message);
+      return;
     }
+    $("proof-input").value = text;
+    await check();
   })();
   return pending;
 }
@@ -380,13 +519,14 @@ function loadProofFile(file) {
 function loadManifestFile(file) {
   pending = (async () => {
     try {
-      manualManifest = { manifest: JSON.parse(await readFile(file)), name: file.name };
+      const bytes = await readFile(file);
+      manualManifest = { manifest: JSON.parse(new TextDecoder().decode(bytes)), name: file.name, sha256: bytesToHex(await sha256(bytes)) };
     } catch (e) {
       manualManifest = null;
-      showError("read", "Could not read the manifest file.", `${file.name}: ${e.message}`);
+      showError("read", "Could not read the manifest file.", [`${file.name} is not a manifest.json this page can read.`], e.message);
       return;
     }
-    if (awaitingManifest) await check(); // not run(): it would wait for this very promise
+    if ($("proof-input").value.trim()) await check();
   })();
   return pending;
 }
@@ -400,7 +540,8 @@ async function run() {
 }
 
 async function check() {
-  awaitingManifest = false;
+  const seq = ++runSeq;
+  const current = () => seq === runSeq;
   const text = $("proof-input").value.trim();
   if (!text) {
     $("details").replaceChildren();
@@ -410,29 +551,50 @@ async function check() {
   setVerdict("running", { title: "Checking…", cls: "" });
   // Steps 1–4 need nothing but the proof.
   const local = await verifyProof(text, null);
-  if (!local.ok) return showResult(local, null);
+  if (!current()) return;
+  if (!local.ok) return showResult(text, local, null);
   const m = await manifestFor(local.proof.snapshot_id);
+  if (!current()) return;
   if (m.error) {
-    awaitingManifest = true;
     renderDetails(local, null);
     showError(
       "manifest-unavailable",
       "Not verified yet: the published manifest could not be fetched.",
-      `Your proof is consistent with itself, but that proves nothing until its root is compared with the root ${local.proof.exchange} published (${m.error.message}).`,
-      `Choose the manifest.json of snapshot ${local.proof.snapshot_id} below; the check then runs again.`,
+      [
+        m.error.plain || `The manifest of snapshot ${local.proof.snapshot_id} could not be fetched from this site.`,
+        `Your proof is consistent with itself, but that proves nothing until its root is compared with the root ${local.proof.exchange} published.`,
+        `Choose the manifest.json of snapshot ${local.proof.snapshot_id} below (a copy you saved); the check then runs at once.`,
+      ],
+      m.error.tech || m.error.message,
     );
+    offerDispute(text, local, { error: m.error, snapshotId: local.proof.snapshot_id }, { result: "error", error: "manifest-unavailable" });
     const picker = $("manifest-picker");
     picker.open = true;
     picker.classList.add("needed");
     $("manifest-file").focus();
     return;
   }
-  showResult(await verifyProof(text, m.manifest), m);
+  let r = await verifyProof(text, m.manifest);
+  if (!current()) return;
+  if (r.ok && m.indexCheck.state === "mismatch") {
+    r = { ...r, ok: false, step: 5, check: "manifest", reason: `manifest file: ${m.indexCheck.tech}`, manifestFile: true };
+  }
+  showResult(text, r, m);
 }
 
-function showResult(r, manifestInfo) {
-  renderDetails(r, manifestInfo);
+/** What the user can do after an invalid verdict. */
+function whatToDo(r, m) {
+  const exchange = r.proof ? r.proof.exchange : "the exchange";
+  if (r.manifestFile || (r.check === "manifest" && m && m.kind === "file")) {
+    return `Check that the manifest file you chose is the manifest.json of snapshot ${r.proof.snapshot_id} from this site, or remove it and let the page fetch it. If the proof still fails, raise a dispute with ${exchange}.`;
+  }
+  return `Download your proof again from your account at ${exchange} and check it again. If it still fails, raise a dispute with ${exchange}: the dispute file below holds what they need to look into it.`;
+}
+
+function showResult(text, r, m) {
+  renderDetails(r, m);
   $("verdict").scrollIntoView({ block: "start" });
+  const manifestCheck = m ? m.indexCheck.state : null;
   if (r.ok && r.manifestChecked) {
     $("manifest-picker").classList.remove("needed");
     setVerdict("valid", {
@@ -440,17 +602,106 @@ function showResult(r, manifestInfo) {
       text: [
         `The balances below are counted in the liabilities ${r.proof.exchange} published for snapshot ${r.proof.snapshot_id}.`,
         "Check that the account id shown is yours.",
+        m.kind === "file" ? m.indexCheck.text : null,
       ],
+      manifestCheck,
+      tech: m.kind === "file" ? m.indexCheck.tech : null,
       cls: "ok",
     });
   } else {
+    const plain = r.manifestFile ? m.indexCheck.text : (PLAIN[r.check] || PLAIN.internal)(r.proof);
     setVerdict("invalid", {
       title: "Not valid: this proof does not check out.",
-      text: [`Failed at step ${r.step} of 5 (${r.check}): ${CHECK_LABELS[r.check] || r.check}.`, r.reason],
+      text: [plain, whatToDo(r, m), m && m.kind === "file" && !r.manifestFile ? m.indexCheck.text : null],
       check: r.check,
+      manifestCheck,
+      tech: `Failed at step ${r.step} of 5 (${r.check}): ${r.reason}`,
       cls: "bad",
     });
   }
+  offerDispute(text, r, m, { result: r.ok && r.manifestChecked ? "valid" : "invalid" });
+}
+
+// ---------------------------------------------------------------------------
+// dispute file (por-dispute/1, docs/dispute.md)
+
+let verifierHash = null;
+/** SHA-256 of the verify.js this page runs (fetched from the cache it was loaded from). */
+function verifierSha256() {
+  verifierHash ??= fetch(new URL("./verify.js", import.meta.url), { credentials: "same-origin" })
+    .then((res) => (res.ok ? res.arrayBuffer() : Promise.reject(new Error(`HTTP ${res.status}`))))
+    .then((buf) => sha256(new Uint8Array(buf)))
+    .then(bytesToHex)
+    .catch(() => null);
+  return verifierHash;
+}
+
+function utcSeconds(d) {
+  return d.toISOString().replace(/\.\d+Z$/, "Z");
+}
+
+/** The dispute file of one verdict: the exact proof text, the manifest compared with, the outcome. */
+async function disputeBundle(text, r, m, verdict, now = new Date()) {
+  const id = (r.proof && r.proof.snapshot_id) || (m && m.manifest && m.manifest.snapshot_id) || null;
+  const form = $("verify-form");
+  return {
+    format: DISPUTE_FORMAT,
+    checked_at: utcSeconds(now),
+    verifier: {
+      name: "por verify.js",
+      version: (form && form.dataset.verifierVersion) || null,
+      script_sha256: await verifierSha256(),
+    },
+    proof: text,
+    manifest: {
+      snapshot_id: id,
+      url: m && m.url ? m.url : id ? manifestUrl(id).href : null,
+      sha256: m && m.sha256 ? m.sha256 : null,
+      source: m && m.kind ? m.kind : "unavailable",
+      file_name: m && m.kind === "file" ? m.name : null,
+      index_check: m && m.indexCheck ? m.indexCheck.state : "not-run",
+    },
+    verdict: {
+      result: verdict.result,
+      check: verdict.result === "invalid" ? r.check : null,
+      step: verdict.result === "invalid" ? r.step : null,
+      reason: verdict.result === "invalid" ? r.reason : verdict.error ? `${verdict.error}: ${m.error.tech || m.error.message}` : null,
+      error: verdict.error || null,
+    },
+  };
+}
+
+function offerDispute(text, r, m, verdict) {
+  const box = $("dispute");
+  if (!box) return;
+  const seq = runSeq;
+  disputeBundle(text, r, m, verdict).then((bundle) => {
+    if (seq !== runSeq) return;
+    const blob = new Blob([JSON.stringify(bundle, null, 2) + "\n"], { type: "application/json" });
+    const name = `por-dispute-${bundle.manifest.snapshot_id || "unknown"}-${verdict.result}.json`;
+    const link = el("a", { id: "dispute-download", class: "button", href: URL.createObjectURL(blob), download: name }, "Download a dispute file");
+    box.replaceChildren(
+      el(
+        "div",
+        { class: "card dispute-box" },
+        el("h3", {}, "Dispute this result"),
+        el(
+          "p",
+          {},
+          `If you think this result is wrong, send ${r.proof ? r.proof.exchange : "the exchange"} a dispute file: one JSON file with your proof, the manifest it was compared with (its address and SHA-256), this verdict, the verifier's version and the time.`,
+        ),
+        el(
+          "p",
+          { class: "notice", id: "dispute-warning" },
+          el("strong", {}, "Before you share it: "),
+          "the dispute file contains your proof with its secret salt. Anyone who has it can link your account to its leaf in the published tree and read your balances. ",
+          "Send it only to the exchange's support or to whoever handles your dispute; never post it publicly.",
+        ),
+        el("p", {}, link),
+      ),
+    );
+    link.setAttribute("aria-describedby", "dispute-warning");
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -460,7 +711,7 @@ function init() {
   const form = $("verify-form");
   if (!form) return;
   if (!(globalThis.crypto && crypto.subtle)) {
-    showError("no-webcrypto", "This browser cannot check proofs here.", "Open this page over https (Web Crypto is only available in a secure context).");
+    showError("no-webcrypto", "This browser cannot check proofs here.", ["Open this page over https (Web Crypto is only available in a secure context)."]);
   }
   form.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -477,8 +728,10 @@ function init() {
   $("proof-input").addEventListener("input", () => {
     const v = $("verdict");
     if (v.dataset.result && v.dataset.result !== "running") {
+      runSeq++; // a check still running is about the old text
       setVerdict("", { title: "The proof changed. Press Verify to check it.", cls: "" });
       $("details").replaceChildren();
+      $("dispute").replaceChildren();
     }
   });
   const zone = $("drop-zone") || form;

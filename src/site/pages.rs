@@ -121,6 +121,7 @@ pub fn render_pages(
             "verify.html",
             context! {
                 snapshots => Value::from_serialize(view::snapshot_refs(snapshots)),
+                verifier_version => env!("CARGO_PKG_VERSION"),
                 ..common("verify")
             },
         ),

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import fsp from "node:fs/promises";
 import os from "node:os";
+import crypto from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startBrowser } from "./webdriver.mjs";
@@ -65,11 +66,20 @@ async function buildSite(dir) {
     exchange: proof.exchange,
     snapshots: [{ id: proof.snapshot_id, as_of: "2026-01-01T00:00:00Z" }],
     latest_id: proof.snapshot_id,
+    verifier_version: "0.0.0-test",
   });
   await fsp.writeFile(path.join(dir, "verify.html"), html);
   await fsp.cp(path.join(repo, "site/static"), path.join(dir, "static"), { recursive: true });
   await fsp.mkdir(path.join(dir, "snapshots", proof.snapshot_id), { recursive: true });
-  await fsp.writeFile(path.join(dir, "snapshots", proof.snapshot_id, "manifest.json"), JSON.stringify(manifestFor(tree, proof), null, 2));
+  const manifestBytes = JSON.stringify(manifestFor(tree, proof), null, 2);
+  await fsp.writeFile(path.join(dir, "snapshots", proof.snapshot_id, "manifest.json"), manifestBytes);
+  // the published hash chain lists the por/1 snapshot (so a hand-picked manifest can be checked)
+  const index = {
+    format: "por-snapshot-index/1",
+    exchange: proof.exchange,
+    snapshots: [{ snapshot_id: proof.snapshot_id, as_of: "2026-01-01T00:00:00Z", manifest_sha256: crypto.createHash("sha256").update(manifestBytes).digest("hex") }],
+  };
+  await fsp.writeFile(path.join(dir, "snapshots", "index.json"), JSON.stringify(index, null, 2));
   // a por/2 snapshot beside it (publisher defaults: 4 parts per account)
   const treeV2 = vectors.trees_v2.find((t) => t.name === "v2-ten-split4-g6-defaults");
   await fsp.mkdir(path.join(dir, "snapshots", treeV2.manifest.snapshot_id), { recursive: true });
@@ -86,18 +96,35 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
     browser = await startBrowser({ width: 1000, height: 1800 });
     const b = browser;
     const page = `${server.url}verify.html`;
+    // text: what a reader sees (closed <details> excluded); tech: the technical detail behind it
     const verdict = () =>
-      b.executeScript("const v = document.getElementById('verdict'); return { ...v.dataset, text: v.innerText };");
-    const verifyAndWait = async () => {
-      await b.click(await b.find("#verify-button"));
-      return b.waitFor(
+      b.executeScript(
+        "const v = document.getElementById('verdict'); const t = v.querySelector('details.tech');" +
+          "return { ...v.dataset, text: v.innerText, tech: t ? t.textContent : null, techOpen: t ? t.open : null };",
+      );
+    const settled = (what = "#verdict[data-result]") =>
+      b.waitFor(
         async () => {
           const v = await verdict();
           return ["valid", "invalid", "error"].includes(v.result) ? v : null;
         },
-        { timeoutMs: 15000, what: "#verdict[data-result]" },
+        { timeoutMs: 15000, what },
       );
+    const verifyAndWait = async () => {
+      await b.click(await b.find("#verify-button"));
+      return settled();
     };
+    const detailsText = async () => b.text(await b.find("#details"));
+    const disputeBundle = async () => {
+      await b.waitFor(() => b.executeScript("return !!document.getElementById('dispute-download');"), { timeoutMs: 5000, what: "#dispute-download" });
+      return disputeJson();
+    };
+    const disputeJson = () =>
+      b.executeAsyncScript(
+        "const done = arguments[arguments.length - 1]; const a = document.getElementById('dispute-download');" +
+          "if (!a) return done(null); fetch(a.href).then((r) => r.json()).then((j) => done({ bundle: j, name: a.download, " +
+          "warning: document.getElementById('dispute-warning').textContent }), (e) => done({ error: String(e) }));",
+      );
     const writeJson = async (name, obj) => {
       const f = path.join(dir, name);
       await fsp.writeFile(f, JSON.stringify(obj, null, 2));
@@ -137,11 +164,30 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
         await b.navigate(page);
         const p = structuredClone(proof);
         change(p);
+        // choosing the file verifies it at once: no click on Verify
         await b.sendKeys(await b.find("#proof-file"), await writeJson(`tampered-${check}.json`, p));
-        const v = await verifyAndWait();
+        const v = await settled(`${what}: verdict without a click`);
         assert.equal(v.result, "invalid", `${what}: ${v.text}`);
         assert.equal(v.check, check, `${what}: ${v.text}`);
-        if (check === "parse") assert.match(v.text, /path\[1\]\.sums\[0\]: "0\d+" has a leading zero/);
+        assert.equal(v.techOpen, false, `${what}: the technical detail is folded away`);
+        assert.match(v.tech, new RegExp(`^Technical detailFailed at step \\d of 5 \\(${check}\\): `), `${what}: ${v.tech}`);
+        if (check === "parse") assert.match(v.tech, /path\[1\]\.sums\[0\]: "0\d+" has a leading zero/);
+        if (check === "root") assert.match(v.text, /the balances, salt or path in this file do not add up to the root it names/i);
+        if (check === "manifest") assert.match(v.text, /does not match what .* published for snapshot/);
+        assert.match(v.text, /Download your proof again .* If it still fails, raise a dispute/s, `${what}: what to do`);
+        assert.doesNotMatch(v.text, /your path/i);
+        // only what failed: no balances, no "this account id is yours"
+        const shown = await detailsText();
+        assert.doesNotMatch(shown, /Check that this account id is yours/, `${what}: ${shown}`);
+        assert.equal((await b.findAll("#details .balances")).length, 0, `${what}: no balances table`);
+        assert.equal((await b.findAll("#details .account")).length, 0, `${what}: no account card`);
+        if (check === "root") assert.equal((await b.findAll("#details .path")).length, 1, "the failing path is shown");
+        const d = await disputeBundle();
+        assert.ok(d && d.bundle, `${what}: a dispute file is offered: ${JSON.stringify(d)}`);
+        assert.equal(d.bundle.format, "por-dispute/1");
+        assert.equal(d.bundle.verdict.result, "invalid");
+        assert.equal(d.bundle.verdict.check, check);
+        assert.equal(d.bundle.proof, JSON.stringify(p, null, 2), "the exact proof text");
       }
       await b.screenshot(path.join(artifacts, "verify-page-invalid.png"));
     });
@@ -154,6 +200,9 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       assert.equal(v.result, "error", v.text);
       assert.equal(v.error, "manifest-unavailable");
       assert.match(v.text, /Choose the manifest\.json of snapshot not-published/);
+      assert.match(v.text, /This site does not publish the manifest of snapshot not-published\./);
+      assert.doesNotMatch(v.text, /Failed to fetch|HTTP 404/, "no raw error in the plain text");
+      assert.match(v.tech, /HTTP 404/);
       assert.equal(await b.property(await b.find("#manifest-picker"), "open"), true, "manifest picker opened");
       assert.equal(await b.executeScript("return document.activeElement.id;"), "manifest-file", "focus moved to the picker");
       await b.screenshot(path.join(artifacts, "verify-page-manifest.png"));
@@ -168,6 +217,72 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       );
       assert.equal(after.result, "valid", after.text);
       assert.match(await b.text(await b.find("#details")), /the file you chose, manifest-not-published\.json/);
+      // the index has no such snapshot: said plainly, the check could not be done
+      assert.equal(after.manifestCheck, "unlisted", after.text);
+      assert.match(after.text, /could not be checked against the published hash chain: snapshots\/index\.json does not list snapshot not-published/);
+    });
+
+    await t.test("a manifest picked by hand is checked against snapshots/index.json", async () => {
+      const published = await fsp.readFile(path.join(dir, "snapshots", proof.snapshot_id, "manifest.json"));
+      // the published bytes: the hash matches the chain
+      await b.navigate(page);
+      await b.click(await b.find("#manifest-picker summary"));
+      await b.sendKeys(await b.find("#manifest-file"), path.join(dir, "snapshots", proof.snapshot_id, "manifest.json"));
+      await b.sendKeys(await b.find("#proof-input"), JSON.stringify(proof));
+      const v = await verifyAndWait();
+      assert.equal(v.result, "valid", v.text);
+      assert.equal(v.manifestCheck, "match", v.text);
+      assert.match(v.text, /checked against this site's published hash chain \(snapshots\/index\.json\): its SHA-256 matches/);
+      const d = await disputeBundle();
+      assert.equal(d.bundle.manifest.sha256, crypto.createHash("sha256").update(published).digest("hex"));
+      assert.equal(d.bundle.manifest.index_check, "match");
+      assert.equal(d.bundle.manifest.source, "file");
+      assert.equal(d.bundle.verdict.result, "valid");
+      assert.match(d.warning, /contains your proof with its secret salt.*link your account to its leaf/s);
+      // same content, other bytes: not the published manifest
+      await b.navigate(page);
+      const other = await writeJson("manifest-reformatted.json", JSON.parse(published.toString()));
+      await fsp.writeFile(other, JSON.stringify(JSON.parse(published.toString())));
+      await b.click(await b.find("#manifest-picker summary"));
+      await b.sendKeys(await b.find("#manifest-file"), other);
+      await b.sendKeys(await b.find("#proof-input"), JSON.stringify(proof));
+      const w = await verifyAndWait();
+      assert.equal(w.result, "invalid", w.text);
+      assert.equal(w.check, "manifest", w.text);
+      assert.equal(w.manifestCheck, "mismatch", w.text);
+      assert.match(w.text, /is not the one published for snapshot/);
+      assert.match(w.tech, /snapshots\/index\.json lists [0-9a-f]{64}/);
+    });
+
+    await t.test("offline: no raw error; a picked manifest is verified and the chain check said undone", async () => {
+      const off = await serveDir(dir);
+      await b.navigate(`${off.url}verify.html`);
+      await b.find("#proof-input");
+      await off.close(); // the site goes away after the page loaded
+      const p = { ...structuredClone(proof), snapshot_id: "saved-offline" };
+      await b.sendKeys(await b.find("#proof-input"), JSON.stringify(p));
+      const v = await verifyAndWait();
+      assert.equal(v.error, "manifest-unavailable", v.text);
+      assert.doesNotMatch(v.text, /Failed to fetch|TypeError|NetworkError/, v.text);
+      assert.match(v.text, /the manifest of snapshot saved-offline could not be fetched from this site: the connection failed \(you may be offline\)/i);
+      assert.match(v.tech, /Failed to fetch|TypeError/, "the raw error stays in the technical detail");
+      const d = await disputeBundle();
+      assert.equal(d.bundle.verdict.result, "error");
+      assert.equal(d.bundle.verdict.error, "manifest-unavailable");
+      assert.equal(d.bundle.manifest.sha256, null);
+      await b.sendKeys(await b.find("#manifest-file"), await writeJson("manifest-saved-offline.json", manifestFor(tree, p)));
+      const w = await b.waitFor(
+        async () => {
+          const x = await verdict();
+          return x.result === "valid" || x.result === "invalid" ? x : null;
+        },
+        { timeoutMs: 15000, what: "verdict after picking the manifest offline" },
+      );
+      assert.equal(w.result, "valid", w.text);
+      assert.equal(w.manifestCheck, "unavailable", w.text);
+      assert.match(w.text, /could not be checked against the published hash chain: the list of published snapshots \(snapshots\/index\.json\) could not be fetched/);
+      assert.match(w.text, /holds only if that file is the manifest the exchange published/);
+      await b.screenshot(path.join(artifacts, "verify-page-offline.png"));
     });
 
     await t.test("a por/2 proof verifies; totals shown, each part's path folded in a <details>", async () => {
@@ -207,7 +322,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       const w = await verifyAndWait();
       assert.equal(w.result, "invalid", w.text);
       assert.equal(w.check, "root", w.text);
-      assert.match(w.text, /parts\[2\] \(index \d+\): recomputed root hash/);
+      assert.match(w.tech, /parts\[2\] \(index \d+\): recomputed root hash/);
       const open = await b.executeScript("return [...document.querySelectorAll('#details details.part')].map((d) => d.open);");
       assert.deepEqual(open, [false, false, true, false], "only the failing part is unfolded");
 
@@ -218,7 +333,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       const x = await verifyAndWait();
       assert.equal(x.result, "invalid", x.text);
       assert.equal(x.check, "parse", x.text);
-      assert.match(x.text, /por\/1 snapshot/);
+      assert.match(x.tech, /por\/1 snapshot/);
     });
 
     await t.test("an empty input is an error, not a verdict", async () => {
