@@ -180,7 +180,9 @@ fn run_in(
         site: SiteConfig::default(),
     };
     let id = SnapshotId::new("bench").expect("valid id");
-    let outcome = job::snapshot(&config, &id, Timestamp(1_795_219_200), true)?;
+    let out =
+        crate::publish::Output::open(&job::output_dirs(&config)).map_err(job::JobError::from)?;
+    let outcome = job::snapshot(&out, &config, &id, Timestamp(1_795_219_200), true)?;
     let tm = &outcome.timings;
     let build = tm.leaves + tm.tree;
     lines.push(format!(

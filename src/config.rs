@@ -230,11 +230,6 @@ impl Config {
         self.wallets.as_ref().map(|w| with_id(w, id))
     }
 
-    /// The run lock: in the private folder, which is never published.
-    pub fn lock_path(&self) -> PathBuf {
-        self.private_dir.join(".por.lock")
-    }
-
     pub fn asset_infos(&self) -> Vec<AssetInfo> {
         self.assets.iter().map(AssetConfig::info).collect()
     }

@@ -125,13 +125,37 @@ impl ManifestAsset {
     }
 }
 
+/// `manifest.tree`: the published root. por/1 manifests carry only `root`, `sums`,
+/// `height` and `leaves`; por/2 ones (FORMAT.md §6) add `version`, `split`,
+/// `padding_bits` and `accounts` (always present, `null` unless published).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TreeInfo {
+    /// `2` for por/2; absent for por/1 (any other value is invalid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
     pub root: NodeHash,
     pub sums: Vec<Amount>,
     pub height: u32,
     pub leaves: u64,
+    /// por/2: parts per account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<u64>,
+    /// por/2: the padding granularity `g`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub padding_bits: Option<u64>,
+    /// por/2: the account count when published (`Some(None)` is a published `null`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub accounts: Option<Option<u64>>,
+}
+
+/// Tells a field that is present with `null` (`Some(None)`) from an absent one (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
+    Option::<u64>::deserialize(d).map(Some)
 }
 
 /// The block each chain was read at.

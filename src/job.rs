@@ -1,17 +1,34 @@
-//! The snapshot job end to end, as the CLI and cron run it: validate everything that
-//! can be validated before any write (config, id, liabilities, chains, signatures),
-//! then publish the private store and the public snapshot, and report solvency.
+//! The commands that write, end to end, as the CLI and cron run them. Each one opens
+//! the [`Output`] first (the run lock, recovery of a killed run, removal of its
+//! leftovers), so no two writers ever work on the same output, whichever command
+//! they are.
+//!
+//! - [`snapshot`]: validate everything that can be validated before any write
+//!   (config, id, liabilities, chains, signatures), then publish the private store and
+//!   the public snapshot together, and report solvency.
+//! - [`run`]: the cron job: the snapshot, then the site. Re-running an id that is
+//!   already published finishes the job (renders the site) without touching it.
+//! - [`render`], [`demo`], [`proof`]: the site alone, the bundled demo, one proof.
 
-use crate::config::Config;
-use crate::format::{Manifest, SnapshotId};
+use crate::config::{Config, ConfigError};
+use crate::exit::ExitCode;
+use crate::format::{Manifest, ManifestAsset, SnapshotId};
 use crate::liabilities::{self, LiabilitiesError};
+use crate::publish::{Output, OutputDirs, PublishError};
 use crate::reserves::{self, ReservesError, connect::ConnectError, wallets::WalletsError};
+use crate::site::{self, RenderSummary, SiteError};
 use crate::snapshot::{self, ReserveFigures, SnapshotError, Timings};
 use crate::time::Timestamp;
+use crate::tree::proof::InclusionProof;
+use crate::tree::store::{ProofStore, StoreError};
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// Everything that stops a command before it published.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
+    #[error("{0}")]
+    Config(#[from] ConfigError),
     #[error("{0}")]
     Liabilities(#[from] LiabilitiesError),
     #[error("{0}")]
@@ -22,9 +39,41 @@ pub enum JobError {
     Connect(#[from] ConnectError),
     #[error("{0}")]
     Reserves(#[from] ReservesError),
+    #[error("{0}")]
+    Publish(#[from] PublishError),
+    #[error("{0}")]
+    Site(#[from] SiteError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("snapshot {id} is not published (no {path})")]
+    NotPublished { id: String, path: PathBuf },
+    #[error(
+        "the proof store of snapshot {id} was built for root {store_root}, but the published manifest's root is {manifest_root}; run `por run --id {id} --replace` to rebuild both"
+    )]
+    StoreMismatch {
+        id: String,
+        store_root: String,
+        manifest_root: String,
+    },
+    #[error("{path}: exists and is not a por demo folder; choose another --out")]
+    NotDemo { path: PathBuf },
 }
 
-/// What a finished snapshot reports.
+/// An address whose ownership proof failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailedAddress {
+    pub address: String,
+    pub scheme: String,
+    pub reason: String,
+}
+
+/// What a published snapshot reports.
 pub struct Outcome {
     pub manifest: Manifest,
     pub manifest_sha256: String,
@@ -32,13 +81,15 @@ pub struct Outcome {
     pub parse_time: Duration,
     pub timings: Timings,
     pub total_time: Duration,
-    /// Addresses whose ownership proof failed verification (address, scheme, reason).
-    pub failed_addresses: Vec<(String, String, String)>,
+    /// Addresses whose ownership proof failed verification.
+    pub failed_addresses: Vec<FailedAddress>,
+    /// The snapshot was published by an earlier run; this one only finished the job.
+    pub already_published: bool,
 }
 
 impl Outcome {
     /// Assets whose reserves are below liabilities.
-    pub fn short_assets(&self) -> Vec<&crate::format::ManifestAsset> {
+    pub fn short_assets(&self) -> Vec<&ManifestAsset> {
         self.manifest
             .assets
             .iter()
@@ -46,12 +97,13 @@ impl Outcome {
             .collect()
     }
 
-    /// 0 solvent and every address verified; 1 published but short or unverified.
-    pub fn exit_code(&self) -> u8 {
+    /// [`ExitCode::Ok`] solvent and every address verified; else
+    /// [`ExitCode::CheckFailed`].
+    pub fn exit_code(&self) -> ExitCode {
         if self.short_assets().is_empty() && self.failed_addresses.is_empty() {
-            0
+            ExitCode::Ok
         } else {
-            1
+            ExitCode::CheckFailed
         }
     }
 
@@ -74,14 +126,24 @@ impl Outcome {
                 }
             })
             .collect();
-        let mut line = format!(
-            "snapshot {}: {} accounts; reserve ratio {}; manifest sha256 {}; {:.1}s",
-            self.manifest.snapshot_id,
-            self.accounts,
-            assets.join(", "),
-            self.manifest_sha256,
-            self.total_time.as_secs_f64()
-        );
+        let mut line = if self.already_published {
+            format!(
+                "snapshot {} was already published (not changed); {} leaves; reserve ratio {}; manifest sha256 {}",
+                self.manifest.snapshot_id,
+                self.accounts,
+                assets.join(", "),
+                self.manifest_sha256,
+            )
+        } else {
+            format!(
+                "snapshot {}: {} accounts; reserve ratio {}; manifest sha256 {}; {:.1}s",
+                self.manifest.snapshot_id,
+                self.accounts,
+                assets.join(", "),
+                self.manifest_sha256,
+                self.total_time.as_secs_f64()
+            )
+        };
         if !self.failed_addresses.is_empty() {
             line.push_str(&format!(
                 "; {} address(es) failed ownership verification",
@@ -92,15 +154,25 @@ impl Outcome {
     }
 }
 
-/// Runs the snapshot: liabilities, reserves, publication.
+/// The output folders of a config.
+pub fn output_dirs(config: &Config) -> OutputDirs {
+    OutputDirs {
+        snapshots: config.snapshots_dir.clone(),
+        site: config.site_dir.clone(),
+        private: config.private_dir.clone(),
+    }
+}
+
+/// Runs the snapshot into an open output: liabilities, reserves, publication.
 pub fn snapshot(
+    out: &Output,
     config: &Config,
     id: &SnapshotId,
     as_of: Timestamp,
     replace: bool,
 ) -> Result<Outcome, JobError> {
     let start = Instant::now();
-    let previous = snapshot::plan(config, id, as_of, replace)?;
+    let previous = snapshot::plan(out, id, as_of, replace)?;
     let t = Instant::now();
     let liabilities =
         liabilities::parse_file(&config.liabilities_for(id.as_str()), &config.asset_infos())?;
@@ -137,11 +209,28 @@ pub fn snapshot(
                 secs = t.elapsed().as_secs_f64(),
                 "reserves read"
             );
-            let failed = report.failures();
+            let failed = report
+                .failures()
+                .into_iter()
+                .map(|(address, scheme, reason)| FailedAddress {
+                    address,
+                    scheme,
+                    reason,
+                })
+                .collect();
             (report.figures, failed)
         }
     };
-    let published = snapshot::publish(config, id, as_of, liabilities, reserves, previous, replace)?;
+    let published = snapshot::publish(
+        out,
+        config,
+        id,
+        as_of,
+        liabilities,
+        reserves,
+        previous,
+        replace,
+    )?;
     Ok(Outcome {
         manifest: published.manifest,
         manifest_sha256: published.manifest_sha256,
@@ -150,5 +239,274 @@ pub fn snapshot(
         timings: published.timings,
         total_time: start.elapsed(),
         failed_addresses,
+        already_published: false,
     })
+}
+
+/// `por snapshot`: the snapshot alone, under the lock.
+pub fn snapshot_only(
+    config: &Config,
+    id: &SnapshotId,
+    as_of: Timestamp,
+) -> Result<Outcome, JobError> {
+    let out = Output::open(&output_dirs(config))?;
+    snapshot(&out, config, id, as_of, false)
+}
+
+/// What `por run` did.
+pub struct RunOutcome {
+    pub snapshot: Outcome,
+    /// The site render: an error here means the snapshot is published but the site
+    /// is stale ([`ExitCode::SiteNotRendered`]).
+    pub site: Result<RenderSummary, SiteError>,
+    pub total_time: Duration,
+}
+
+impl RunOutcome {
+    /// The run's exit code: the site's failure first (it needs the operator), then
+    /// the snapshot's own status.
+    pub fn exit_code(&self) -> ExitCode {
+        match self.site {
+            Err(_) => ExitCode::SiteNotRendered,
+            Ok(_) => self.snapshot.exit_code(),
+        }
+    }
+}
+
+/// `por run`: the snapshot `id` (default: the `as_of` date), then the site. When `id`
+/// is already published (and `replace` is not asked for), its files are checked and
+/// the job is finished: the site is rendered and the snapshot's own status returned,
+/// without touching the snapshot.
+pub fn run(
+    config: &Config,
+    id: Option<SnapshotId>,
+    as_of: Timestamp,
+    replace: bool,
+) -> Result<RunOutcome, JobError> {
+    let start = Instant::now();
+    let out = Output::open(&output_dirs(config))?;
+    let id = match id {
+        Some(id) => id,
+        None => SnapshotId::new(&as_of.date()).expect("a date is a valid id"),
+    };
+    let outcome = if !replace && out.dirs().snapshot(id.as_str()).exists() {
+        tracing::info!(snapshot = %id, "already published: checking it and rendering the site");
+        published_outcome(config, &id)?
+    } else {
+        snapshot(&out, config, &id, as_of, replace)?
+    };
+    crate::publish::fault_point("published");
+    let site = site::render(&out, config);
+    Ok(RunOutcome {
+        snapshot: outcome,
+        site,
+        total_time: start.elapsed(),
+    })
+}
+
+/// The status of an already published snapshot, read back from its checked files.
+fn published_outcome(config: &Config, id: &SnapshotId) -> Result<Outcome, JobError> {
+    let checked =
+        site::check::load(&config.snapshots_dir, &config.exchange).map_err(SiteError::from)?;
+    let s = checked
+        .into_iter()
+        .find(|c| c.manifest.snapshot_id == *id)
+        .ok_or_else(|| JobError::NotPublished {
+            id: id.to_string(),
+            path: config.snapshots_dir.join(id.as_str()).join("manifest.json"),
+        })?;
+    let failed_addresses = s
+        .addresses
+        .iter()
+        .flat_map(|l| &l.addresses)
+        .filter(|a| !a.ownership.verified && a.ownership.scheme != "none")
+        .map(|a| FailedAddress {
+            address: a.address.clone(),
+            scheme: a.ownership.scheme.clone(),
+            reason: "the published ownership proof did not verify".into(),
+        })
+        .collect();
+    Ok(Outcome {
+        accounts: s.manifest.tree.leaves,
+        manifest: s.manifest,
+        manifest_sha256: s.manifest_sha256,
+        parse_time: Duration::ZERO,
+        timings: Timings::default(),
+        total_time: Duration::ZERO,
+        failed_addresses,
+        already_published: true,
+    })
+}
+
+/// `por render`: the site from the published snapshots, under the lock.
+pub fn render(config: &Config) -> Result<RenderSummary, JobError> {
+    let out = Output::open(&output_dirs(config))?;
+    Ok(site::render(&out, config)?)
+}
+
+/// `por proof`: one account's proof from the private store of `id`, refused when
+/// the store was not built for the published manifest's root.
+pub fn proof(config: &Config, id: &SnapshotId, uid: &str) -> Result<InclusionProof, JobError> {
+    let dirs = output_dirs(config);
+    let manifest_path = dirs.snapshot(id.as_str()).join("manifest.json");
+    let bytes = std::fs::read(&manifest_path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => JobError::NotPublished {
+            id: id.to_string(),
+            path: manifest_path.clone(),
+        },
+        _ => JobError::Io {
+            path: manifest_path.clone(),
+            source: e,
+        },
+    })?;
+    let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+        JobError::Snapshot(SnapshotError::BadPublished {
+            path: manifest_path.clone(),
+            message: e.to_string(),
+        })
+    })?;
+    let store_dir = dirs.store(id.as_str());
+    if !store_dir.exists() {
+        return Err(JobError::NotPublished {
+            id: id.to_string(),
+            path: store_dir,
+        });
+    }
+    let store = ProofStore::open(&store_dir)?;
+    let store_root = store.root()?;
+    if store_root != manifest.tree.root {
+        return Err(JobError::StoreMismatch {
+            id: id.to_string(),
+            store_root: store_root.to_hex(),
+            manifest_root: manifest.tree.root.to_hex(),
+        });
+    }
+    Ok(store.proof(uid)?)
+}
+
+/// The bundled demo inputs, by path relative to the demo folder.
+const DEMO_FILES: &[(&str, &str)] = &[
+    ("README.md", include_str!("../demo/README.md")),
+    ("por.toml", include_str!("../demo/por.toml")),
+    (
+        "chain-fixture.json",
+        include_str!("../demo/chain-fixture.json"),
+    ),
+    (
+        "liabilities/2026-09-21.csv",
+        include_str!("../demo/liabilities/2026-09-21.csv"),
+    ),
+    (
+        "liabilities/2026-10-21.csv",
+        include_str!("../demo/liabilities/2026-10-21.csv"),
+    ),
+    (
+        "liabilities/2026-11-21.csv",
+        include_str!("../demo/liabilities/2026-11-21.csv"),
+    ),
+    (
+        "wallets/2026-09-21.csv",
+        include_str!("../demo/wallets/2026-09-21.csv"),
+    ),
+    (
+        "wallets/2026-10-21.csv",
+        include_str!("../demo/wallets/2026-10-21.csv"),
+    ),
+    (
+        "wallets/2026-11-21.csv",
+        include_str!("../demo/wallets/2026-11-21.csv"),
+    ),
+];
+/// The demo's snapshot ids (each at 00:00:00Z of its date).
+pub const DEMO_SNAPSHOTS: [&str; 3] = ["2026-09-21", "2026-10-21", "2026-11-21"];
+const DEMO_MARKER: &str = ".por-demo";
+
+/// What `por demo` did.
+pub struct DemoOutcome {
+    pub config: Config,
+    pub snapshots: Vec<Outcome>,
+    pub site: RenderSummary,
+}
+
+impl DemoOutcome {
+    pub fn exit_code(&self) -> ExitCode {
+        self.snapshots
+            .iter()
+            .map(Outcome::exit_code)
+            .max()
+            .unwrap_or(ExitCode::Ok)
+    }
+}
+
+/// `por demo`: writes the bundled demo inputs into `dir` (recreating a previous demo
+/// folder, refusing any other existing folder), runs its snapshots and renders the
+/// site, all under the demo output's lock.
+pub fn demo(dir: &Path) -> Result<DemoOutcome, JobError> {
+    let io = |p: &Path| {
+        let path = p.to_path_buf();
+        move |source| JobError::Io { path, source }
+    };
+    if dir.exists()
+        && !dir.join(DEMO_MARKER).exists()
+        && std::fs::read_dir(dir).map_err(io(dir))?.next().is_some()
+    {
+        return Err(JobError::NotDemo {
+            path: dir.to_path_buf(),
+        });
+    }
+    let config_text = DEMO_FILES[1].1;
+    let config = Config::parse(
+        config_text,
+        &dir.join("por.toml").display().to_string(),
+        dir,
+        &dir.join("por.toml"),
+    )?;
+    let dirs = output_dirs(&config);
+    let out = Output::open(&dirs)?;
+    // Clear the previous demo, keeping the lock we hold and the staging area.
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let p = entry.map_err(io(dir))?.path();
+        if p == dirs.private {
+            for inner in std::fs::read_dir(&p).map_err(io(&p))? {
+                let q = inner.map_err(io(&p))?.path();
+                if q != dirs.lock_path() && q != dirs.staging() {
+                    remove(&q).map_err(io(&q))?;
+                }
+            }
+        } else {
+            remove(&p).map_err(io(&p))?;
+        }
+    }
+    for (name, text) in DEMO_FILES {
+        let p = dir.join(name);
+        let parent = p.parent().expect("has a parent");
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+        std::fs::write(&p, text).map_err(io(&p))?;
+    }
+    let marker = dir.join(DEMO_MARKER);
+    std::fs::write(
+        &marker,
+        "written by `por demo`; removed by the next `por demo`\n",
+    )
+    .map_err(io(&marker))?;
+    let mut snapshots = Vec::new();
+    for id in DEMO_SNAPSHOTS {
+        let as_of = Timestamp::parse_rfc3339(&format!("{id}T00:00:00Z")).expect("valid");
+        let id = SnapshotId::new(id).expect("valid");
+        snapshots.push(snapshot(&out, &config, &id, as_of, false)?);
+    }
+    let site = site::render(&out, &config)?;
+    Ok(DemoOutcome {
+        config,
+        snapshots,
+        site,
+    })
+}
+
+fn remove(p: &Path) -> std::io::Result<()> {
+    if p.is_dir() {
+        std::fs::remove_dir_all(p)
+    } else {
+        std::fs::remove_file(p)
+    }
 }

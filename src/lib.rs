@@ -5,7 +5,8 @@
 //! - [`chains`]: on-chain reserves, one module per backend.
 //! - [`ownership`]: address ownership proofs (signatures) per scheme.
 //! - [`site`]: the static transparency site.
-//! - [`publish`]: the one write path (temp folder + rename).
+//! - [`publish`]: the one write path (staging area, lock, journal, rename).
+//! - [`job`]: the commands that write, end to end; [`exit`]: their exit codes.
 //! - [`excerpt`]: bounded quotes of input values in error messages.
 
 pub mod amount;
@@ -13,6 +14,7 @@ pub mod bench;
 pub mod chains;
 pub mod config;
 pub mod excerpt;
+pub mod exit;
 pub mod format;
 pub mod job;
 pub mod liabilities;

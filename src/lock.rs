@@ -1,4 +1,5 @@
-//! The run lock: one `por run` at a time over the same output. An advisory `flock`
+//! The run lock: one writing `por` command at a time over the same output (taken by
+//! [`crate::publish::Output::open`], so every writer takes it). An advisory `flock`
 //! on `<private>/.por.lock`, which the kernel releases when the holder dies, so a
 //! killed run never blocks the next one; the file records the holder's pid for the
 //! message, and a pid left by a dead run is reported as cleared.
@@ -15,7 +16,7 @@ pub enum LockError {
         #[source]
         source: std::io::Error,
     },
-    #[error("another por run holds {path} (pid {pid}); nothing done")]
+    #[error("another por command holds {path} (pid {pid}); nothing done")]
     Held { path: PathBuf, pid: String },
 }
 
@@ -94,7 +95,7 @@ mod tests {
         assert_eq!(
             e.to_string(),
             format!(
-                "another por run holds {} (pid {}); nothing done",
+                "another por command holds {} (pid {}); nothing done",
                 p.display(),
                 std::process::id()
             )

@@ -1,22 +1,26 @@
-//! The `por` binary: parses the command line, calls the library, turns the outcome
-//! into an exit code. 0: all good. 1: a check failed (an asset short, an address not
-//! verified, a proof rejected). 2: nothing done (bad input, chain or I/O error).
+//! The `por` binary: parses the command line, calls the library, prints, and turns
+//! the outcome into an exit code ([`por::exit::ExitCode`]: 0 all good; 1 published
+//! but a check failed; 2 nothing published; 3 published, site not rendered). A panic
+//! is caught and reported as one line with exit 2.
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use por::config::Config;
-use por::format::{Manifest, SnapshotId};
+use por::exit::ExitCode;
+use por::format::SnapshotId;
 use por::time::Timestamp;
-use por::tree::proof::InclusionProof;
-use por::tree::store::ProofStore;
+use por::tree::proof::{InclusionProof, ManifestRef};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
     name = "por",
     version,
-    about = "Proof of reserves: liabilities tree, on-chain reserves, published site"
+    about = "Proof of reserves: liabilities tree, on-chain reserves, published site",
+    after_help = "Exit codes: 0 done, every check passed; 1 published, but an asset is short or an \
+address's ownership proof failed (verify: the proof is rejected); 2 nothing published (bad config \
+or input, chain or I/O error, another por command holds the lock, internal error); 3 the snapshot \
+was published but the site was not rendered (run the same `por run --id ID` again)."
 )]
 struct Cli {
     /// Log format on stderr.
@@ -47,7 +51,9 @@ enum Command {
     },
     /// The whole job, for cron: snapshot (liabilities, reserves at the snapshot block,
     /// ownership, hash-chained manifest) then the site. Exit 0 solvent and published, 1
-    /// published but an asset is short or an address failed, 2 nothing published.
+    /// published but an asset is short or an address failed, 2 nothing published, 3
+    /// published but the site not rendered. An id that is already published is not
+    /// touched: the run checks it, renders the site and exits with its status.
     Run {
         #[arg(long)]
         config: PathBuf,
@@ -123,34 +129,73 @@ enum Command {
 
 /// An error that decides its own exit code.
 struct Failure {
-    code: u8,
+    code: ExitCode,
     message: String,
 }
 
 fn operational(e: impl std::fmt::Display) -> Failure {
     Failure {
-        code: 2,
+        code: ExitCode::NothingPublished,
         message: e.to_string(),
     }
 }
 
-fn main() -> ExitCode {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_logs(cli.log_format);
-    match run(cli.command) {
-        Ok(code) => ExitCode::from(code),
-        Err(f) => {
+    let name = command_name(&cli.command);
+    // Last line of defence: no input may panic, but if something does, the operator
+    // gets one line naming the command and exit 2. Every write goes through the
+    // staging area, so a panic leaves nothing half-published, and the lock is
+    // released on unwind.
+    std::panic::set_hook(Box::new(move |info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("error: internal error in `por {name}`{at}: {what}; please report it");
+    }));
+    match std::panic::catch_unwind(move || run(cli.command)) {
+        Ok(Ok(code)) => code.into(),
+        Ok(Err(f)) => {
             eprintln!("error: {}", f.message);
-            ExitCode::from(f.code)
+            f.code.into()
         }
+        Err(_) => ExitCode::NothingPublished.into(),
+    }
+}
+
+fn command_name(c: &Command) -> &'static str {
+    match c {
+        Command::Snapshot { .. } => "snapshot",
+        Command::Run { .. } => "run",
+        Command::Render { .. } => "render",
+        Command::Messages { .. } => "messages",
+        Command::Demo { .. } => "demo",
+        Command::Init { .. } => "init",
+        Command::Proof { .. } => "proof",
+        Command::Bench { .. } => "bench",
+        Command::Verify { .. } => "verify",
     }
 }
 
 fn init_logs(format: LogFormat) {
+    use std::io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_env("POR_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colour only for a person at a terminal: never in a file or a pipe, never with
+    // NO_COLOR set (no-color.org: present and not empty).
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let ansi = std::io::stderr().is_terminal() && !no_color;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.with_target(false).init(),
@@ -167,41 +212,33 @@ fn snapshot_id(id: &str) -> Result<SnapshotId, Failure> {
     SnapshotId::new(id).map_err(|e| operational(format!("--id: {e}")))
 }
 
-/// A time from `--as-of`; the message names the option.
-fn as_of_arg(s: &str) -> Result<Timestamp, Failure> {
-    Timestamp::parse_rfc3339(s).map_err(|e| operational(format!("--as-of: {e}")))
+/// A time from `--as-of` (default: now); the message names the option.
+fn as_of_arg(s: Option<&str>) -> Result<Timestamp, Failure> {
+    match s {
+        Some(s) => Timestamp::parse_rfc3339(s).map_err(|e| operational(format!("--as-of: {e}"))),
+        None => Ok(Timestamp::now()),
+    }
 }
 
-fn run(command: Command) -> Result<u8, Failure> {
+fn run(command: Command) -> Result<ExitCode, Failure> {
     match command {
         Command::Snapshot { config, id, as_of } => {
             let config = load_config(&config)?;
             let id = snapshot_id(&id)?;
-            let as_of = match as_of {
-                Some(s) => as_of_arg(&s)?,
-                None => Timestamp::now(),
-            };
-            let outcome = por::job::snapshot(&config, &id, as_of, false).map_err(operational)?;
+            let as_of = as_of_arg(as_of.as_deref())?;
+            let outcome = por::job::snapshot_only(&config, &id, as_of).map_err(operational)?;
             println!("{}", outcome.summary_line());
             Ok(outcome.exit_code())
         }
         Command::Proof { config, id, uid } => {
             let config = load_config(&config)?;
             let id = snapshot_id(&id)?;
-            let dir = config.private_dir.join(id.as_str());
-            if !dir.exists() {
-                return Err(operational(format!(
-                    "no proof store for snapshot {id} at {}",
-                    dir.display()
-                )));
-            }
-            let store = ProofStore::open(&dir).map_err(operational)?;
-            let proof = store.proof(&uid).map_err(operational)?;
+            let proof = por::job::proof(&config, &id, &uid).map_err(operational)?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&proof).expect("serializes")
             );
-            Ok(0)
+            Ok(ExitCode::Ok)
         }
         Command::Verify { proof, manifest } => verify(&proof, &manifest),
         Command::Run {
@@ -213,8 +250,7 @@ fn run(command: Command) -> Result<u8, Failure> {
         } => run_job(&config, id, as_of, replace, json),
         Command::Render { config } => {
             let config = load_config(&config)?;
-            let _lock = por::lock::RunLock::acquire(&config.lock_path()).map_err(operational)?;
-            let s = por::site::render(&config).map_err(operational)?;
+            let s = por::job::render(&config).map_err(operational)?;
             println!(
                 "site rendered at {}: {} pages, {} files, {} bytes",
                 config.site_dir.display(),
@@ -222,7 +258,7 @@ fn run(command: Command) -> Result<u8, Failure> {
                 s.files,
                 s.bytes
             );
-            Ok(0)
+            Ok(ExitCode::Ok)
         }
         Command::Messages { config, id, json } => {
             let config = load_config(&config)?;
@@ -263,7 +299,7 @@ fn run(command: Command) -> Result<u8, Failure> {
                     );
                 }
             }
-            Ok(0)
+            Ok(ExitCode::Ok)
         }
         Command::Demo { out } => demo(&out),
         Command::Init { dir } => {
@@ -287,7 +323,7 @@ fn run(command: Command) -> Result<u8, Failure> {
                     .map_err(|e| operational(format!("{}: {e}", p.display())))?;
                 println!("wrote {}", p.display());
             }
-            Ok(0)
+            Ok(ExitCode::Ok)
         }
         Command::Bench {
             accounts,
@@ -299,7 +335,7 @@ fn run(command: Command) -> Result<u8, Failure> {
             for line in report.map_err(operational)?.lines {
                 println!("{line}");
             }
-            Ok(0)
+            Ok(ExitCode::Ok)
         }
     }
 }
@@ -310,35 +346,30 @@ fn run_job(
     as_of: Option<String>,
     replace: bool,
     json: bool,
-) -> Result<u8, Failure> {
-    let start = std::time::Instant::now();
+) -> Result<ExitCode, Failure> {
     let config = load_config(config)?;
-    let _lock = por::lock::RunLock::acquire(&config.lock_path()).map_err(operational)?;
-    let as_of = match as_of {
-        Some(s) => as_of_arg(&s)?,
-        None => Timestamp::now(),
-    };
-    let id = snapshot_id(&id.unwrap_or_else(|| as_of.date()))?;
-    let spinner = progress(&format!(
-        "snapshot {id}: liabilities, reserves, proof store"
-    ));
-    let outcome = por::job::snapshot(&config, &id, as_of, replace);
+    let as_of = as_of_arg(as_of.as_deref())?;
+    let id = id.as_deref().map(snapshot_id).transpose()?;
+    let spinner = progress("snapshot: liabilities, reserves, proof store, site");
+    let outcome = por::job::run(&config, id, as_of, replace);
     spinner.finish_and_clear();
     let outcome = outcome.map_err(operational)?;
-    let spinner = progress("rendering the site");
-    let site = por::site::render(&config);
-    spinner.finish_and_clear();
-    let site = site.map_err(|e| {
-        operational(format!(
-            "snapshot {id} was published, but the site was not rendered: {e}"
-        ))
-    })?;
-    for (address, scheme, why) in &outcome.failed_addresses {
-        tracing::error!(%address, %scheme, reason = %why, "ownership proof failed");
+    let snap = &outcome.snapshot;
+    let id = snap.manifest.snapshot_id.clone();
+    for f in &snap.failed_addresses {
+        tracing::error!(address = %f.address, scheme = %f.scheme, reason = %f.reason, "ownership proof failed");
     }
     let code = outcome.exit_code();
+    let site_error = outcome.site.as_ref().err().map(|e| {
+        format!(
+            "snapshot {id} was published, but the site was not rendered: {e}; run `por run --config {} --id {id}` again to render it",
+            config.file.display()
+        )
+    });
+    let site = outcome.site.as_ref().ok().copied().unwrap_or_default();
+    let files_published = snap.manifest.files.len() + 1;
     if json {
-        let assets: Vec<_> = outcome
+        let assets: Vec<_> = snap
             .manifest
             .assets
             .iter()
@@ -353,119 +384,64 @@ fn run_job(
                 })
             })
             .collect();
-        let failed: Vec<_> = outcome
+        let failed: Vec<_> = snap
             .failed_addresses
             .iter()
-            .map(|(a, s, w)| serde_json::json!({"address": a, "scheme": s, "reason": w}))
+            .map(|f| serde_json::json!({"address": f.address, "scheme": f.scheme, "reason": f.reason}))
             .collect();
         let summary = serde_json::json!({
             "snapshot_id": id.as_str(),
-            "as_of": outcome.manifest.as_of,
-            "accounts": outcome.accounts,
-            "manifest_sha256": outcome.manifest_sha256,
+            "as_of": snap.manifest.as_of,
+            "accounts": snap.accounts,
+            "manifest_sha256": snap.manifest_sha256,
+            "already_published": snap.already_published,
             "assets": assets,
             "failed_addresses": failed,
-            "files_published": outcome.manifest.files.len() + 1,
-            "site": {"pages": site.pages, "files": site.files, "bytes": site.bytes},
-            "duration_secs": start.elapsed().as_secs_f64(),
-            "exit_code": code,
+            "files_published": if snap.already_published { 0 } else { files_published },
+            "site": match &outcome.site {
+                Ok(s) => serde_json::json!({"pages": s.pages, "files": s.files, "bytes": s.bytes}),
+                Err(e) => serde_json::json!({"error": e.to_string()}),
+            },
+            "duration_secs": outcome.total_time.as_secs_f64(),
+            "exit_code": code.code(),
         });
         println!("{summary}");
+    } else if snap.already_published {
+        println!("{}; {} site files written", snap.summary_line(), site.files);
     } else {
         println!(
             "{}; {} snapshot files and {} site files written; {:.1}s in all",
-            outcome.summary_line(),
-            outcome.manifest.files.len() + 1,
+            snap.summary_line(),
+            files_published,
             site.files,
-            start.elapsed().as_secs_f64()
+            outcome.total_time.as_secs_f64()
         );
+    }
+    if let Some(e) = site_error {
+        eprintln!("error: {e}");
     }
     Ok(code)
 }
 
-/// The bundled demo inputs, by path relative to the demo folder.
-const DEMO_FILES: &[(&str, &str)] = &[
-    ("README.md", include_str!("../demo/README.md")),
-    ("por.toml", include_str!("../demo/por.toml")),
-    (
-        "chain-fixture.json",
-        include_str!("../demo/chain-fixture.json"),
-    ),
-    (
-        "liabilities/2026-09-21.csv",
-        include_str!("../demo/liabilities/2026-09-21.csv"),
-    ),
-    (
-        "liabilities/2026-10-21.csv",
-        include_str!("../demo/liabilities/2026-10-21.csv"),
-    ),
-    (
-        "liabilities/2026-11-21.csv",
-        include_str!("../demo/liabilities/2026-11-21.csv"),
-    ),
-    (
-        "wallets/2026-09-21.csv",
-        include_str!("../demo/wallets/2026-09-21.csv"),
-    ),
-    (
-        "wallets/2026-10-21.csv",
-        include_str!("../demo/wallets/2026-10-21.csv"),
-    ),
-    (
-        "wallets/2026-11-21.csv",
-        include_str!("../demo/wallets/2026-11-21.csv"),
-    ),
-];
-const DEMO_SNAPSHOTS: [&str; 3] = ["2026-09-21", "2026-10-21", "2026-11-21"];
-const DEMO_MARKER: &str = ".por-demo";
-
-fn demo(out: &Path) -> Result<u8, Failure> {
-    let io = |p: &Path, e: std::io::Error| operational(format!("{}: {e}", p.display()));
-    if out.exists() {
-        if !out.join(DEMO_MARKER).exists() {
-            return Err(operational(format!(
-                "{}: exists and is not a por demo folder; choose another --out",
-                out.display()
-            )));
-        }
-        std::fs::remove_dir_all(out).map_err(|e| io(out, e))?;
-    }
-    for (name, text) in DEMO_FILES {
-        let p = out.join(name);
-        std::fs::create_dir_all(p.parent().expect("has a parent")).map_err(|e| io(&p, e))?;
-        std::fs::write(&p, text).map_err(|e| io(&p, e))?;
-    }
-    std::fs::write(
-        out.join(DEMO_MARKER),
-        "written by `por demo`; removed by the next `por demo`\n",
-    )
-    .map_err(|e| io(out, e))?;
+fn demo(out: &Path) -> Result<ExitCode, Failure> {
     println!(
         "DEMO: fictitious exchange, synthetic chain fixture (not live data); inputs in {}",
         out.display()
     );
-    let config = load_config(&out.join("por.toml"))?;
-    let mut code = 0;
-    for id in DEMO_SNAPSHOTS {
-        let as_of = Timestamp::parse_rfc3339(&format!("{id}T00:00:00Z")).map_err(operational)?;
-        let outcome =
-            por::job::snapshot(&config, &snapshot_id(id)?, as_of, false).map_err(operational)?;
-        println!("{}", outcome.summary_line());
-        code = code.max(outcome.exit_code());
+    let d = por::job::demo(out).map_err(operational)?;
+    for s in &d.snapshots {
+        println!("{}", s.summary_line());
     }
-    let site = por::site::render(&config).map_err(operational)?;
+    let site_dir = d.config.site_dir.display();
     println!(
-        "site: {} ({} pages, {} files). View it with: python3 -m http.server -d {} 8000  (then http://localhost:8000/)",
-        config.site_dir.display(),
-        site.pages,
-        site.files,
-        config.site_dir.display()
+        "site: {site_dir} ({} pages, {} files). View it with: python3 -m http.server -d {site_dir} 8000  (then http://localhost:8000/)",
+        d.site.pages, d.site.files,
     );
     println!(
         "a proof: cargo run -- proof --config {} --id 2026-11-21 --uid acct-000001 > proof.json",
         out.join("por.toml").display()
     );
-    Ok(code)
+    Ok(d.exit_code())
 }
 
 /// A spinner on stderr when it is a terminal; nothing otherwise (cron, pipes).
@@ -480,7 +456,7 @@ fn progress(message: &str) -> indicatif::ProgressBar {
     pb
 }
 
-fn verify(proof_path: &Path, manifest_path: &Path) -> Result<u8, Failure> {
+fn verify(proof_path: &Path, manifest_path: &Path) -> Result<ExitCode, Failure> {
     let read = |p: &Path| {
         std::fs::read_to_string(p)
             .with_context(|| p.display().to_string())
@@ -488,9 +464,9 @@ fn verify(proof_path: &Path, manifest_path: &Path) -> Result<u8, Failure> {
     };
     let proof_text = read(proof_path)?;
     let manifest_text = read(manifest_path)?;
-    let manifest: Manifest = serde_json::from_str(&manifest_text).map_err(|e| {
+    let manifest = ManifestRef::from_json(&manifest_text).map_err(|e| {
         operational(format!(
-            "{}: not a por-manifest/1: {e}",
+            "{}: not a por manifest: {e}",
             manifest_path.display()
         ))
     })?;
@@ -500,7 +476,7 @@ fn verify(proof_path: &Path, manifest_path: &Path) -> Result<u8, Failure> {
             proof_path.display()
         )));
     }
-    let verified = InclusionProof::from_json(&proof_text).and_then(|p| p.verify(&manifest));
+    let verified = InclusionProof::from_json(&proof_text).and_then(|p| p.verify_against(&manifest));
     match verified {
         Ok(v) => {
             let p = &v.proof;
@@ -519,11 +495,11 @@ fn verify(proof_path: &Path, manifest_path: &Path) -> Result<u8, Failure> {
                 p.root.hash,
                 p.path.len()
             );
-            Ok(0)
+            Ok(ExitCode::Ok)
         }
         Err(e) => {
             println!("invalid: {e}");
-            Ok(1)
+            Ok(ExitCode::CheckFailed)
         }
     }
 }

@@ -1,24 +1,88 @@
 //! The one write path (as zola's `write_content`): everything por publishes or stores
-//! is built into a temporary folder beside its target and moved into place with one
-//! rename, so a crash, a kill or an error never leaves a half-written snapshot, proof
-//! store or site. Replacing an existing folder swaps the two atomically
-//! (`renameat2(RENAME_EXCHANGE)` on Linux), so readers see the old or the new folder,
-//! never neither.
+//! goes through an [`Output`], the configured output folders held under the run lock.
+//!
+//! - Every folder and file is built in the **staging area**, `<private>/.staging/`: on
+//!   the same filesystem as the published folders (checked when the output is opened,
+//!   so a rename never degrades into a copy) but outside them, so a static host or a
+//!   sync to a CDN never sees a half-built folder, even after a kill.
+//! - A finished folder is moved into place with one `rename(2)`; replacing an existing
+//!   folder swaps the two atomically (`renameat2(RENAME_EXCHANGE)` on Linux), so
+//!   readers see the old or the new folder, never neither.
+//! - Several folders that must change together (a snapshot's private proof store and
+//!   its public folder) are committed with a **journal**: once every staged folder is
+//!   complete and flushed, `commit.json` lists the moves; the moves run; the journal
+//!   is removed. A run killed between two moves is rolled forward by the next command
+//!   that opens the output, so the store and the manifest never disagree for longer
+//!   than until then.
+//! - Opening the output (taking the lock) removes every leftover of a killed run: the
+//!   staging area's contents, temp folders of older versions beside the published
+//!   folders, and orphan proof stores without a published snapshot. Each removal is
+//!   logged.
 
+use crate::format::sha256_hex;
+use crate::lock::{LockError, RunLock};
+use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Everything that can go wrong while writing.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
+    /// A file system call failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file or folder the call was about.
         path: PathBuf,
+        /// The OS error.
         #[source]
         source: std::io::Error,
     },
+    /// A folder that must be new already exists.
     #[error("{path}: already exists; refusing to overwrite")]
-    Exists { path: PathBuf },
+    Exists {
+        /// The existing folder.
+        path: PathBuf,
+    },
+    /// Another command holds the output.
+    #[error("{0}")]
+    Lock(#[from] LockError),
+    /// Two output folders are on different filesystems, so a rename cannot be atomic.
+    #[error(
+        "{a} and {b} are on different filesystems; por publishes by rename, so [output] folders must share one"
+    )]
+    CrossDevice {
+        /// One folder.
+        a: PathBuf,
+        /// The other.
+        b: PathBuf,
+    },
+    /// An interrupted publication could not be completed.
+    #[error("{path}: cannot complete the interrupted publication: {reason}")]
+    Journal {
+        /// The journal file.
+        path: PathBuf,
+        /// What does not fit.
+        reason: String,
+    },
+}
+
+/// Test hook of the kill tests: with `POR_FAULT=<point>` the process aborts at that
+/// point, as a SIGKILL would stop it; with `POR_FAULT=panic:<point>` it panics there.
+/// Points: `staged`, `journal`, `moved-1`, `moved-all` (in [`Output::commit`]),
+/// `dir-staged` (in [`Output::publish_dir`]) and `published` (in [`crate::job::run`],
+/// between the snapshot and the site). Unset, it costs one environment lookup.
+pub fn fault_point(point: &str) {
+    let Some(v) = std::env::var_os("POR_FAULT") else {
+        return;
+    };
+    let v = v.to_string_lossy();
+    if v == point {
+        std::process::abort();
+    }
+    if v.strip_prefix("panic:") == Some(point) {
+        panic!("POR_FAULT: panic at {point}");
+    }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
@@ -28,23 +92,394 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
     }
 }
 
-/// Temp folders are named `.<name>.tmp-<pid>` beside the target; leftovers of a killed
-/// run (any pid) are removed before a new build. Concurrent runs are excluded by the
-/// run lock, not here.
-fn temp_sibling(target: &Path) -> Result<(PathBuf, String), PublishError> {
-    let name = target
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| PublishError::Io {
-            path: target.to_path_buf(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "no folder name"),
-        })?;
+/// The configured output folders.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputDirs {
+    /// Published snapshots (`<id>/manifest.json` and its files).
+    pub snapshots: PathBuf,
+    /// The rendered static site.
+    pub site: PathBuf,
+    /// Private material (proof stores, the lock, the staging area); never published.
+    pub private: PathBuf,
+}
+
+impl OutputDirs {
+    /// The run lock, in the private folder.
+    pub fn lock_path(&self) -> PathBuf {
+        self.private.join(".por.lock")
+    }
+
+    /// Where everything is built before it is moved into place.
+    pub fn staging(&self) -> PathBuf {
+        self.private.join(".staging")
+    }
+
+    /// The private proof store of snapshot `id`.
+    pub fn store(&self, id: &str) -> PathBuf {
+        self.private.join(id)
+    }
+
+    /// The published folder of snapshot `id`.
+    pub fn snapshot(&self, id: &str) -> PathBuf {
+        self.snapshots.join(id)
+    }
+}
+
+/// How a staged folder goes into place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The target must not exist.
+    New,
+    /// The target is replaced atomically when it exists.
+    Replace,
+}
+
+/// One folder of a publication: built at `staged`, moved to `target`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Move {
+    /// The finished folder in the staging area.
+    pub staged: PathBuf,
+    /// Where it goes.
+    pub target: PathBuf,
+    /// New or replacing.
+    pub mode: Mode,
+    /// A file inside the folder whose content identifies this build (it carries the
+    /// new tree root): recovery compares its SHA-256 to tell a done move from a
+    /// pending one.
+    pub witness: String,
+    /// SHA-256 (hex) of the witness file of the new folder; set by [`Output::commit`].
+    #[serde(default)]
+    pub witness_sha256: String,
+}
+
+impl Move {
+    /// A move of `staged` to `target`, identified by `witness` inside it.
+    pub fn new(staged: &Path, target: &Path, mode: Mode, witness: &str) -> Move {
+        Move {
+            staged: staged.to_path_buf(),
+            target: target.to_path_buf(),
+            mode,
+            witness: witness.to_string(),
+            witness_sha256: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Journal {
+    format: String,
+    moves: Vec<Move>,
+}
+
+const JOURNAL_FORMAT: &str = "por-commit-journal/1";
+const JOURNAL: &str = "commit.json";
+
+/// The output folders, held exclusively: the only way to write anything.
+pub struct Output {
+    dirs: OutputDirs,
+    staging: PathBuf,
+    _lock: RunLock,
+}
+
+impl Output {
+    /// Takes the run lock (refused, naming the holder's pid, when another command
+    /// holds it), completes an interrupted publication, and removes every leftover
+    /// of a killed run.
+    pub fn open(dirs: &OutputDirs) -> Result<Output, PublishError> {
+        let lock = RunLock::acquire(&dirs.lock_path())?;
+        // The staging area is created on first use, so a command refused for bad
+        // input leaves nothing but the lock file.
+        let staging = dirs.staging();
+        for d in [&dirs.snapshots, &dirs.site] {
+            same_filesystem(&staging, d)?;
+        }
+        let out = Output {
+            dirs: dirs.clone(),
+            staging,
+            _lock: lock,
+        };
+        out.recover()?;
+        out.clean_leftovers()?;
+        Ok(out)
+    }
+
+    /// The folders this output writes.
+    pub fn dirs(&self) -> &OutputDirs {
+        &self.dirs
+    }
+
+    /// A fresh, empty folder in the staging area, named after `label`.
+    pub fn stage(&self, label: &str) -> Result<PathBuf, PublishError> {
+        fs::create_dir_all(&self.staging).map_err(io(&self.staging))?;
+        let p = self.staging.join(label);
+        if p.exists() {
+            fs::remove_dir_all(&p).map_err(io(&p))?;
+        }
+        fs::create_dir(&p).map_err(io(&p))?;
+        Ok(p)
+    }
+
+    /// Builds a folder with `fill` in the staging area and puts it at `target`
+    /// (atomically replacing what was there for [`Mode::Replace`]). On any error
+    /// nothing visible changes and the staged folder is removed.
+    pub fn publish_dir<E: From<PublishError>>(
+        &self,
+        target: &Path,
+        mode: Mode,
+        fill: impl FnOnce(&Path) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if mode == Mode::New && target.exists() {
+            return Err(PublishError::Exists {
+                path: target.to_path_buf(),
+            }
+            .into());
+        }
+        let tmp = self.stage(&staged_name(target))?;
+        if let Err(e) = fill(&tmp) {
+            let _ = fs::remove_dir_all(&tmp);
+            return Err(e);
+        }
+        let res = sync_tree(&tmp).and_then(|()| {
+            fault_point("dir-staged");
+            apply(&tmp, target, mode)
+        });
+        // On success `tmp` holds the previous content (or nothing); either way it goes.
+        let _ = fs::remove_dir_all(&tmp);
+        res.map_err(E::from)
+    }
+
+    /// Moves several staged folders into place as one publication: after a kill at
+    /// any point, either nothing moved and the next [`Output::open`] removes the
+    /// staged folders, or the journal was written and the next open completes every
+    /// move.
+    pub fn commit(&self, mut moves: Vec<Move>) -> Result<(), PublishError> {
+        for m in &mut moves {
+            if m.mode == Mode::New && m.target.exists() {
+                return Err(PublishError::Exists {
+                    path: m.target.clone(),
+                });
+            }
+            sync_tree(&m.staged)?;
+            let w = m.staged.join(&m.witness);
+            m.witness_sha256 = sha256_hex(&fs::read(&w).map_err(io(&w))?);
+            // Absolute paths, so that a command started from another folder (or with
+            // the config given by another relative path) can complete the journal.
+            m.staged = fs::canonicalize(&m.staged).map_err(io(&m.staged))?;
+            m.target = absolute_target(&m.target)?;
+        }
+        let journal = Journal {
+            format: JOURNAL_FORMAT.into(),
+            moves,
+        };
+        let path = self.staging.join(JOURNAL);
+        let bytes = serde_json::to_vec_pretty(&journal).expect("serializes");
+        fault_point("staged");
+        self.write_file(&path, &bytes)?;
+        fault_point("journal");
+        self.run_journal(&path, &journal)
+    }
+
+    /// Writes one file atomically: a temp file in the staging area, flushed, then
+    /// renamed over `path`.
+    pub fn write_file(&self, path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
+        let parent = parent_of(path);
+        fs::create_dir_all(parent).map_err(io(parent))?;
+        fs::create_dir_all(&self.staging).map_err(io(&self.staging))?;
+        let tmp = self.staging.join(format!(
+            "file-{}",
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        ));
+        let res = (|| {
+            let mut f = fs::File::create(&tmp).map_err(io(&tmp))?;
+            f.write_all(bytes).map_err(io(&tmp))?;
+            f.sync_all().map_err(io(&tmp))?;
+            fs::rename(&tmp, path).map_err(io(path))?;
+            sync_dir(parent)
+        })();
+        if res.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        res
+    }
+
+    fn run_journal(&self, path: &Path, journal: &Journal) -> Result<(), PublishError> {
+        for m in &journal.moves {
+            let done = witness_sha(&m.target, &m.witness).as_deref() == Some(&*m.witness_sha256);
+            if done {
+                continue;
+            }
+            if witness_sha(&m.staged, &m.witness).as_deref() != Some(&*m.witness_sha256) {
+                return Err(PublishError::Journal {
+                    path: path.to_path_buf(),
+                    reason: format!(
+                        "neither {} nor {} holds the build it names",
+                        m.target.display(),
+                        m.staged.display()
+                    ),
+                });
+            }
+            apply(&m.staged, &m.target, m.mode)?;
+            fault_point("moved-1");
+        }
+        fault_point("moved-all");
+        fs::remove_file(path).map_err(io(path))?;
+        sync_dir(&self.staging)?;
+        for m in &journal.moves {
+            if m.staged.exists() {
+                fs::remove_dir_all(&m.staged).map_err(io(&m.staged))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Completes a publication a killed run had committed to.
+    fn recover(&self) -> Result<(), PublishError> {
+        let path = self.staging.join(JOURNAL);
+        let Ok(bytes) = fs::read(&path) else {
+            return Ok(());
+        };
+        let journal: Journal =
+            serde_json::from_slice(&bytes).map_err(|e| PublishError::Journal {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+        let staging = fs::canonicalize(&self.staging).map_err(io(&self.staging))?;
+        for m in &journal.moves {
+            if !m.staged.starts_with(&staging) {
+                return Err(PublishError::Journal {
+                    path: path.clone(),
+                    reason: format!("{} is outside the staging area", m.staged.display()),
+                });
+            }
+        }
+        let targets: Vec<String> = journal
+            .moves
+            .iter()
+            .map(|m| m.target.display().to_string())
+            .collect();
+        tracing::warn!(
+            targets = %targets.join(", "),
+            "completing a publication that a killed run had committed to"
+        );
+        self.run_journal(&path, &journal)
+    }
+
+    /// Removes what killed runs left: staging contents, temp folders of older
+    /// versions (`.<name>.tmp-<pid>`) beside the published folders, and proof stores
+    /// whose snapshot was never published.
+    fn clean_leftovers(&self) -> Result<(), PublishError> {
+        let mut removed = Vec::new();
+        for entry in read_dir(&self.staging)? {
+            removed.push(entry);
+        }
+        let site_name = self
+            .dirs
+            .site
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned());
+        let site_parent = parent_of(&self.dirs.site).to_path_buf();
+        for (dir, of) in [
+            (&self.dirs.snapshots, None),
+            (&self.dirs.private, None),
+            (&site_parent, site_name.as_deref()),
+        ] {
+            for p in read_dir(dir)? {
+                let name = p.file_name().unwrap_or_default().to_string_lossy();
+                if is_legacy_temp(&name, of) {
+                    removed.push(p);
+                }
+            }
+        }
+        // A proof store without its published snapshot (left by an older version
+        // killed between its two renames). Never when no snapshot is published at
+        // all: that is more likely a misconfigured snapshots folder than orphans.
+        let any_published = read_dir(&self.dirs.snapshots)?
+            .iter()
+            .any(|p| p.join("manifest.json").is_file());
+        for p in read_dir(&self.dirs.private)? {
+            let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let is_store = p.join("store.json").is_file() || p.join("level-00.bin").is_file();
+            if !name.starts_with('.') && is_store && !self.dirs.snapshot(&name).exists() {
+                if any_published {
+                    removed.push(p);
+                } else {
+                    tracing::warn!(store = %p.display(), snapshots = %self.dirs.snapshots.display(),
+                        "a proof store has no published snapshot, but no snapshot is published at all: left in place");
+                }
+            }
+        }
+        for p in removed {
+            let res = if p.is_dir() {
+                fs::remove_dir_all(&p)
+            } else {
+                fs::remove_file(&p)
+            };
+            res.map_err(io(&p))?;
+            tracing::warn!(path = %p.display(), "removed a leftover of a killed run");
+        }
+        Ok(())
+    }
+}
+
+/// `target` with its parent folder made absolute (created when missing, as the
+/// first snapshot's parent may be).
+fn absolute_target(target: &Path) -> Result<PathBuf, PublishError> {
     let parent = parent_of(target);
-    let prefix = format!(".{name}.tmp-");
-    Ok((
-        parent.join(format!("{prefix}{}", std::process::id())),
-        prefix,
-    ))
+    fs::create_dir_all(parent).map_err(io(parent))?;
+    let parent = fs::canonicalize(parent).map_err(io(parent))?;
+    Ok(match target.file_name() {
+        Some(name) => parent.join(name),
+        None => parent,
+    })
+}
+
+/// `.<name>.tmp-<pid>`: the temp folders of por versions that staged beside the
+/// target.
+fn is_legacy_temp(name: &str, of: Option<&str>) -> bool {
+    let Some(rest) = name.strip_prefix('.') else {
+        return false;
+    };
+    let Some((stem, pid)) = rest.rsplit_once(".tmp-") else {
+        return false;
+    };
+    !pid.is_empty()
+        && pid.bytes().all(|b| b.is_ascii_digit())
+        && of.is_none_or(|want| stem == want)
+}
+
+/// A staging name for a target: its parent folder's name and its own, so that the
+/// store and the public folder of one snapshot do not collide.
+fn staged_name(target: &Path) -> String {
+    let name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    format!("{}-{}", name(parent_of(target)), name(target))
+}
+
+fn witness_sha(dir: &Path, witness: &str) -> Option<String> {
+    fs::read(dir.join(witness)).ok().map(|b| sha256_hex(&b))
+}
+
+fn read_dir(dir: &Path) -> Result<Vec<PathBuf>, PublishError> {
+    match fs::read_dir(dir) {
+        Ok(entries) => {
+            let mut v = Vec::new();
+            for e in entries {
+                v.push(e.map_err(io(dir))?.path());
+            }
+            v.sort();
+            Ok(v)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(io(dir)(e)),
+    }
 }
 
 fn parent_of(target: &Path) -> &Path {
@@ -54,104 +489,51 @@ fn parent_of(target: &Path) -> &Path {
     }
 }
 
-/// Removes temporary folders a killed run left beside `target`.
-pub fn clean_leftovers(target: &Path) -> Result<(), PublishError> {
-    let (_, prefix) = temp_sibling(target)?;
-    let parent = parent_of(target);
-    let Ok(entries) = fs::read_dir(parent) else {
-        return Ok(());
-    };
-    for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(&prefix) {
-            let p = entry.path();
-            fs::remove_dir_all(&p).map_err(io(&p))?;
+/// The nearest existing ancestor of `p` (a folder not yet created lives there).
+fn existing_ancestor(p: &Path) -> &Path {
+    let mut cur = p;
+    loop {
+        if cur.exists() {
+            return cur;
         }
+        match cur.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => cur = parent,
+            _ => return Path::new("."),
+        }
+    }
+}
+
+fn same_filesystem(a: &Path, b: &Path) -> Result<(), PublishError> {
+    use std::os::unix::fs::MetadataExt;
+    let dev = |p: &Path| {
+        let q = existing_ancestor(p);
+        fs::metadata(q).map(|m| m.dev()).map_err(io(q))
+    };
+    if dev(a)? != dev(b)? {
+        return Err(PublishError::CrossDevice {
+            a: a.to_path_buf(),
+            b: b.to_path_buf(),
+        });
     }
     Ok(())
 }
 
-fn fresh_temp(target: &Path) -> Result<PathBuf, PublishError> {
+/// Moves `staged` to `target`: a rename for a new folder, an atomic exchange for an
+/// existing one (after which `staged` holds the previous content).
+fn apply(staged: &Path, target: &Path, mode: Mode) -> Result<(), PublishError> {
     let parent = parent_of(target);
     fs::create_dir_all(parent).map_err(io(parent))?;
-    clean_leftovers(target)?;
-    let (tmp, _) = temp_sibling(target)?;
-    fs::create_dir(&tmp).map_err(io(&tmp))?;
-    Ok(tmp)
-}
-
-/// Builds a new folder at `target` with `fill`, which writes into the path it is given.
-/// Refuses when `target` exists. On any error nothing is left behind.
-pub fn publish_new_dir<E: From<PublishError>>(
-    target: &Path,
-    fill: impl FnOnce(&Path) -> Result<(), E>,
-) -> Result<(), E> {
     if target.exists() {
-        return Err(PublishError::Exists {
-            path: target.to_path_buf(),
+        if mode == Mode::New {
+            return Err(PublishError::Exists {
+                path: target.to_path_buf(),
+            });
         }
-        .into());
+        exchange(staged, target)?;
+    } else {
+        fs::rename(staged, target).map_err(io(target))?;
     }
-    let tmp = fresh_temp(target)?;
-    if let Err(e) = fill(&tmp) {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    let res = sync_tree(&tmp)
-        .and_then(|()| fs::rename(&tmp, target).map_err(io(target)))
-        .and_then(|()| sync_dir(parent_of(target)));
-    if res.is_err() {
-        let _ = fs::remove_dir_all(&tmp);
-    }
-    res.map_err(E::from)
-}
-
-/// Builds a folder with `fill` and puts it at `target`, atomically replacing what was
-/// there. On any error the previous `target` is untouched.
-pub fn publish_replace_dir<E: From<PublishError>>(
-    target: &Path,
-    fill: impl FnOnce(&Path) -> Result<(), E>,
-) -> Result<(), E> {
-    if !target.exists() {
-        return publish_new_dir(target, fill);
-    }
-    let tmp = fresh_temp(target)?;
-    if let Err(e) = fill(&tmp) {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    let res = sync_tree(&tmp).and_then(|()| exchange(&tmp, target));
-    match res {
-        Ok(()) => {
-            // `tmp` now holds the previous content.
-            let _ = fs::remove_dir_all(&tmp);
-            sync_dir(parent_of(target)).map_err(E::from)
-        }
-        Err(e) => {
-            let _ = fs::remove_dir_all(&tmp);
-            Err(e.into())
-        }
-    }
-}
-
-/// Writes one file atomically (temp file in the same folder, then rename).
-pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
-    let parent = parent_of(path);
-    fs::create_dir_all(parent).map_err(io(parent))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let res = (|| {
-        let mut f = fs::File::create(&tmp).map_err(io(&tmp))?;
-        f.write_all(bytes).map_err(io(&tmp))?;
-        f.sync_all().map_err(io(&tmp))?;
-        fs::rename(&tmp, path).map_err(io(path))
-    })();
-    if res.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    res
+    sync_dir(parent)
 }
 
 #[cfg(target_os = "linux")]
@@ -180,7 +562,7 @@ fn exchange(a: &Path, b: &Path) -> Result<(), PublishError> {
 #[cfg(not(target_os = "linux"))]
 fn exchange(a: &Path, b: &Path) -> Result<(), PublishError> {
     // Two renames: a reader may briefly see no folder at `b`.
-    let old = b.with_extension("old-swap");
+    let old = a.with_extension("old-swap");
     fs::rename(b, &old).map_err(io(b))?;
     fs::rename(a, b).map_err(io(b))?;
     fs::rename(&old, a).map_err(io(a))
@@ -192,7 +574,7 @@ fn sync_dir(dir: &Path) -> Result<(), PublishError> {
         .map_err(io(dir))
 }
 
-/// Flushes every file and folder below `dir` to disk before it is renamed into place.
+/// Flushes every file and folder below `dir` to disk before it is moved into place.
 fn sync_tree(dir: &Path) -> Result<(), PublishError> {
     for entry in fs::read_dir(dir).map_err(io(dir))? {
         let entry = entry.map_err(io(dir))?;
@@ -213,65 +595,179 @@ fn sync_tree(dir: &Path) -> Result<(), PublishError> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn new_dir_appears_whole_or_not_at_all() {
-        let d = tempfile::tempdir().unwrap();
-        let target = d.path().join("snap");
-        publish_new_dir::<PublishError>(&target, |tmp| {
-            fs::write(tmp.join("a"), b"1").map_err(io(tmp))
-        })
-        .unwrap();
-        assert_eq!(fs::read(target.join("a")).unwrap(), b"1");
-        // Refuses to overwrite.
-        let e = publish_new_dir::<PublishError>(&target, |_| Ok(())).unwrap_err();
-        assert!(matches!(e, PublishError::Exists { .. }));
-        // A failing build leaves nothing.
-        let other = d.path().join("other");
-        let e = publish_new_dir::<PublishError>(&other, |tmp| {
-            fs::write(tmp.join("x"), b"1").unwrap();
-            Err(PublishError::Exists {
-                path: tmp.to_path_buf(),
-            })
-        });
-        assert!(e.is_err());
-        assert!(!other.exists());
-        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+    fn dirs(root: &Path) -> OutputDirs {
+        OutputDirs {
+            snapshots: root.join("snapshots"),
+            site: root.join("public"),
+            private: root.join("private"),
+        }
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> Result<(), PublishError> {
+        fs::write(dir.join(name), text).map_err(io(dir))
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        read_dir(dir)
+            .unwrap()
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect()
     }
 
     #[test]
-    fn replace_swaps_or_keeps_previous() {
+    fn new_dir_appears_whole_or_not_at_all() {
         let d = tempfile::tempdir().unwrap();
-        let target = d.path().join("site");
-        publish_replace_dir::<PublishError>(&target, |t| {
-            fs::write(t.join("v"), b"1").map_err(io(t))
-        })
-        .unwrap();
-        publish_replace_dir::<PublishError>(&target, |t| {
-            fs::write(t.join("v"), b"2").map_err(io(t))
-        })
-        .unwrap();
-        assert_eq!(fs::read(target.join("v")).unwrap(), b"2");
-        let e = publish_replace_dir::<PublishError>(&target, |t| {
-            fs::write(t.join("v"), b"3").unwrap();
+        let out = Output::open(&dirs(d.path())).unwrap();
+        let target = d.path().join("snapshots/a");
+        out.publish_dir::<PublishError>(&target, Mode::New, |t| write(t, "f", "1"))
+            .unwrap();
+        assert_eq!(fs::read(target.join("f")).unwrap(), b"1");
+        let e = out
+            .publish_dir::<PublishError>(&target, Mode::New, |_| Ok(()))
+            .unwrap_err();
+        assert!(matches!(e, PublishError::Exists { .. }));
+        let other = d.path().join("snapshots/b");
+        let e = out.publish_dir::<PublishError>(&other, Mode::New, |t| {
+            write(t, "x", "1")?;
             Err(PublishError::Exists {
                 path: t.to_path_buf(),
             })
         });
         assert!(e.is_err());
-        assert_eq!(fs::read(target.join("v")).unwrap(), b"2");
-        assert_eq!(
-            fs::read_dir(d.path()).unwrap().count(),
-            1,
-            "no temp folder left"
-        );
+        assert!(!other.exists());
+        assert_eq!(names(&d.path().join("snapshots")), ["a"]);
+        assert!(names(&out.staging).is_empty(), "staging is empty");
     }
 
     #[test]
-    fn leftovers_of_a_killed_run_are_cleaned() {
+    fn replace_swaps_or_keeps_previous() {
         let d = tempfile::tempdir().unwrap();
-        let target = d.path().join("site");
-        fs::create_dir(d.path().join(".site.tmp-999999")).unwrap();
-        publish_new_dir::<PublishError>(&target, |_| Ok(())).unwrap();
-        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+        let out = Output::open(&dirs(d.path())).unwrap();
+        let site = d.path().join("public");
+        for v in ["1", "2"] {
+            out.publish_dir::<PublishError>(&site, Mode::Replace, |t| write(t, "v", v))
+                .unwrap();
+        }
+        assert_eq!(fs::read(site.join("v")).unwrap(), b"2");
+        let e = out.publish_dir::<PublishError>(&site, Mode::Replace, |t| {
+            write(t, "v", "3")?;
+            Err(PublishError::Exists {
+                path: t.to_path_buf(),
+            })
+        });
+        assert!(e.is_err());
+        assert_eq!(fs::read(site.join("v")).unwrap(), b"2");
+        assert!(names(&out.staging).is_empty());
+    }
+
+    #[test]
+    fn the_lock_is_taken_by_open() {
+        let d = tempfile::tempdir().unwrap();
+        let first = Output::open(&dirs(d.path())).unwrap();
+        let e = Output::open(&dirs(d.path())).err().expect("held");
+        assert!(
+            matches!(e, PublishError::Lock(LockError::Held { .. })),
+            "{e}"
+        );
+        drop(first);
+        Output::open(&dirs(d.path())).unwrap();
+    }
+
+    #[test]
+    fn leftovers_of_a_killed_run_are_removed_on_open() {
+        let d = tempfile::tempdir().unwrap();
+        let ds = dirs(d.path());
+        for p in [
+            ds.snapshots.join(".2026-11-21.tmp-4242/manifest.json"),
+            ds.private.join(".staging/private-x/level-00.bin"),
+            ds.private.join(".2026-11-21.tmp-4242/store.json"),
+            ds.private.join("2026-11-20/store.json"),
+            d.path().join(".public.tmp-17/index.html"),
+        ] {
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(&p, b"x").unwrap();
+        }
+        // A store whose snapshot is published stays.
+        fs::create_dir_all(ds.private.join("2026-11-19")).unwrap();
+        fs::write(ds.private.join("2026-11-19/store.json"), b"x").unwrap();
+        fs::create_dir_all(ds.snapshots.join("2026-11-19")).unwrap();
+        fs::write(ds.snapshots.join("2026-11-19/manifest.json"), b"{}").unwrap();
+        // Not ours: a file of the operator's beside the site.
+        fs::write(d.path().join(".notes.tmp-x"), b"mine").unwrap();
+        let _out = Output::open(&ds).unwrap();
+        assert_eq!(names(&ds.snapshots), ["2026-11-19"]);
+        assert_eq!(names(&ds.private), [".por.lock", ".staging", "2026-11-19"]);
+        assert!(names(&ds.staging()).is_empty());
+        assert_eq!(names(d.path()), [".notes.tmp-x", "private", "snapshots"]);
+    }
+
+    #[test]
+    fn stores_are_kept_when_no_snapshot_is_published_at_all() {
+        let d = tempfile::tempdir().unwrap();
+        let ds = dirs(d.path());
+        fs::create_dir_all(ds.private.join("2026-11-20")).unwrap();
+        fs::write(ds.private.join("2026-11-20/store.json"), b"x").unwrap();
+        let _out = Output::open(&ds).unwrap();
+        assert!(ds.private.join("2026-11-20/store.json").is_file());
+    }
+
+    #[test]
+    fn a_commit_interrupted_after_its_journal_is_completed_on_open() {
+        let d = tempfile::tempdir().unwrap();
+        let ds = dirs(d.path());
+        let store = ds.store("s1");
+        let snap = ds.snapshot("s1");
+        {
+            let out = Output::open(&ds).unwrap();
+            // The old pair, consistent.
+            out.publish_dir::<PublishError>(&store, Mode::New, |t| write(t, "store.json", "old"))
+                .unwrap();
+            out.publish_dir::<PublishError>(&snap, Mode::New, |t| write(t, "manifest.json", "old"))
+                .unwrap();
+            // A replace whose first move ran, then the run died.
+            let a = out.stage("a").unwrap();
+            write(&a, "store.json", "new").unwrap();
+            let b = out.stage("b").unwrap();
+            write(&b, "manifest.json", "new").unwrap();
+            let mut moves = vec![
+                Move::new(&a, &store, Mode::Replace, "store.json"),
+                Move::new(&b, &snap, Mode::Replace, "manifest.json"),
+            ];
+            for m in &mut moves {
+                m.witness_sha256 = sha256_hex(&fs::read(m.staged.join(&m.witness)).unwrap());
+            }
+            let j = Journal {
+                format: JOURNAL_FORMAT.into(),
+                moves,
+            };
+            out.write_file(&out.staging.join(JOURNAL), &serde_json::to_vec(&j).unwrap())
+                .unwrap();
+            apply(&a, &store, Mode::Replace).unwrap();
+            assert_eq!(fs::read(snap.join("manifest.json")).unwrap(), b"old");
+        }
+        let _out = Output::open(&ds).unwrap();
+        assert_eq!(fs::read(store.join("store.json")).unwrap(), b"new");
+        assert_eq!(fs::read(snap.join("manifest.json")).unwrap(), b"new");
+        assert!(names(&ds.staging()).is_empty());
+    }
+
+    #[test]
+    fn commit_moves_everything() {
+        let d = tempfile::tempdir().unwrap();
+        let ds = dirs(d.path());
+        let out = Output::open(&ds).unwrap();
+        let a = out.stage("a").unwrap();
+        write(&a, "store.json", "1").unwrap();
+        let b = out.stage("b").unwrap();
+        write(&b, "manifest.json", "1").unwrap();
+        out.commit(vec![
+            Move::new(&a, &ds.store("x"), Mode::New, "store.json"),
+            Move::new(&b, &ds.snapshot("x"), Mode::New, "manifest.json"),
+        ])
+        .unwrap();
+        assert!(ds.store("x").join("store.json").is_file());
+        assert!(ds.snapshot("x").join("manifest.json").is_file());
+        assert!(names(&ds.staging()).is_empty());
     }
 }

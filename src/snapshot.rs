@@ -11,9 +11,9 @@ use crate::format::{
     sha256_hex, to_json_bytes,
 };
 use crate::liabilities::Liabilities;
-use crate::publish::{self, PublishError};
+use crate::publish::{Mode, Move, Output, PublishError};
 use crate::time::Timestamp;
-use crate::tree::store::{STORE_FORMAT, StoreError, StoreMeta, StoreWriter};
+use crate::tree::store::{STORE_FORMAT, STORE_META_FILE, StoreError, StoreMeta, StoreWriter};
 use crate::tree::{self, RootInfo, TreeError};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -123,13 +123,13 @@ pub fn list_published(dir: &Path) -> Result<Vec<PublishedSnapshot>, SnapshotErro
 /// Checks that `id` may be published (before any expensive or visible work) and
 /// returns the snapshot the new one links to.
 pub fn plan(
-    config: &Config,
+    out: &Output,
     id: &SnapshotId,
     as_of: Timestamp,
     replace: bool,
 ) -> Result<Option<PublishedSnapshot>, SnapshotError> {
-    let mut published = list_published(&config.snapshots_dir)?;
-    let target = config.snapshots_dir.join(id.as_str());
+    let mut published = list_published(&out.dirs().snapshots)?;
+    let target = out.dirs().snapshot(id.as_str());
     if target.exists() {
         if !replace {
             return Err(SnapshotError::Exists {
@@ -182,8 +182,12 @@ fn random_salts(n: usize) -> Result<Vec<[u8; 32]>, SnapshotError> {
 
 /// Builds the tree with fresh salts and a fresh random leaf order, streams it into
 /// the private proof store of `id`, and publishes the manifest and `reserves.files`.
-/// Nothing is visible until the store is complete; the snapshot folder appears last.
+/// Both folders are built in the staging area and committed together
+/// ([`Output::commit`]): nothing is visible until both are complete, and a kill
+/// between the two moves is completed by the next command that opens the output.
+#[allow(clippy::too_many_arguments)]
 pub fn publish(
+    out: &Output,
     config: &Config,
     id: &SnapshotId,
     as_of: Timestamp,
@@ -219,14 +223,20 @@ pub fn publish(
         assets: liabilities.assets.clone(),
         leaves: n as u64,
         height: 0,
+        root: None,
     };
-    let private = config.private_dir.join(id.as_str());
-    let mut root: Option<RootInfo> = None;
+    let mode = if replace { Mode::Replace } else { Mode::New };
+    let store_dir = out.stage(&format!("store-{id}"))?;
+    let snapshot_dir = out.stage(&format!("snapshot-{id}"))?;
+    let discard = || {
+        let _ = std::fs::remove_dir_all(&store_dir);
+        let _ = std::fs::remove_dir_all(&snapshot_dir);
+    };
     let mut tree_time = Duration::ZERO;
     let mut gather_time = Duration::ZERO;
     let t = Instant::now();
-    publish::publish_replace_dir::<SnapshotError>(&private, |tmp| {
-        let w = StoreWriter::new(tmp);
+    let built = (|| -> Result<RootInfo, SnapshotError> {
+        let w = StoreWriter::new(&store_dir);
         w.write_salts(&salts)?;
         drop(salts);
         let (uid_bytes, uid_ends) = liabilities.uid_arena();
@@ -253,15 +263,21 @@ pub fn publish(
         w.write_positions(&positions)?;
         w.write_meta(&StoreMeta {
             height: info.height,
+            root: Some(info.root.hash),
             ..meta
         })?;
-        root = Some(info);
-        Ok(())
-    })?;
+        Ok(info)
+    })();
+    let root = match built {
+        Ok(root) => root,
+        Err(e) => {
+            discard();
+            return Err(e);
+        }
+    };
     timings.tree = tree_time;
     timings.gather = gather_time;
     timings.store = t.elapsed() - tree_time - gather_time;
-    let root = root.expect("set by the build");
 
     let t = Instant::now();
     let manifest = compose_manifest(
@@ -274,27 +290,32 @@ pub fn publish(
         previous.as_ref(),
     );
     let manifest_bytes = to_json_bytes(&manifest);
-    let target = config.snapshots_dir.join(id.as_str());
-    let fill = |tmp: &Path| -> Result<(), SnapshotError> {
+    let written = (|| -> Result<(), SnapshotError> {
         for (name, bytes) in &reserves.files {
-            let p = tmp.join(name);
+            let p = snapshot_dir.join(name);
             std::fs::write(&p, bytes).map_err(|source| PublishError::Io { path: p, source })?;
         }
-        let p = tmp.join("manifest.json");
+        let p = snapshot_dir.join("manifest.json");
         std::fs::write(&p, &manifest_bytes)
             .map_err(|source| PublishError::Io { path: p, source })?;
+        out.commit(vec![
+            Move::new(
+                &store_dir,
+                &out.dirs().store(id.as_str()),
+                mode,
+                STORE_META_FILE,
+            ),
+            Move::new(
+                &snapshot_dir,
+                &out.dirs().snapshot(id.as_str()),
+                mode,
+                "manifest.json",
+            ),
+        ])?;
         Ok(())
-    };
-    let res = if replace {
-        publish::publish_replace_dir(&target, fill)
-    } else {
-        publish::publish_new_dir(&target, fill)
-    };
-    if let Err(e) = res {
-        // The private store without its public snapshot is an orphan: remove it.
-        if !target.exists() {
-            let _ = std::fs::remove_dir_all(&private);
-        }
+    })();
+    if let Err(e) = written {
+        discard();
         return Err(e);
     }
     timings.publish = t.elapsed();
@@ -339,10 +360,14 @@ fn compose_manifest(
         as_of: as_of.to_rfc3339(),
         assets,
         tree: TreeInfo {
+            version: None,
             root: root.root.hash,
             sums: root.root.sums.clone(),
             height: root.height,
             leaves: root.leaves,
+            split: None,
+            padding_bits: None,
+            accounts: None,
         },
         chains: reserves.chains.clone(),
         files: reserves

@@ -9,8 +9,8 @@
 //! - [`view`]: the pages' data (pure); [`chart`]: the inline SVG charts (pure).
 //! - [`pages`]: the embedded templates and the strict minijinja environment.
 //!
-//! The whole site is built in a temporary folder and swapped into place by
-//! [`crate::publish::publish_replace_dir`]: on any error the previous site stays.
+//! The whole site is built in the staging area and swapped into place by
+//! [`crate::publish::Output::publish_dir`]: on any error the previous site stays.
 //! Rendering is deterministic: the same snapshots and config give the same bytes.
 
 pub mod chart;
@@ -20,7 +20,7 @@ pub mod view;
 
 use crate::config::Config;
 use crate::format::{INDEX_FORMAT, IndexEntry, SnapshotIndex, to_json_bytes};
-use crate::publish::{self, PublishError};
+use crate::publish::{Mode, Output, PublishError};
 pub use check::CheckError;
 use std::path::{Path, PathBuf};
 
@@ -78,10 +78,10 @@ pub const SCHEMAS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Checks the published snapshots and renders the site into `config.site_dir`,
-/// replacing the previous site atomically.
-pub fn render(config: &Config) -> Result<RenderSummary, SiteError> {
-    let snapshots = check::load(&config.snapshots_dir, &config.exchange)?;
+/// Checks the published snapshots and renders the site into the output's site
+/// folder, replacing the previous site atomically.
+pub fn render(out: &Output, config: &Config) -> Result<RenderSummary, SiteError> {
+    let snapshots = check::load(&out.dirs().snapshots, &config.exchange)?;
     let template_error = |(template, e): (String, minijinja::Error)| SiteError::Template {
         template,
         message: e.to_string(),
@@ -103,7 +103,7 @@ pub fn render(config: &Config) -> Result<RenderSummary, SiteError> {
     };
 
     let mut summary = RenderSummary::default();
-    publish::publish_replace_dir::<SiteError>(&config.site_dir, |tmp| {
+    out.publish_dir::<SiteError>(&out.dirs().site, Mode::Replace, |tmp| {
         let mut out = Writer {
             root: tmp,
             summary: &mut summary,

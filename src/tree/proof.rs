@@ -5,7 +5,7 @@
 use super::hash::{NodeHash, parse_hex32};
 use super::{Node, TreeError};
 use crate::amount::Amount;
-use crate::format::{AssetInfo, Manifest};
+use crate::format::{AssetInfo, Manifest, TreeInfo};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -96,6 +96,54 @@ fn fail<T>(check: Check, reason: impl Into<String>) -> Result<T, VerifyError> {
         check,
         reason: reason.into(),
     })
+}
+
+/// What step 5 compares a proof with: the parts of a snapshot's manifest that a
+/// verifier reads (exchange, snapshot id, assets in order, the tree). Read from a
+/// full [`Manifest`] or from any manifest JSON with [`ManifestRef::from_json`], which
+/// ignores the fields a verifier does not need.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct ManifestRef {
+    pub exchange: String,
+    pub snapshot_id: String,
+    #[serde(deserialize_with = "asset_infos")]
+    pub assets: Vec<AssetInfo>,
+    pub tree: TreeInfo,
+}
+
+fn asset_infos<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<AssetInfo>, D::Error> {
+    #[derive(Deserialize)]
+    struct Loose {
+        symbol: String,
+        decimals: u8,
+    }
+    Vec::<Loose>::deserialize(d).map(|v| {
+        v.into_iter()
+            .map(|a| AssetInfo {
+                symbol: a.symbol,
+                decimals: a.decimals,
+            })
+            .collect()
+    })
+}
+
+impl ManifestRef {
+    /// Reads the verifier's part of a manifest from its JSON text.
+    pub fn from_json(text: &str) -> Result<ManifestRef, String> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(de).map_err(|e| format!("{}: {}", e.path(), e.inner()))
+    }
+}
+
+impl From<&Manifest> for ManifestRef {
+    fn from(m: &Manifest) -> ManifestRef {
+        ManifestRef {
+            exchange: m.exchange.clone(),
+            snapshot_id: m.snapshot_id.to_string(),
+            assets: m.assets.iter().map(|a| a.info()).collect(),
+            tree: m.tree.clone(),
+        }
+    }
 }
 
 /// A proof that passed all five steps against a manifest.
@@ -223,6 +271,21 @@ impl InclusionProof {
     /// All five steps: the proof is consistent *and* its root is the one the
     /// snapshot's manifest publishes.
     pub fn verify(&self, manifest: &Manifest) -> Result<VerifiedProof, VerifyError> {
+        self.verify_against(&ManifestRef::from(manifest))
+    }
+
+    /// All five steps against the verifier's part of a manifest (FORMAT.md §3; the
+    /// format must match the manifest's tree version, §6, at step 1).
+    pub fn verify_against(&self, manifest: &ManifestRef) -> Result<VerifiedProof, VerifyError> {
+        if let Some(v) = manifest.tree.version {
+            return fail(
+                Check::Parse,
+                format!(
+                    "format: {:?} does not match a manifest with tree.version {v} (por/1 manifests have no tree.version)",
+                    self.format
+                ),
+            );
+        }
         let verified = self.verify_self()?;
         let m = |s: String| fail(Check::Manifest, s);
         if manifest.snapshot_id != self.snapshot_id {
@@ -237,8 +300,7 @@ impl InclusionProof {
                 self.exchange, manifest.exchange
             ));
         }
-        let assets: Vec<AssetInfo> = manifest.assets.iter().map(|a| a.info()).collect();
-        if assets != self.assets {
+        if manifest.assets != self.assets {
             return m(
                 "the proof's assets (symbols, decimals, order) differ from the manifest's".into(),
             );

@@ -18,6 +18,7 @@
 //!
 //! This folder is secret (salts and uids); it never goes under `snapshots/` or the site.
 
+use super::hash::NodeHash;
 use super::proof::{InclusionProof, PROOF_FORMAT, RootJson};
 use super::{Node, level_counts, record_size, sibling_path};
 use crate::amount::Amount;
@@ -30,6 +31,8 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 pub const STORE_FORMAT: &str = "por-proof-store/1";
+/// The store's metadata file (it carries the root, so it identifies the build).
+pub const STORE_META_FILE: &str = "store.json";
 const INDEX_ENTRY: usize = 12;
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +61,11 @@ pub struct StoreMeta {
     pub assets: Vec<AssetInfo>,
     pub leaves: u64,
     pub height: u32,
+    /// The root hash the store was built for: `por proof` refuses to hand out proofs
+    /// from a store whose root is not the published manifest's. Stores written
+    /// before this field existed are read by their top level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<NodeHash>,
 }
 
 /// The key a uid is indexed under: the first 8 bytes of SHA-256(uid), big-endian.
@@ -136,7 +144,7 @@ impl StoreWriter {
     }
 
     pub fn write_meta(&self, meta: &StoreMeta) -> Result<(), StoreError> {
-        let p = self.dir.join("store.json");
+        let p = self.dir.join(STORE_META_FILE);
         std::fs::write(&p, crate::format::to_json_bytes(meta)).map_err(io_err(&p))
     }
 }
@@ -155,7 +163,7 @@ pub struct ProofStore {
 
 impl ProofStore {
     pub fn open(dir: &Path) -> Result<ProofStore, StoreError> {
-        let mp = dir.join("store.json");
+        let mp = dir.join(STORE_META_FILE);
         let text = std::fs::read_to_string(&mp).map_err(io_err(&mp))?;
         let meta: StoreMeta = serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
             path: mp.clone(),
@@ -187,6 +195,19 @@ impl ProofStore {
 
     pub fn meta(&self) -> &StoreMeta {
         &self.meta
+    }
+
+    /// The root hash this store was built for (its recorded root, or the record of
+    /// its top level for stores that predate the field).
+    pub fn root(&self) -> Result<NodeHash, StoreError> {
+        if let Some(r) = self.meta.root {
+            return Ok(r);
+        }
+        let top = self.levels.last().expect("level 0 at least");
+        let mut h = [0u8; 32];
+        let p = level_file(&self.dir, self.meta.height);
+        top.read_exact_at(&mut h, 0).map_err(io_err(&p))?;
+        Ok(NodeHash(h))
     }
 
     fn check_sizes(&self) -> Result<(), StoreError> {

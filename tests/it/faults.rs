@@ -4,149 +4,24 @@
 //! demo (`por demo --out`) and asserts the exit code, the one `error:` line and the
 //! files on disk (published files compared byte for byte before and after).
 
+use crate::support::cli::*;
 use crate::support::http_server;
 
 use bitcoin::address::NetworkUnchecked;
-use bitcoin::hashes::{Hash, sha256};
 use http_server::{Reply, TestServer};
 use por::format::Manifest;
 use serde_json::Value;
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const NEWEST: &str = "2026-11-21";
 const NEWEST_AS_OF: &str = "2026-11-21T00:00:00Z";
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn command(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_por"));
-    c.args(args).env("POR_LOG", "error");
-    for v in [
-        "http_proxy",
-        "https_proxy",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "all_proxy",
-    ] {
-        c.env_remove(v);
-    }
-    c
-}
-
-fn por(args: &[&str]) -> Output {
-    command(args).output().unwrap()
-}
-
-/// `por run --config <d>/por.toml` with `args`.
-fn run(d: &Path, args: &[&str]) -> Output {
-    let config = d.join("por.toml");
-    let mut all = vec!["run", "--config", config.to_str().unwrap()];
-    all.extend(args);
-    por(&all)
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// The message of the one `error:` line that is all of stderr.
-fn error_line(o: &Output) -> String {
-    let e = stderr(o);
-    assert!(
-        e.starts_with("error: ") && e.ends_with('\n') && e.lines().count() == 1,
-        "stderr is not one error line: {e:?}"
-    );
-    e["error: ".len()..].trim_end().to_string()
-}
-
-/// `por demo --out <t>/d`: three published snapshots and a site.
-fn demo(t: &Path) -> PathBuf {
-    let d = t.join("d");
-    let o = por(&["demo", "--out", d.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    d
-}
-
-/// Adds the inputs of a new snapshot `id` (the 2026-11-21 liabilities, or `liabilities`
-/// when given; wallets signed for `id` with the demo keys).
-fn add_inputs(d: &Path, id: &str, liabilities: Option<&Path>) {
-    let from = liabilities
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| d.join("liabilities/2026-11-21.csv"));
-    std::fs::copy(from, d.join(format!("liabilities/{id}.csv"))).unwrap();
-    std::fs::copy(
-        root().join(format!("tests/data/faults/wallets/{id}.csv")),
-        d.join(format!("wallets/{id}.csv")),
-    )
-    .unwrap();
-}
-
-fn sha(bytes: &[u8]) -> String {
-    sha256::Hash::hash(bytes).to_string()
-}
-
-/// Every file under `dir` (relative path → sha256), the run lock aside.
-fn hashes(dir: &Path) -> BTreeMap<PathBuf, String> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(base, &p, out);
-            } else if p.file_name().is_some_and(|n| n != ".por.lock") {
-                out.insert(
-                    p.strip_prefix(base).unwrap().into(),
-                    sha(&std::fs::read(&p).unwrap()),
-                );
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
-/// Hashes of everything published or stored: `snapshots/`, `public/`, `private/`.
-fn outputs(d: &Path) -> BTreeMap<PathBuf, String> {
-    let mut all = BTreeMap::new();
-    for sub in ["snapshots", "public", "private"] {
-        for (p, h) in hashes(&d.join(sub)) {
-            all.insert(Path::new(sub).join(p), h);
-        }
-    }
-    all
-}
-
-fn only(all: &BTreeMap<PathBuf, String>, sub: &str) -> BTreeMap<PathBuf, String> {
-    all.iter()
-        .filter(|(p, _)| p.starts_with(sub))
-        .map(|(p, h)| (p.clone(), h.clone()))
-        .collect()
-}
-
-fn manifest(d: &Path, id: &str) -> Manifest {
-    let bytes = std::fs::read(d.join(format!("snapshots/{id}/manifest.json"))).unwrap();
-    serde_json::from_slice(&bytes).unwrap()
-}
-
-fn replace_in(path: &Path, from: &str, to: &str) {
-    let text = std::fs::read_to_string(path).unwrap();
-    assert!(text.contains(from), "{} lacks {from:?}", path.display());
-    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
-}
-
 // --- 1. SIGKILL at random points -----------------------------------------------------
 
 /// A published snapshot folder is whole: its manifest parses, every file it lists is
-/// there with its hash, and its private proof store opens.
+/// there with its hash, and its private proof store opens and was built for its root.
 fn assert_complete(d: &Path, id: &str) {
     let m = manifest(d, id);
     assert_eq!(m.snapshot_id.as_str(), id);
@@ -154,42 +29,26 @@ fn assert_complete(d: &Path, id: &str) {
         let bytes = std::fs::read(d.join(format!("snapshots/{id}/{name}"))).unwrap();
         assert_eq!(&sha(&bytes), hash, "{id}/{name}");
     }
-    por::tree::store::ProofStore::open(&d.join(format!("private/{id}")))
+    let store = por::tree::store::ProofStore::open(&d.join(format!("private/{id}")))
         .unwrap_or_else(|e| panic!("private store of {id}: {e}"));
-}
-
-/// Under `dir`, every visible entry is an expected snapshot id; anything else must be
-/// a hidden leftover temp folder (`.<name>.tmp-<pid>`) or the lock.
-fn assert_no_stray(dir: &Path, expected: &[String]) {
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
-            assert!(
-                name == ".por.lock" || name.contains(".tmp-"),
-                "{}: unexpected {name}",
-                dir.display()
-            );
-        } else {
-            assert!(
-                expected.contains(&name),
-                "{}: unexpected {name}",
-                dir.display()
-            );
-        }
-    }
+    assert_eq!(
+        store.root().unwrap(),
+        m.tree.root,
+        "{id}: store and manifest agree"
+    );
 }
 
 #[test]
 fn sigkill_at_any_point_leaves_the_published_state_whole() {
     let t = tempfile::tempdir().unwrap();
     let d = demo(t.path());
-    // 150k accounts make a run last long enough to be killed in every phase.
+    // 200k accounts make a run last long enough to be killed in every phase.
     let big = t.path().join("big.csv");
     {
         use std::io::Write;
         let mut f = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
         writeln!(f, "uid,BTC,ETH,USDT,USDC").unwrap();
-        for i in 0..150_000 {
+        for i in 0..200_000 {
             writeln!(f, "u{i:07},0.00000001,0.000000001,0.01,0.01").unwrap();
         }
     }
@@ -215,11 +74,6 @@ fn sigkill_at_any_point_leaves_the_published_state_whole() {
         full
     };
 
-    let mut published: Vec<String> = std::fs::read_dir(d.join("snapshots"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
     let mut next = 0;
     let mut before = outputs(&d);
     const KILLS: u32 = 12;
@@ -252,14 +106,17 @@ fn sigkill_at_any_point_leaves_the_published_state_whole() {
         if finished.is_some() {
             assert!(status.success(), "an unkilled run failed: {status}");
         }
+        // No temp folder is ever visible in a public folder.
+        assert_no_temp_in_public(&d);
         let after = outputs(&d);
-        // Every snapshot published before is byte-identical, and so is its store.
+        // Every file published or stored before is byte-identical (the staging area
+        // and the store of the snapshot being made aside).
+        let in_flight = Path::new("private").join(&id);
         for (p, h) in &before {
-            // (Hidden `.<name>.tmp-<pid>` leftovers of a killed run are cleaned by the next.)
-            let hidden = p
-                .components()
-                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
-            if !hidden && (p.starts_with("snapshots") || p.starts_with("private")) {
+            if p.starts_with("private/.staging") || p.starts_with(&in_flight) {
+                continue;
+            }
+            if !p.starts_with("public") {
                 assert_eq!(
                     after.get(p),
                     Some(h),
@@ -271,7 +128,6 @@ fn sigkill_at_any_point_leaves_the_published_state_whole() {
         let got_published = d.join("snapshots").join(&id).exists();
         if got_published {
             assert_complete(&d, &id);
-            published.push(id.clone());
             next += 1;
         }
         // The site is the previous one, byte for byte, or (the new snapshot was
@@ -289,10 +145,6 @@ fn sigkill_at_any_point_leaves_the_published_state_whole() {
                 "kill {i}: site not whole"
             );
         }
-        assert_no_stray(&d.join("snapshots"), &published);
-        let mut stores = published.clone();
-        stores.push(id.clone()); // a private store may be left without its snapshot
-        assert_no_stray(&d.join("private"), &stores);
         outcomes.push(format!(
             "{delay:?}: {}{}",
             if finished.is_some() {
@@ -306,18 +158,14 @@ fn sigkill_at_any_point_leaves_the_published_state_whole() {
     }
     eprintln!("full run {full:?}; {}", outcomes.join("; "));
 
-    // The killed runs' lock does not block the next run, which publishes.
+    // The killed runs' lock does not block the next run, which finishes the last
+    // killed snapshot or publishes it anew; then nothing is left of any run and the
+    // site is current.
     let id = &ids[next];
     let o = run(&d, &["--id", id, "--as-of", &as_of(id)]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_complete(&d, id);
-    for e in std::fs::read_dir(d.join("snapshots")).unwrap().flatten() {
-        assert!(
-            !e.file_name().to_string_lossy().starts_with('.'),
-            "leftover {:?}",
-            e.file_name()
-        );
-    }
+    assert_clean_and_current(&d);
 }
 
 // --- 2. Chain faults (Esplora served by a local server) ---------------------------
@@ -643,60 +491,104 @@ fn read_only_snapshots_folder_is_exit_2() {
     assert_eq!(outputs(&d), before);
 }
 
-/// Root-proof: the snapshot's temp folder name is taken by a file, so the new
-/// snapshot folder cannot be built. Nothing is published, the private store is
-/// removed again, the site is untouched.
+/// Leftovers of killed runs (an older version's `.<id>.tmp-<pid>` folder in the
+/// published snapshots folder and beside the site, anything in the staging area, an
+/// orphan proof store) are removed by the next run, which logs each one.
 #[test]
-fn snapshot_temp_name_taken_by_a_file_is_exit_2() {
+fn leftovers_of_killed_runs_are_removed_and_logged() {
     let t = tempfile::tempdir().unwrap();
     let d = demo(t.path());
     add_inputs(&d, "2026-12-21", None);
-    let blocker = d.join("snapshots/.2026-12-21.tmp-1");
-    std::fs::write(&blocker, "not a folder").unwrap();
-    let before = outputs(&d);
-    let o = run(
-        &d,
-        &["--id", "2026-12-21", "--as-of", "2026-12-21T00:00:00Z"],
-    );
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert_eq!(
-        error_line(&o),
-        format!("{}: Not a directory (os error 20)", blocker.display())
-    );
-    assert_eq!(outputs(&d), before);
-    assert!(!d.join("private/2026-12-21").exists());
+    let leftovers = [
+        d.join("snapshots/.2026-12-21.tmp-4242/manifest.json"),
+        d.join(".public.tmp-4242/index.html"),
+        d.join("private/.2026-12-21.tmp-4242/store.json"),
+        d.join("private/.staging/snapshot-2026-12-20/manifest.json"),
+        d.join("private/2026-12-20/store.json"),
+    ];
+    for p in &leftovers {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, "left by a killed run").unwrap();
+    }
+    let config = d.join("por.toml");
+    let o = command(&[
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--id",
+        "2026-12-21",
+        "--as-of",
+        "2026-12-21T00:00:00Z",
+    ])
+    .env("POR_LOG", "warn")
+    .output()
+    .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let log = stderr(&o);
+    for p in &leftovers {
+        let top = p.parent().unwrap();
+        assert!(!top.exists(), "{} is still there", top.display());
+        assert!(
+            log.contains(&format!(
+                "removed a leftover of a killed run path={}",
+                top.display()
+            )),
+            "not logged: {}\n{log}",
+            top.display()
+        );
+    }
+    assert_complete(&d, "2026-12-21");
 }
 
-/// Root-proof: the site's temp folder name is taken by a file. The snapshot is
-/// published (its folder is whole), the site is not re-rendered: exit 2, and the
-/// previous site is byte-identical. Once the file is gone, `por render` catches up.
+/// The snapshot is published, but the site cannot be rendered (here: an older
+/// snapshot's folder holds a file its manifest does not list). Exit 3, not 2; the
+/// previous site stays; once the cause is gone, the same `por run --id` renders the
+/// site and exits with the snapshot's own status, without touching the snapshot.
 #[test]
-fn site_temp_name_taken_by_a_file_is_exit_2_and_keeps_the_previous_site() {
+fn site_not_rendered_is_exit_3_and_the_same_run_finishes_the_job() {
     let t = tempfile::tempdir().unwrap();
     let d = demo(t.path());
     add_inputs(&d, "2026-12-21", None);
-    let blocker = d.join(".public.tmp-1");
-    std::fs::write(&blocker, "not a folder").unwrap();
+    let stray = d.join("snapshots/2026-09-21/stray.txt");
+    std::fs::write(&stray, "not listed").unwrap();
     let site = hashes(&d.join("public"));
-    let o = run(
-        &d,
-        &["--id", "2026-12-21", "--as-of", "2026-12-21T00:00:00Z"],
-    );
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let args = ["--id", "2026-12-21", "--as-of", "2026-12-21T00:00:00Z"];
+    let o = run(&d, &args);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert_eq!(
         error_line(&o),
         format!(
-            "snapshot 2026-12-21 was published, but the site was not rendered: {}: Not a directory (os error 20)",
-            blocker.display()
+            "snapshot 2026-12-21 was published, but the site was not rendered: snapshot 2026-09-21: stray.txt is not listed in manifest.json's files; run `por run --config {} --id 2026-12-21` again to render it",
+            d.join("por.toml").display()
         )
     );
     assert_eq!(hashes(&d.join("public")), site, "previous site intact");
     assert_complete(&d, "2026-12-21");
-    std::fs::remove_file(&blocker).unwrap();
-    let config = d.join("por.toml");
-    let o = por(&["render", "--config", config.to_str().unwrap()]);
+    std::fs::remove_file(&stray).unwrap();
+    let published = only(&outputs(&d), "snapshots");
+    let stores = only(&outputs(&d), "private");
+    // Same id again, as cron would retry (another as_of: the snapshot is not redone).
+    let o = run(
+        &d,
+        &["--id", "2026-12-21", "--as-of", "2026-12-22T00:00:00Z"],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(d.join("public/snapshots/2026-12-21").exists());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.starts_with("snapshot 2026-12-21 was already published (not changed)"),
+        "{out}"
+    );
+    assert_eq!(
+        only(&outputs(&d), "snapshots"),
+        published,
+        "snapshot untouched"
+    );
+    assert_eq!(only(&outputs(&d), "private"), stores, "store untouched");
+    assert!(d.join("public/snapshots/2026-12-21/manifest.json").exists());
+    assert_eq!(
+        std::fs::read(d.join("public/latest/manifest.json")).unwrap(),
+        std::fs::read(d.join("snapshots/2026-12-21/manifest.json")).unwrap()
+    );
 }
 
 // --- 4. The run lock ---------------------------------------------------------------------
@@ -717,7 +609,7 @@ fn a_held_lock_refuses_a_second_run_and_a_stale_one_does_not() {
     assert_eq!(
         error_line(&o),
         format!(
-            "another por run holds {} (pid {}); nothing done",
+            "another por command holds {} (pid {}); nothing done",
             lock_path.display(),
             std::process::id()
         )

@@ -4,6 +4,7 @@
 //! then every refusal (tampered file, broken chain, unlisted file, no snapshots)
 //! leaves the previous site untouched.
 
+use por::publish::Output;
 use por::amount::Amount;
 use por::config::Config;
 use por::format::{
@@ -190,13 +191,16 @@ ethereum_explorer = "https://etherscan.io/"
         )
         .unwrap();
         let config = Config::from_file(&dir.path().join("por.toml")).unwrap();
+        let out = Output::open(&por::job::output_dirs(&config)).unwrap();
         por::job::snapshot(
+            &out,
             &config,
             &id("2026-09-21"),
             ts("2026-09-21T00:00:00Z"),
             false,
         )
         .unwrap();
+        drop(out);
         let case = Case { dir, config };
         case.publish("2026-10-21", "2026-10-21T00:00:00Z", false);
         case.publish("2026-11-21", "2026-11-21T00:00:00Z", true);
@@ -204,11 +208,13 @@ ethereum_explorer = "https://etherscan.io/"
     }
 
     fn publish(&self, sid: &str, as_of: &str, eth_covered: bool) {
-        let previous = snapshot::plan(&self.config, &id(sid), ts(as_of), false).unwrap();
+        let out = Output::open(&por::job::output_dirs(&self.config)).unwrap();
+        let previous = snapshot::plan(&out, &id(sid), ts(as_of), false).unwrap();
         let liabilities =
             por::liabilities::parse_file(&self.config.liabilities, &self.config.asset_infos())
                 .unwrap();
         snapshot::publish(
+            &out,
             &self.config,
             &id(sid),
             ts(as_of),
@@ -275,7 +281,7 @@ const IDS: [&str; 3] = ["2026-09-21", "2026-10-21", "2026-11-21"];
 #[test]
 fn renders_every_page_with_the_key_figures() {
     let c = Case::new();
-    let summary = por::site::render(&c.config).unwrap();
+    let summary = por::job::render(&c.config).unwrap();
     let files = tree(&c.site());
 
     // Exactly the promised outputs, nothing else.
@@ -449,7 +455,7 @@ fn a_shortfall_is_highlighted_and_stated() {
     let c = Case::new();
     // Make the newest snapshot the short one: drop 2026-11-21 (store and folder).
     std::fs::remove_dir_all(c.snapshots().join("2026-11-21")).unwrap();
-    por::site::render(&c.config).unwrap();
+    por::job::render(&c.config).unwrap();
     let index = c.page("index.html");
     assert!(index.contains(r#"<tr class="short">"#));
     assert!(index.contains(
@@ -462,7 +468,7 @@ fn a_shortfall_is_highlighted_and_stated() {
 #[test]
 fn index_latest_and_copies_are_exact() {
     let c = Case::new();
-    por::site::render(&c.config).unwrap();
+    por::job::render(&c.config).unwrap();
     let index: SnapshotIndex =
         serde_json::from_slice(&std::fs::read(c.site().join("snapshots/index.json")).unwrap())
             .unwrap();
@@ -495,9 +501,9 @@ fn index_latest_and_copies_are_exact() {
 #[test]
 fn rendering_is_deterministic() {
     let c = Case::new();
-    por::site::render(&c.config).unwrap();
+    por::job::render(&c.config).unwrap();
     let first = tree(&c.site());
-    por::site::render(&c.config).unwrap();
+    por::job::render(&c.config).unwrap();
     let second = tree(&c.site());
     assert_eq!(
         first.keys().collect::<Vec<_>>(),
@@ -509,13 +515,13 @@ fn rendering_is_deterministic() {
 }
 
 fn render_err(c: &Case) -> String {
-    por::site::render(&c.config).unwrap_err().to_string()
+    por::job::render(&c.config).unwrap_err().to_string()
 }
 
 #[test]
 fn a_tampered_file_stops_the_render_and_keeps_the_site() {
     let c = Case::new();
-    por::site::render(&c.config).unwrap();
+    por::job::render(&c.config).unwrap();
     let before = tree(&c.site());
     let path = c.snapshots().join("2026-10-21/addresses.json");
     let text = std::fs::read_to_string(&path).unwrap();
@@ -561,7 +567,7 @@ fn a_missing_or_unlisted_file_is_named() {
 #[test]
 fn a_broken_hash_chain_stops_the_render() {
     let c = Case::new();
-    por::site::render(&c.config).unwrap();
+    por::job::render(&c.config).unwrap();
     let before = tree(&c.site());
     // Rewriting history: the first manifest's bytes change (one added space), so the
     // second one's link no longer matches.
@@ -811,7 +817,7 @@ fn json(path: &Path) -> Value {
 #[test]
 fn published_documents_validate_against_the_schemas() {
     let c = Case::new();
-    por::site::render(&c.config).unwrap();
+    por::job::render(&c.config).unwrap();
     let site = c.site();
     // The schemas served are the embedded ones.
     for (name, text) in por::site::SCHEMAS {

@@ -5,7 +5,7 @@
 use por::amount::Amount;
 use por::format::{Chains, MANIFEST_FORMAT, Manifest, ManifestAsset, SnapshotId, TreeInfo};
 use por::tree::hash::{NodeHash, Tag, account_commitment};
-use por::tree::proof::{Check, InclusionProof};
+use por::tree::proof::{Check, InclusionProof, ManifestRef};
 use por::tree::{AccountLeaf, Node, Tree, TreeError};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -63,10 +63,14 @@ fn manifest_for(tree: &Value, proof: &InclusionProof) -> Manifest {
             })
             .collect(),
         tree: TreeInfo {
+            version: None,
             root: NodeHash::from_hex(tree["root"]["hash"].as_str().unwrap()).unwrap(),
             sums,
             height: tree["height"].as_u64().unwrap() as u32,
             leaves: tree["accounts"].as_array().unwrap().len() as u64,
+            split: None,
+            padding_bits: None,
+            accounts: None,
         },
         chains: Chains::default(),
         files: Default::default(),
@@ -157,36 +161,56 @@ fn trees_levels_roots_and_proofs_reproduce() {
     }
 }
 
-fn expected_check(why: &str) -> Check {
-    match why {
-        "negative amount"
-        | "leading zero"
-        | "amount over 2^128-1"
-        | "uppercase hex"
-        | "decimal point" => Check::Parse,
-        "balance changed"
-        | "sibling sum lowered"
-        | "side flipped"
-        | "wrong uid"
-        | "salt changed"
-        | "root sum inflated"
-        | "missing path step" => Check::Root,
-        other => panic!("unmapped invalid proof {other:?}: decide its check"),
+fn check_named(case: &Value) -> Check {
+    match case["check"]
+        .as_str()
+        .expect("every invalid proof names its check")
+    {
+        "parse" => Check::Parse,
+        "fold" => Check::Fold,
+        "root" => Check::Root,
+        "manifest" => Check::Manifest,
+        other => panic!("unknown check {other:?}"),
     }
 }
 
+/// Every invalid por/1 proof is rejected, against the vectors' manifest, at exactly
+/// the step the vector names (the first failing step of FORMAT.md §3).
 #[test]
-fn invalid_proofs_are_rejected_for_the_right_reason() {
+fn invalid_proofs_are_rejected_at_the_named_step() {
     let v = vectors();
+    let manifest =
+        ManifestRef::from_json(&v["invalid_proofs_manifest"].to_string()).expect("manifest");
     let invalid = v["invalid_proofs"].as_array().unwrap();
     assert!(!invalid.is_empty());
     for case in invalid {
         let why = case["why"].as_str().unwrap();
         let text = case["proof"].to_string();
-        let result = InclusionProof::from_json(&text).and_then(|p| p.verify_self());
+        let result = InclusionProof::from_json(&text).and_then(|p| p.verify_against(&manifest));
         let err = result.err().unwrap_or_else(|| panic!("{why}: accepted"));
-        assert_eq!(err.check, expected_check(why), "{why}: {err}");
+        assert_eq!(err.check, check_named(case), "{why}: {err}");
     }
+}
+
+/// The por/1 cases among the por/2 vectors (unknown fields, a manifest with a tree
+/// version) are rejected at their named step too.
+#[test]
+fn por1_cases_of_the_v2_vectors_are_rejected_at_the_named_step() {
+    let v = vectors();
+    let mut seen = 0;
+    for case in v["invalid_proofs_v2"].as_array().unwrap() {
+        if case["proof"]["format"] != "por-inclusion-proof/1" {
+            continue;
+        }
+        seen += 1;
+        let why = case["why"].as_str().unwrap();
+        let manifest = ManifestRef::from_json(&case["manifest"].to_string()).expect("manifest");
+        let result = InclusionProof::from_json(&case["proof"].to_string())
+            .and_then(|p| p.verify_against(&manifest));
+        let err = result.err().unwrap_or_else(|| panic!("{why}: accepted"));
+        assert_eq!(err.check, check_named(case), "{why}: {err}");
+    }
+    assert!(seen >= 6, "the v2 vectors carry por/1 cases ({seen})");
 }
 
 #[test]
@@ -240,4 +264,20 @@ fn invalid_trees_are_refused() {
         assert!(matches!(err, TreeError::SumOverflow { .. }), "{why}: {err}");
     }
     assert_eq!(Tree::build(1, &[]).unwrap_err(), TreeError::Empty);
+}
+
+/// The repo carries the spec it implements: `docs/spec/FORMAT.md` is the project's
+/// `shared/spec/FORMAT.md`, byte for byte (checked when the shared copy is beside
+/// the clone, as in CI).
+#[test]
+fn the_spec_copy_is_identical_to_the_projects_spec() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let copy = std::fs::read(root.join("docs/spec/FORMAT.md")).expect("docs/spec/FORMAT.md");
+    match std::fs::read(root.join("../shared/spec/FORMAT.md")) {
+        Ok(shared) => assert!(
+            shared == copy,
+            "docs/spec/FORMAT.md is out of date with ../shared/spec/FORMAT.md"
+        ),
+        Err(_) => eprintln!("../shared/spec is not beside this clone: copy not compared"),
+    }
 }

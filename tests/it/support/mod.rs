@@ -2,4 +2,5 @@
 //! canned replies, and real anvil nodes.
 
 pub mod anvil;
+pub mod cli;
 pub mod http_server;
