@@ -13,6 +13,7 @@ pub mod amount;
 pub mod bench;
 pub mod chains;
 pub mod config;
+pub mod dispute;
 pub mod excerpt;
 pub mod exit;
 pub mod format;

@@ -76,6 +76,10 @@ pub const SCHEMAS: &[(&str, &str)] = &[
         "por-snapshot-index-1.json",
         include_str!("../../site/schema/por-snapshot-index-1.json"),
     ),
+    (
+        "por-dispute-1.json",
+        include_str!("../../site/schema/por-dispute-1.json"),
+    ),
 ];
 
 /// Checks the published snapshots and renders the site into the output's site

@@ -299,6 +299,7 @@ fn renders_every_page_with_the_key_figures() {
         "schema/por-inclusion-proof-1.json",
         "schema/por-addresses-1.json",
         "schema/por-snapshot-index-1.json",
+        "schema/por-dispute-1.json",
         "snapshots/index.json",
         "snapshots/2026-09-21/manifest.json",
     ]
@@ -905,4 +906,81 @@ fn published_documents_validate_against_the_schemas() {
     let mut p = proof;
     p["salt"] = "ab".into();
     assert!(!schema_errors("por-inclusion-proof-1.json", &p).is_empty());
+}
+
+/// A dispute file as the Verify page writes it, for `proof` against the published
+/// manifest with SHA-256 `manifest_sha256`.
+fn dispute_file(proof: &str, manifest_sha256: &str, result: &str, check: Option<&str>) -> Value {
+    serde_json::json!({
+        "format": "por-dispute/1",
+        "checked_at": "2026-12-01T21:30:00Z",
+        "verifier": {"name": "por verify.js", "version": env!("CARGO_PKG_VERSION"), "script_sha256": "ab".repeat(32)},
+        "proof": proof,
+        "manifest": {
+            "snapshot_id": "2026-11-21",
+            "url": "https://example.test/snapshots/2026-11-21/manifest.json",
+            "sha256": manifest_sha256,
+            "source": "fetched",
+            "file_name": null,
+            "index_check": "fetched",
+        },
+        "verdict": {
+            "result": result,
+            "check": check,
+            "step": check.map(|_| 4),
+            "reason": check.map(|_| "recomputed root hash differs"),
+            "error": null,
+        },
+    })
+}
+
+#[test]
+fn a_dispute_file_validates_and_is_rechecked_against_the_published_manifest() {
+    let c = Case::new();
+    por::job::render(&c.config).unwrap();
+    let manifest = std::fs::read(c.site().join("snapshots/2026-11-21/manifest.json")).unwrap();
+    let sha = sha256_hex(&manifest);
+    let store =
+        por::tree::store::ProofStore::open(&c.config.private_dir.join("2026-11-21")).unwrap();
+    let proof = serde_json::to_string_pretty(&store.proof("carol").unwrap()).unwrap();
+
+    let valid = dispute_file(&proof, &sha, "valid", None);
+    assert_eq!(
+        schema_errors("por-dispute-1.json", &valid),
+        Vec::<String>::new()
+    );
+    let r = por::dispute::recheck(&valid.to_string(), &manifest).unwrap();
+    assert!(r.is_valid(), "{:?}", r.proof);
+    assert!(r.agrees_with_bundle());
+
+    // A raised balance: the re-check fails at the root, as the page said.
+    let mut p: Value = serde_json::from_str(&proof).unwrap();
+    let b = p["balances"][0].as_str().unwrap().parse::<u128>().unwrap() + 1;
+    p["balances"][0] = b.to_string().into();
+    let tampered = dispute_file(&p.to_string(), &sha, "invalid", Some("root"));
+    assert_eq!(
+        schema_errors("por-dispute-1.json", &tampered),
+        Vec::<String>::new()
+    );
+    let r = por::dispute::recheck(&tampered.to_string(), &manifest).unwrap();
+    assert_eq!((r.result(), r.check()), ("invalid", Some("root")));
+    assert!(r.agrees_with_bundle() && !r.is_valid());
+
+    // Another snapshot's manifest: the hash check names both hashes.
+    let older = std::fs::read(c.site().join("snapshots/2026-10-21/manifest.json")).unwrap();
+    let r = por::dispute::recheck(&valid.to_string(), &older).unwrap();
+    assert!(matches!(
+        r.manifest_hash,
+        por::dispute::ManifestHash::Differs { .. }
+    ));
+    assert_eq!(r.check(), Some("manifest"));
+    assert!(!r.is_valid() && !r.agrees_with_bundle());
+
+    // The schema rejects what the format forbids.
+    let mut bad = valid.clone();
+    bad["verdict"]["result"] = "maybe".into();
+    assert!(!schema_errors("por-dispute-1.json", &bad).is_empty());
+    let mut bad = valid;
+    bad["manifest"]["sha256"] = "AB".repeat(32).into();
+    assert!(!schema_errors("por-dispute-1.json", &bad).is_empty());
 }

@@ -58,6 +58,18 @@ function renderTemplate(src, ctx) {
   return html;
 }
 
+/** The dispute file has exactly the fields site/schema/por-dispute-1.json names, at every level. */
+const disputeSchema = JSON.parse(fs.readFileSync(path.join(repo, "site/schema/por-dispute-1.json"), "utf8"));
+function assertShape(bundle, schema = disputeSchema, at = "bundle") {
+  assert.deepEqual(Object.keys(bundle).sort(), Object.keys(schema.properties).sort(), `${at}: fields`);
+  for (const [k, sub] of Object.entries(schema.properties)) {
+    if (sub.type === "object") assertShape(bundle[k], sub, `${at}.${k}`);
+    if (sub.enum) assert.ok(sub.enum.includes(bundle[k]), `${at}.${k}: ${bundle[k]} not in ${sub.enum}`);
+    if (sub.const) assert.equal(bundle[k], sub.const);
+  }
+  if (at === "bundle") assert.match(bundle.checked_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+}
+
 async function buildSite(dir) {
   const tree = vectors.trees.find((t) => t.name === "eleven");
   const proof = tree.proofs[3];
@@ -188,6 +200,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
         assert.equal(d.bundle.verdict.result, "invalid");
         assert.equal(d.bundle.verdict.check, check);
         assert.equal(d.bundle.proof, JSON.stringify(p, null, 2), "the exact proof text");
+        assertShape(d.bundle);
       }
       await b.screenshot(path.join(artifacts, "verify-page-invalid.png"));
     });
@@ -238,6 +251,9 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       assert.equal(d.bundle.manifest.index_check, "match");
       assert.equal(d.bundle.manifest.source, "file");
       assert.equal(d.bundle.verdict.result, "valid");
+      assertShape(d.bundle);
+      assert.match(d.bundle.verifier.script_sha256, /^[0-9a-f]{64}$/);
+      assert.equal(d.bundle.verifier.version, "0.0.0-test");
       assert.match(d.warning, /contains your proof with its secret salt.*link your account to its leaf/s);
       // same content, other bytes: not the published manifest
       await b.navigate(page);
@@ -270,6 +286,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       assert.equal(d.bundle.verdict.result, "error");
       assert.equal(d.bundle.verdict.error, "manifest-unavailable");
       assert.equal(d.bundle.manifest.sha256, null);
+      assertShape(d.bundle);
       await b.sendKeys(await b.find("#manifest-file"), await writeJson("manifest-saved-offline.json", manifestFor(tree, p)));
       const w = await b.waitFor(
         async () => {
