@@ -11,7 +11,8 @@
 // ("no-proof", "read", "manifest-unavailable", "no-webcrypto"), and
 // data-manifest-check = "fetched" | "match" | "mismatch" | "unlisted" |
 // "unavailable" (how the manifest compared with was checked), #details,
-// #dispute (the "Download a dispute file" link, a por-dispute/1 JSON).
+// #dispute (#dispute-download, the "Download a dispute file" link to a
+// por-dispute/1 JSON blob; its text is also the link's `disputeText` property).
 //
 // Choosing or dropping a proof file, or choosing a manifest file while a proof is
 // loaded, verifies at once; Verify is for a pasted proof.
@@ -677,9 +678,11 @@ function offerDispute(text, r, m, verdict) {
   const seq = runSeq;
   disputeBundle(text, r, m, verdict).then((bundle) => {
     if (seq !== runSeq) return;
-    const blob = new Blob([JSON.stringify(bundle, null, 2) + "\n"], { type: "application/json" });
+    const text = JSON.stringify(bundle, null, 2) + "\n";
+    const blob = new Blob([text], { type: "application/json" });
     const name = `por-dispute-${bundle.manifest.snapshot_id || "unknown"}-${verdict.result}.json`;
     const link = el("a", { id: "dispute-download", class: "button", href: URL.createObjectURL(blob), download: name }, "Download a dispute file");
+    link.disputeText = text; // for tests: the page's CSP (connect-src 'self') forbids fetching the blob: URL
     box.replaceChildren(
       el(
         "div",

@@ -200,6 +200,32 @@ test("the rendered site in headless Chromium", { timeout: 180000 }, async (t) =>
       await b.setWindowSize(1280, 2400);
     });
 
+    await t.test("every page runs under its Content-Security-Policy: another origin is blocked", async () => {
+      const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'";
+      const html = await Promise.all(PAGES.map((p) => fsp.readFile(path.join(site, `${p}.html`), "utf8")));
+      html.forEach((h, i) => {
+        assert.ok(h.includes(`<meta http-equiv="Content-Security-Policy" content="${CSP}">`), `${PAGES[i]}: CSP meta`);
+        assert.doesNotMatch(h, /<script(?![^>]*\ssrc=)[^>]*>/, `${PAGES[i]}: an inline script`);
+        assert.doesNotMatch(h, /\sstyle=|<style[\s>]|\son[a-z]+=/, `${PAGES[i]}: an inline style or handler`);
+      });
+      const other = `http://localhost:${new URL(server.url).port}/index.html`; // same server, other origin
+      for (const page of PAGES) {
+        await b.navigate(`${server.url}${page}.html`);
+        const r = await b.executeAsyncScript(`const done = arguments[arguments.length - 1];
+          const seen = [];
+          document.addEventListener('securitypolicyviolation', (e) => seen.push({ directive: e.effectiveDirective, blocked: e.blockedURI }));
+          fetch(arguments[0]).then(() => 'fetched', (e) => 'rejected: ' + e.name)
+            .then((outcome) => setTimeout(() => done({ outcome, seen,
+              styled: getComputedStyle(document.querySelector('.site-header')).backgroundColor }), 100));`, [other]);
+        assert.equal(r.outcome, "rejected: TypeError", `${page}: the fetch to ${other} must be blocked`);
+        assert.ok(r.seen.some((v) => v.directive === "connect-src" && v.blocked.startsWith("http://localhost:")), `${page}: ${JSON.stringify(r.seen)}`);
+        assert.equal(r.styled, "rgb(245, 247, 250)", `${page}: the stylesheet applies under the policy`);
+      }
+      // the verify page's own script still works under the policy
+      const v = await verify(JSON.stringify(proof));
+      assert.equal(v.result, "valid", v.text);
+    });
+
     const fixture = path.join(artifacts, "site-fixture");
     await t.test("the fixture site with address lists (from cargo test --test site_render)", { skip: !fs.existsSync(path.join(fixture, "index.html")) && "no fixture site: run cargo test --test site_render first" }, async () => {
       const fx = await serveDir(fixture);

@@ -18,6 +18,9 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const vectors = JSON.parse(fs.readFileSync(path.join(repo, "tests/data/spec/vectors.json"), "utf8"));
 const artifacts = path.join(repo, "target/test-artifacts");
 
+/** The Content-Security-Policy <meta> of the real base.html, so this page runs under the same policy. */
+const CSP_META = fs.readFileSync(path.join(repo, "site/templates/base.html"), "utf8").match(/<meta http-equiv="Content-Security-Policy"[^>]*>/)[0];
+
 function escapeHtml(s) {
   return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }
@@ -51,7 +54,7 @@ function renderTemplate(src, ctx) {
   for (const m of src.matchAll(/{% block (\w+) %}([\s\S]*?){% endblock %}/g)) blocks[m[1]] = expand(m[2], ctx);
   for (const b of ["title", "main", "scripts"]) assert.ok(b in blocks, `verify.html lacks block ${b}`);
   const html =
-    `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">` +
+    `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8">${CSP_META}<meta name="viewport" content="width=device-width, initial-scale=1">` +
     `<title>${blocks.title}</title><link rel="stylesheet" href="${ctx.root}static/style.css"></head>\n` +
     `<body><main>${blocks.main}</main>${blocks.scripts}</body>\n</html>\n`;
   assert.doesNotMatch(html, /{%|{{|}}|%}/, "unrendered template syntax left");
@@ -134,8 +137,8 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
     const disputeJson = () =>
       b.executeAsyncScript(
         "const done = arguments[arguments.length - 1]; const a = document.getElementById('dispute-download');" +
-          "if (!a) return done(null); fetch(a.href).then((r) => r.json()).then((j) => done({ bundle: j, name: a.download, " +
-          "warning: document.getElementById('dispute-warning').textContent }), (e) => done({ error: String(e) }));",
+          "if (!a) return done(null); done({ bundle: JSON.parse(a.disputeText), name: a.download, href: a.href, " +
+          "warning: document.getElementById('dispute-warning').textContent });",
       );
     const writeJson = async (name, obj) => {
       const f = path.join(dir, name);
@@ -197,6 +200,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
         const d = await disputeBundle();
         assert.ok(d && d.bundle, `${what}: a dispute file is offered: ${JSON.stringify(d)}`);
         assert.equal(d.bundle.format, "por-dispute/1");
+        assert.match(d.href, /^blob:/, "downloaded from memory, nothing uploaded");
         assert.equal(d.bundle.verdict.result, "invalid");
         assert.equal(d.bundle.verdict.check, check);
         assert.equal(d.bundle.proof, JSON.stringify(p, null, 2), "the exact proof text");
