@@ -7,17 +7,49 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 use std::sync::OnceLock;
 
-/// The tags of por/1, in the order of FORMAT.md §1.
+/// The tags of por/1, in the order of FORMAT.md §1, then those of por/2 (§6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tag {
     Account,
     Leaf,
     Node,
     Pad,
+    /// `por/2/account`: a part's commitment, `salt_j ‖ u8(j) ‖ uid`.
+    AccountV2,
+    /// `por/2/leaf`: a part leaf.
+    LeafV2,
+    /// `por/2/node`: a por/2 inner node.
+    NodeV2,
+    /// `por/2/pad`: the por/2 padding node.
+    PadV2,
+    /// `por/2/dummy`: a dummy leaf, `H("por/2/dummy", r)`.
+    DummyV2,
 }
 
 impl Tag {
     pub const ALL: [Tag; 4] = [Tag::Account, Tag::Leaf, Tag::Node, Tag::Pad];
+
+    /// The tags of por/2, in the order of FORMAT.md §6.
+    pub const ALL_V2: [Tag; 5] = [
+        Tag::AccountV2,
+        Tag::LeafV2,
+        Tag::NodeV2,
+        Tag::PadV2,
+        Tag::DummyV2,
+    ];
+
+    /// Every tag of every version, in discriminant order (the midstate table).
+    const EVERY: [Tag; 9] = [
+        Tag::Account,
+        Tag::Leaf,
+        Tag::Node,
+        Tag::Pad,
+        Tag::AccountV2,
+        Tag::LeafV2,
+        Tag::NodeV2,
+        Tag::PadV2,
+        Tag::DummyV2,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -25,13 +57,18 @@ impl Tag {
             Tag::Leaf => "por/1/leaf",
             Tag::Node => "por/1/node",
             Tag::Pad => "por/1/pad",
+            Tag::AccountV2 => "por/2/account",
+            Tag::LeafV2 => "por/2/leaf",
+            Tag::NodeV2 => "por/2/node",
+            Tag::PadV2 => "por/2/pad",
+            Tag::DummyV2 => "por/2/dummy",
         }
     }
 
     fn midstate(self) -> &'static Sha256 {
-        static STATES: OnceLock<[Sha256; 4]> = OnceLock::new();
+        static STATES: OnceLock<[Sha256; 9]> = OnceLock::new();
         let states = STATES.get_or_init(|| {
-            Tag::ALL.map(|t| {
+            Tag::EVERY.map(|t| {
                 let th = Sha256::digest(t.as_str().as_bytes());
                 let mut h = Sha256::new();
                 h.update(th);
@@ -123,4 +160,42 @@ pub fn account_commitment(salt: &[u8; 32], uid: &[u8]) -> NodeHash {
 pub fn pad_hash() -> NodeHash {
     static PAD: OnceLock<NodeHash> = OnceLock::new();
     *PAD.get_or_init(|| Tag::Pad.hash(b""))
+}
+
+/// The tags a Merkle sum tree is built with: por/1 (FORMAT.md §2) or por/2 (§6). The
+/// level and path code of [`crate::tree`] is the same for both; only these differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TreeTags {
+    /// The tag of a leaf (an account in por/1, a part in por/2).
+    pub leaf: Tag,
+    /// The tag of an inner node.
+    pub node: Tag,
+    /// The tag whose empty-message hash is the padding node's hash.
+    pub pad: Tag,
+}
+
+impl TreeTags {
+    /// por/1: `por/1/leaf`, `por/1/node`, `por/1/pad`.
+    pub const V1: TreeTags = TreeTags {
+        leaf: Tag::Leaf,
+        node: Tag::Node,
+        pad: Tag::Pad,
+    };
+
+    /// por/2: `por/2/leaf`, `por/2/node`, `por/2/pad`.
+    pub const V2: TreeTags = TreeTags {
+        leaf: Tag::LeafV2,
+        node: Tag::NodeV2,
+        pad: Tag::PadV2,
+    };
+
+    /// The padding node's hash, `H(pad, "")`.
+    pub fn pad_hash(self) -> NodeHash {
+        static PAD_V2: OnceLock<NodeHash> = OnceLock::new();
+        match self.pad {
+            Tag::Pad => pad_hash(),
+            Tag::PadV2 => *PAD_V2.get_or_init(|| Tag::PadV2.hash(b"")),
+            other => other.hash(b""),
+        }
+    }
 }

@@ -12,13 +12,19 @@
 //!
 //! [`Tree`] is the same build kept in memory, with a deterministic constructor
 //! (accounts, salts and order given) for tests and the spec vectors.
+//!
+//! por/1 and por/2 trees (§6, [`v2`]) have the same shape and differ only in their
+//! tags: the level, padding and path code takes a [`TreeTags`] (the `*_with`
+//! functions); the plain ones are por/1.
 
 pub mod hash;
 pub mod proof;
 pub mod store;
+pub mod v2;
 
 use crate::amount::Amount;
-use hash::{NodeHash, Tag, account_commitment, pad_hash};
+pub use hash::TreeTags;
+use hash::{NodeHash, Tag, account_commitment};
 use rayon::prelude::*;
 use sha2::Digest;
 
@@ -72,10 +78,15 @@ pub struct Node {
 }
 
 impl Node {
-    /// The padding node for K assets.
+    /// The por/1 padding node for K assets.
     pub fn pad(k: usize) -> Node {
+        Node::pad_with(k, TreeTags::V1)
+    }
+
+    /// The padding node of a tree built with `tags`, for K assets.
+    pub fn pad_with(k: usize, tags: TreeTags) -> Node {
         Node {
-            hash: pad_hash(),
+            hash: tags.pad_hash(),
             sums: vec![Amount::ZERO; k],
         }
     }
@@ -94,9 +105,15 @@ impl Node {
         }
     }
 
-    /// The parent of `left` and `right`; a sum above 2^128 − 1 is an error.
+    /// The por/1 parent of `left` and `right`; a sum above 2^128 − 1 is an error.
     pub fn parent(left: &Node, right: &Node) -> Result<Node, TreeError> {
-        let mut h = Tag::Node.hasher();
+        Node::parent_with(left, right, TreeTags::V1)
+    }
+
+    /// The parent of `left` and `right` in a tree built with `tags` (the node tag
+    /// over both children's hash and sums); a sum above 2^128 − 1 is an error.
+    pub fn parent_with(left: &Node, right: &Node, tags: TreeTags) -> Result<Node, TreeError> {
+        let mut h = tags.node.hasher();
         for n in [left, right] {
             h.update(n.hash.0);
             for s in &n.sums {
@@ -188,13 +205,24 @@ pub fn gather(records: &[u8], k: usize, order: &[u32]) -> Vec<u8> {
     out
 }
 
-/// Builds level `level + 1` from the records of `level`.
+/// Builds level `level + 1` of a por/1 tree from the records of `level`.
 pub fn next_level(cur: &[u8], k: usize, level: u32) -> Result<Vec<u8>, TreeError> {
+    next_level_with(cur, k, level, TreeTags::V1)
+}
+
+/// Builds level `level + 1` from the records of `level` with `tags`' node and
+/// padding node.
+pub fn next_level_with(
+    cur: &[u8],
+    k: usize,
+    level: u32,
+    tags: TreeTags,
+) -> Result<Vec<u8>, TreeError> {
     let r = record_size(k);
     let n = cur.len() / r;
     let m = n.div_ceil(2);
     let mut pad = vec![0u8; r];
-    Node::pad(k).write_record(&mut pad);
+    Node::pad_with(k, tags).write_record(&mut pad);
     let mut out = record_buffer(m * r);
     out.par_chunks_mut(r)
         .with_min_len(MIN_CHUNK / 2)
@@ -206,7 +234,7 @@ pub fn next_level(cur: &[u8], k: usize, level: u32) -> Result<Vec<u8>, TreeError
             } else {
                 &pad[..]
             };
-            let mut h = Tag::Node.hasher();
+            let mut h = tags.node.hasher();
             h.update(left);
             h.update(right);
             dst[..32].copy_from_slice(&h.finalize());
@@ -233,11 +261,21 @@ pub struct RootInfo {
     pub leaves: u64,
 }
 
-/// Builds every level above `level0`, handing each level (level 0 first, root level
-/// last) to `sink` once it is no longer needed. Returns the root.
+/// Builds every level of a por/1 tree above `level0`, handing each level (level 0
+/// first, root level last) to `sink` once it is no longer needed. Returns the root.
 pub fn build_levels<E: From<TreeError>>(
     level0: Vec<u8>,
     k: usize,
+    sink: impl FnMut(u32, Vec<u8>) -> Result<(), E>,
+) -> Result<RootInfo, E> {
+    build_levels_with(level0, k, TreeTags::V1, sink)
+}
+
+/// As [`build_levels`], for a tree built with `tags` (por/1 or por/2).
+pub fn build_levels_with<E: From<TreeError>>(
+    level0: Vec<u8>,
+    k: usize,
+    tags: TreeTags,
     mut sink: impl FnMut(u32, Vec<u8>) -> Result<(), E>,
 ) -> Result<RootInfo, E> {
     let r = record_size(k);
@@ -248,7 +286,7 @@ pub fn build_levels<E: From<TreeError>>(
     let mut cur = level0;
     let mut level = 0u32;
     while cur.len() > r {
-        let next = next_level(&cur, k, level)?;
+        let next = next_level_with(&cur, k, level, tags)?;
         sink(level, cur)?;
         cur = next;
         level += 1;
@@ -270,10 +308,11 @@ pub struct AccountLeaf {
     pub balances: Vec<Amount>,
 }
 
-/// A whole tree in memory (every level's records).
+/// A whole tree in memory (every level's records), por/1 or por/2 by its tags.
 #[derive(Clone, Debug)]
 pub struct Tree {
     k: usize,
+    tags: TreeTags,
     levels: Vec<Vec<u8>>,
 }
 
@@ -310,12 +349,17 @@ impl Tree {
                 &raw[i * k..(i + 1) * k],
             )
         });
+        Tree::from_level0(k, level0, TreeTags::V1)
+    }
+
+    /// Builds every level above the leaf records `level0` with `tags`.
+    fn from_level0(k: usize, level0: Vec<u8>, tags: TreeTags) -> Result<Tree, TreeError> {
         let mut levels = Vec::new();
-        build_levels::<TreeError>(level0, k, |_, l| {
+        build_levels_with::<TreeError>(level0, k, tags, |_, l| {
             levels.push(l);
             Ok(())
         })?;
-        Ok(Tree { k, levels })
+        Ok(Tree { k, tags, levels })
     }
 
     pub fn assets(&self) -> usize {
@@ -350,25 +394,52 @@ impl Tree {
             .collect()
     }
 
+    /// The nodes (hash and sums) of level `level`, left to right.
+    pub fn level_nodes(&self, level: usize) -> Vec<Node> {
+        self.levels[level]
+            .chunks_exact(record_size(self.k))
+            .map(Node::from_record)
+            .collect()
+    }
+
     /// The sibling path of the leaf at `position`, bottom-up.
     pub fn path(&self, position: u64) -> Vec<proof::PathStep> {
         let r = record_size(self.k);
-        sibling_path::<std::convert::Infallible>(self.leaves(), position, self.k, |level, idx| {
-            let l = &self.levels[level as usize];
-            Ok(Node::from_record(
-                &l[idx as usize * r..(idx as usize + 1) * r],
-            ))
-        })
+        sibling_path_with::<std::convert::Infallible>(
+            self.leaves(),
+            position,
+            self.k,
+            self.tags,
+            |level, idx| {
+                let l = &self.levels[level as usize];
+                Ok(Node::from_record(
+                    &l[idx as usize * r..(idx as usize + 1) * r],
+                ))
+            },
+        )
         .unwrap_or_else(|e| match e {})
     }
 }
 
-/// The sibling path of the leaf at `position` in a tree of `leaves` leaves, reading
-/// nodes through `node(level, index)`; a missing right sibling is the padding node.
+/// The sibling path of the leaf at `position` in a por/1 tree of `leaves` leaves,
+/// reading nodes through `node(level, index)`; a missing right sibling is the padding
+/// node.
 pub fn sibling_path<E>(
     leaves: u64,
     position: u64,
     k: usize,
+    node: impl FnMut(u32, u64) -> Result<Node, E>,
+) -> Result<Vec<proof::PathStep>, E> {
+    sibling_path_with(leaves, position, k, TreeTags::V1, node)
+}
+
+/// As [`sibling_path`], in a tree built with `tags` (whose padding node fills a
+/// missing right sibling).
+pub fn sibling_path_with<E>(
+    leaves: u64,
+    position: u64,
+    k: usize,
+    tags: TreeTags,
     mut node: impl FnMut(u32, u64) -> Result<Node, E>,
 ) -> Result<Vec<proof::PathStep>, E> {
     let counts = level_counts(leaves);
@@ -377,7 +448,7 @@ pub fn sibling_path<E>(
         let idx = position >> level;
         let sib = idx ^ 1;
         let (side, sibling) = if sib >= count {
-            (proof::Side::Right, Node::pad(k))
+            (proof::Side::Right, Node::pad_with(k, tags))
         } else {
             let side = if idx & 1 == 0 {
                 proof::Side::Right

@@ -19,3 +19,4 @@ mod reserves_anvil;
 mod site_render;
 mod tree_properties;
 mod vectors;
+mod vectors_v2;
