@@ -234,7 +234,7 @@ function rootEl(r, p, manifestInfo) {
         "table",
         { class: "table" },
         el("caption", {}, "Root of the liabilities tree"),
-        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, ""), el("th", { scope: "col" }, "Hash"), el("th", { scope: "col" }, "Total liabilities"))),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Root"), el("th", { scope: "col" }, "Hash"), el("th", { scope: "col" }, "Total liabilities"))),
         el(
           "tbody",
           {},

@@ -19,6 +19,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startBrowser } from "./webdriver.mjs";
 import { serveDir } from "./static-server.mjs";
+import { axeViolations } from "./axe.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const artifacts = path.join(repo, "target/test-artifacts");
@@ -226,6 +227,25 @@ test("the rendered site in headless Chromium", { timeout: 180000 }, async (t) =>
       assert.equal(v.result, "valid", v.text);
     });
 
+    await t.test("axe-core: no accessibility violation on any page, at 1280 px and 390 px", async () => {
+      const found = [];
+      for (const width of [1280, 390]) {
+        await b.setWindowSize(width, 2400);
+        for (const page of PAGES) {
+          await b.navigate(`${server.url}${page}.html`);
+          await b.waitFor(() => b.executeScript("return document.readyState === 'complete';"), { what: `${page} loaded` });
+          found.push(...(await axeViolations(b)).map((v) => `${page}.html at ${width}px: ${v}`));
+        }
+      }
+      await b.setWindowSize(1280, 2400);
+      for (const [what, text] of [["valid", JSON.stringify(proof)], ["invalid", JSON.stringify({ ...proof, balances: proof.balances.map((x, i) => (i ? x : String(BigInt(x) + 1n))) })]]) {
+        const v = await verify(text);
+        assert.equal(v.result, what, v.text);
+        found.push(...(await axeViolations(b)).map((x) => `verify.html after a ${what} verdict: ${x}`));
+      }
+      assert.deepEqual(found, []);
+    });
+
     const fixture = path.join(artifacts, "site-fixture");
     await t.test("the fixture site with address lists (from cargo test --test site_render)", { skip: !fs.existsSync(path.join(fixture, "index.html")) && "no fixture site: run cargo test --test site_render first" }, async () => {
       const fx = await serveDir(fixture);
@@ -250,6 +270,12 @@ test("the rendered site in headless Chromium", { timeout: 180000 }, async (t) =>
         await b.screenshot(path.join(artifacts, "site-fixture-addresses-filtered.png"));
         const overflow = await screenshotPages(b, fx.url, "site-fixture");
         assert.deepEqual(overflow, []);
+        const found = [];
+        for (const page of PAGES) {
+          await b.navigate(`${fx.url}${page}.html`);
+          found.push(...(await axeViolations(b)).map((v) => `fixture ${page}.html: ${v}`));
+        }
+        assert.deepEqual(found, [], "axe-core on the fixture site (address lists, charts)");
       } finally {
         await fx.close();
       }

@@ -12,6 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startBrowser } from "./webdriver.mjs";
 import { serveDir } from "./static-server.mjs";
+import { axeViolations } from "./axe.mjs";
 import { manifestFor } from "./vector-suite.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -130,6 +131,8 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       return settled();
     };
     const detailsText = async () => b.text(await b.find("#details"));
+    // axe-core after every verdict: no accessibility violation
+    const assertAxe = async (what) => assert.deepEqual(await axeViolations(b), [], `axe-core after ${what}`);
     const disputeBundle = async () => {
       await b.waitFor(() => b.executeScript("return !!document.getElementById('dispute-download');"), { timeoutMs: 5000, what: "#dispute-download" });
       return disputeJson();
@@ -167,6 +170,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       );
       assert.ok(origins.every((o) => server.url.startsWith(o)), `requests left the site: ${origins}`);
       await b.screenshot(path.join(artifacts, "verify-page.png"));
+      await assertAxe("a valid verdict");
     });
 
     await t.test("tampered proofs chosen with #proof-file are invalid with the right check", async () => {
@@ -197,6 +201,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
         assert.equal((await b.findAll("#details .balances")).length, 0, `${what}: no balances table`);
         assert.equal((await b.findAll("#details .account")).length, 0, `${what}: no account card`);
         if (check === "root") assert.equal((await b.findAll("#details .path")).length, 1, "the failing path is shown");
+        await assertAxe(`an invalid verdict (${check})`);
         const d = await disputeBundle();
         assert.ok(d && d.bundle, `${what}: a dispute file is offered: ${JSON.stringify(d)}`);
         assert.equal(d.bundle.format, "por-dispute/1");
@@ -223,6 +228,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       assert.equal(await b.property(await b.find("#manifest-picker"), "open"), true, "manifest picker opened");
       assert.equal(await b.executeScript("return document.activeElement.id;"), "manifest-file", "focus moved to the picker");
       await b.screenshot(path.join(artifacts, "verify-page-manifest.png"));
+      await assertAxe("the manifest-unavailable error");
       const m = manifestFor(tree, p);
       await b.sendKeys(await b.find("#manifest-file"), await writeJson("manifest-not-published.json", m));
       const after = await b.waitFor(
@@ -304,6 +310,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       assert.match(w.text, /could not be checked against the published hash chain: the list of published snapshots \(snapshots\/index\.json\) could not be fetched/);
       assert.match(w.text, /holds only if that file is the manifest the exchange published/);
       await b.screenshot(path.join(artifacts, "verify-page-offline.png"));
+      await assertAxe("a valid verdict with a manifest picked offline");
     });
 
     await t.test("a por/2 proof verifies; totals shown, each part's path folded in a <details>", async () => {
@@ -334,6 +341,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       });
       assert.match(details, /every account split into 4 parts, plus padding; the account count is not published/);
       await b.screenshot(path.join(artifacts, "verify-page-v2.png"));
+      await assertAxe("a valid por/2 verdict");
 
       // a tampered part: invalid at step 4, and that part's <details> is opened
       await b.navigate(page);
@@ -346,6 +354,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       assert.match(w.tech, /parts\[2\] \(index \d+\): recomputed root hash/);
       const open = await b.executeScript("return [...document.querySelectorAll('#details details.part')].map((d) => d.open);");
       assert.deepEqual(open, [false, false, true, false], "only the failing part is unfolded");
+      await assertAxe("an invalid por/2 verdict");
 
       // a por/2 proof against a por/1 manifest is malformed at step 1
       await b.navigate(page);
@@ -362,6 +371,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       const v = await verifyAndWait();
       assert.equal(v.result, "error");
       assert.equal(v.error, "no-proof");
+      await assertAxe("the no-proof error");
     });
   } finally {
     if (browser) await browser.close();
