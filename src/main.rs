@@ -9,7 +9,8 @@ use por::config::Config;
 use por::exit::ExitCode;
 use por::format::SnapshotId;
 use por::time::Timestamp;
-use por::tree::proof::{InclusionProof, ManifestRef};
+use por::tree::proof::ManifestRef;
+use por::tree::v2::{AnyProof, AnyVerified};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
@@ -120,10 +121,14 @@ enum Command {
     },
     /// Verify an inclusion proof against a snapshot's manifest (all five steps).
     Verify {
-        #[arg(long)]
-        proof: PathBuf,
+        #[arg(long, required_unless_present = "bundle")]
+        proof: Option<PathBuf>,
         #[arg(long)]
         manifest: PathBuf,
+        /// Re-check a dispute file (por-dispute/1, from the Verify page) instead of a
+        /// proof: its proof against MANIFEST, and MANIFEST against the hash it names.
+        #[arg(long, conflicts_with = "proof")]
+        bundle: Option<PathBuf>,
     },
 }
 
@@ -240,7 +245,15 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             );
             Ok(ExitCode::Ok)
         }
-        Command::Verify { proof, manifest } => verify(&proof, &manifest),
+        Command::Verify {
+            proof,
+            manifest,
+            bundle,
+        } => match (proof, bundle) {
+            (_, Some(bundle)) => verify_bundle(&bundle, &manifest),
+            (Some(proof), None) => verify(&proof, &manifest),
+            (None, None) => unreachable!("clap requires --proof or --bundle"),
+        },
         Command::Run {
             config,
             id,
@@ -456,6 +469,57 @@ fn progress(message: &str) -> indicatif::ProgressBar {
     pb
 }
 
+/// `por verify --bundle`: re-checks a dispute file; exit 0 when its proof verifies
+/// against the manifest it names, 1 otherwise.
+fn verify_bundle(bundle_path: &Path, manifest_path: &Path) -> Result<ExitCode, Failure> {
+    use por::dispute::ManifestHash;
+    let read =
+        |p: &Path| std::fs::read(p).map_err(|e| operational(format!("{}: {e}", p.display())));
+    let bundle = read(bundle_path)?;
+    let bundle = String::from_utf8(bundle)
+        .map_err(|e| operational(format!("{}: {e}", bundle_path.display())))?;
+    let manifest = read(manifest_path)?;
+    let r = por::dispute::recheck(&bundle, &manifest)
+        .map_err(|e| operational(format!("{}: {e}", bundle_path.display())))?;
+    let proof = match &r.proof {
+        Ok(()) => "the proof is valid".to_string(),
+        Err(e) => format!("the proof is invalid: {e}"),
+    };
+    let manifest_line = match &r.manifest_hash {
+        ManifestHash::Matches => "the manifest is the one the dispute file names".to_string(),
+        ManifestHash::Differs { bundle, given } => format!(
+            "the manifest is NOT the one the dispute file names (sha256 {given}, the file names {bundle})"
+        ),
+        ManifestHash::NotInBundle { given } => {
+            format!("the dispute file names no manifest hash (this one is sha256 {given})")
+        }
+    };
+    let page = format!(
+        "the page said {}{}",
+        r.bundle.verdict.result,
+        r.bundle
+            .verdict
+            .check
+            .as_deref()
+            .map(|c| format!(" ({c})"))
+            .unwrap_or_default()
+    );
+    let agrees = if r.agrees_with_bundle() {
+        "this re-check agrees"
+    } else {
+        "this re-check DISAGREES"
+    };
+    println!(
+        "{}: {proof}; {manifest_line}; {page}, {agrees}",
+        if r.is_valid() { "valid" } else { "invalid" }
+    );
+    Ok(if r.is_valid() {
+        ExitCode::Ok
+    } else {
+        ExitCode::CheckFailed
+    })
+}
+
 fn verify(proof_path: &Path, manifest_path: &Path) -> Result<ExitCode, Failure> {
     let read = |p: &Path| {
         std::fs::read_to_string(p)
@@ -476,24 +540,52 @@ fn verify(proof_path: &Path, manifest_path: &Path) -> Result<ExitCode, Failure> 
             proof_path.display()
         )));
     }
-    let verified = InclusionProof::from_json(&proof_text).and_then(|p| p.verify_against(&manifest));
+    let verified = AnyProof::verify_json(&proof_text, &manifest);
     match verified {
         Ok(v) => {
-            let p = &v.proof;
-            let balances: Vec<String> = p
-                .assets
+            // (uid, snapshot, exchange, assets, balances, root, height, parts)
+            let (uid, snapshot, exchange, assets, balances, root, height, parts) = match &v {
+                AnyVerified::V1(v) => {
+                    let p = &v.proof;
+                    (
+                        &p.uid,
+                        &p.snapshot_id,
+                        &p.exchange,
+                        &p.assets,
+                        &p.balances,
+                        p.root.hash,
+                        p.path.len(),
+                        1,
+                    )
+                }
+                AnyVerified::V2(v) => {
+                    let p = &v.proof;
+                    let height = p.parts.first().map(|x| x.path.len()).unwrap_or(0);
+                    (
+                        &p.uid,
+                        &p.snapshot_id,
+                        &p.exchange,
+                        &p.assets,
+                        &p.balances,
+                        p.root.hash,
+                        height,
+                        p.parts.len(),
+                    )
+                }
+            };
+            let balances: Vec<String> = assets
                 .iter()
-                .zip(&p.balances)
+                .zip(balances)
                 .map(|(a, b)| format!("{} {}", b.display_units(a.decimals), a.symbol))
                 .collect();
+            let parts = if matches!(v, AnyVerified::V2(_)) {
+                format!("; {parts} parts, each folding to the root")
+            } else {
+                String::new()
+            };
             println!(
-                "valid: uid {:?} is included in snapshot {} of {} with balances {}; root {} (height {})",
-                p.uid,
-                p.snapshot_id,
-                p.exchange,
+                "valid: uid {uid:?} is included in snapshot {snapshot} of {exchange} with balances {}; root {root} (height {height}){parts}",
                 balances.join(", "),
-                p.root.hash,
-                p.path.len()
             );
             Ok(ExitCode::Ok)
         }

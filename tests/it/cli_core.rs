@@ -374,3 +374,117 @@ fn names(dir: &std::path::Path) -> Vec<String> {
     v.sort();
     v
 }
+
+/// `por verify --bundle`: a dispute file (por-dispute/1) is re-checked against the
+/// published manifest: valid and matching exits 0; a tampered proof inside it, or a
+/// manifest other than the one it names, exits 1 and says which.
+#[test]
+fn verify_rechecks_a_dispute_file() {
+    let c = Case::new("good.csv");
+    c.snapshot("2026-11-21", "2026-11-21T00:00:00Z");
+    let manifest_path = c.path("out/snapshots/2026-11-21/manifest.json");
+    let manifest = std::fs::read(&manifest_path).unwrap();
+    let o = c.proof("2026-11-21", "alice");
+    let proof = String::from_utf8(o.stdout).unwrap();
+    let bundle = |proof: &str, sha: &str, result: &str, check: Option<&str>| {
+        serde_json::json!({
+            "format": "por-dispute/1",
+            "checked_at": "2026-12-01T21:30:00Z",
+            "verifier": {"name": "por verify.js", "version": "0.1.0", "script_sha256": null},
+            "proof": proof,
+            "manifest": {"snapshot_id": "2026-11-21", "url": null, "sha256": sha,
+                         "source": "fetched", "file_name": null, "index_check": "fetched"},
+            "verdict": {"result": result, "check": check, "step": null, "reason": null, "error": null},
+        })
+        .to_string()
+    };
+    let sha = por::format::sha256_hex(&manifest);
+    let check = |text: String| {
+        std::fs::write(c.path("dispute.json"), text).unwrap();
+        let o = c.por(&[
+            "verify",
+            "--bundle",
+            "dispute.json",
+            "--manifest",
+            manifest_path.to_str().unwrap(),
+        ]);
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let (code, out) = check(bundle(&proof, &sha, "valid", None));
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(
+        out.trim_end(),
+        "valid: the proof is valid; the manifest is the one the dispute file names; the page said valid, this re-check agrees"
+    );
+    let tampered = proof.replace("\"150000000\"", "\"150000001\"");
+    let (code, out) = check(bundle(&tampered, &sha, "invalid", Some("root")));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.starts_with("invalid: the proof is invalid: step 4 (root) failed")
+            && out
+                .trim_end()
+                .ends_with("the page said invalid (root), this re-check agrees"),
+        "{out}"
+    );
+    let (code, out) = check(bundle(&proof, &"0".repeat(64), "valid", None));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("the manifest is NOT the one the dispute file names"),
+        "{out}"
+    );
+}
+
+/// `por verify` takes both formats, choosing by `format`: every por/2 vector proof
+/// verifies against its manifest (exit 0, the account's totals and its parts), and an
+/// invalid one is rejected at its named step (exit 1).
+#[test]
+fn verify_accepts_por2_proofs_and_rejects_invalid_ones() {
+    let v: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/spec/vectors.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let verify = |proof: &serde_json::Value, manifest: &serde_json::Value| {
+        let p = d.path().join("proof.json");
+        let m = d.path().join("manifest.json");
+        std::fs::write(&p, proof.to_string()).unwrap();
+        std::fs::write(&m, manifest.to_string()).unwrap();
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_por"))
+            .args(["verify", "--proof", p.to_str().unwrap()])
+            .args(["--manifest", m.to_str().unwrap()])
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    let t = &v["trees_v2"][3];
+    let split = t["manifest"]["tree"]["split"].as_u64().unwrap();
+    for proof in t["proofs"].as_array().unwrap() {
+        let (code, out) = verify(proof, &t["manifest"]);
+        assert_eq!(code, Some(0), "{out}");
+        assert!(
+            out.starts_with(&format!("valid: uid {}", proof["uid"]))
+                && out
+                    .trim_end()
+                    .ends_with(&format!("{split} parts, each folding to the root")),
+            "{out}"
+        );
+    }
+    let case = v["invalid_proofs_v2"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "root" && c["proof"]["format"] == "por-inclusion-proof/2")
+        .unwrap();
+    let (code, out) = verify(&case["proof"], &case["manifest"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.starts_with("invalid: step 4 (root) failed"), "{out}");
+}
