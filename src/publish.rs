@@ -402,7 +402,11 @@ impl Output {
             .iter()
             .any(|p| p.join("manifest.json").is_file());
         for p in read_dir(&self.dirs.private)? {
-            let name = p.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             let is_store = p.join("store.json").is_file() || p.join("level-00.bin").is_file();
             if !name.starts_with('.') && is_store && !self.dirs.snapshot(&name).exists() {
                 if any_published {
@@ -447,9 +451,7 @@ fn is_legacy_temp(name: &str, of: Option<&str>) -> bool {
     let Some((stem, pid)) = rest.rsplit_once(".tmp-") else {
         return false;
     };
-    !pid.is_empty()
-        && pid.bytes().all(|b| b.is_ascii_digit())
-        && of.is_none_or(|want| stem == want)
+    !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) && of.is_none_or(|want| stem == want)
 }
 
 /// A staging name for a target: its parent folder's name and its own, so that the
