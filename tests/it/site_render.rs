@@ -4,13 +4,13 @@
 //! then every refusal (tampered file, broken chain, unlisted file, no snapshots)
 //! leaves the previous site untouched.
 
-use por::publish::Output;
 use por::amount::Amount;
 use por::config::Config;
 use por::format::{
     ADDRESSES_FORMAT, AddressEntry, AddressList, BitcoinChain, Chains, EthereumChain, Holding,
     Manifest, OwnershipJson, SnapshotId, SnapshotIndex, sha256_hex, to_json_bytes,
 };
+use por::publish::Output;
 use por::snapshot::{self, ReserveFigures};
 use por::time::Timestamp;
 use serde_json::Value;
