@@ -230,6 +230,16 @@ impl Config {
         self.wallets.as_ref().map(|w| with_id(w, id))
     }
 
+    /// The Bitcoin network addresses are checked against: the configured one, or
+    /// mainnet when no `[chains.bitcoin]` is configured. Decided here only.
+    pub fn bitcoin_network(&self) -> bitcoin::Network {
+        self.chains
+            .as_ref()
+            .and_then(|c| c.bitcoin.as_ref())
+            .map(|b| b.network)
+            .unwrap_or(bitcoin::Network::Bitcoin)
+    }
+
     pub fn asset_infos(&self) -> Vec<AssetInfo> {
         self.assets.iter().map(AssetConfig::info).collect()
     }

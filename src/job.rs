@@ -192,11 +192,7 @@ pub fn snapshot(
             (figures, Vec::new())
         }
         Some(chains) => {
-            let network = chains
-                .bitcoin
-                .as_ref()
-                .map(|b| b.network)
-                .unwrap_or(bitcoin::Network::Bitcoin);
+            let network = config.bitcoin_network();
             let wallets_path = config
                 .wallets_for(id.as_str())
                 .expect("config requires [wallets] with [chains]");

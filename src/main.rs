@@ -282,14 +282,8 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                     config.file.display()
                 ))
             })?;
-            let network = config
-                .chains
-                .as_ref()
-                .and_then(|c| c.bitcoin.as_ref())
-                .map(|b| b.network)
-                .unwrap_or(bitcoin::Network::Bitcoin);
-            let wallets =
-                por::reserves::wallets::parse_addresses(&path, network).map_err(operational)?;
+            let wallets = por::reserves::wallets::parse_addresses(&path, config.bitcoin_network())
+                .map_err(operational)?;
             for w in wallets {
                 let address = w.address.to_string();
                 let message = por::ownership::message(&config.exchange, id.as_str(), &address);
