@@ -1,7 +1,10 @@
-//! The reserve-ratio history chart, drawn at build time as inline SVG so that it needs
-//! no JavaScript. Ratios are read from the manifests' strings as integers in units of
-//! 10^-4 (`"1.0712"` → 10712): the chart never touches a float.
+//! The history charts, drawn at build time as inline SVG so that they need no
+//! JavaScript: the reserve ratio per asset, and liabilities and reserves per asset.
+//! Ratios are read from the manifests' strings as integers in units of 10^-4
+//! (`"1.0712"` → 10712); amounts stay base-unit `u128`s, scaled with integer
+//! division: the charts never touch a float.
 
+use crate::amount::Amount;
 use std::fmt::Write;
 
 /// One snapshot's ratio of one asset; `None` when liabilities were zero.
@@ -214,6 +217,213 @@ pub fn ratio_chart(key: &str, symbol: &str, points: &[Point<'_>]) -> String {
     s
 }
 
+/// One snapshot's liabilities and verified reserves of one asset, in base units;
+/// `None` where the snapshot does not list the asset.
+pub struct AmountPoint<'a> {
+    pub snapshot_id: &'a str,
+    pub figures: Option<(Amount, Amount)>,
+}
+
+/// A "nice" tick step (1, 2 or 5 times a power of ten, in base units) giving at most
+/// five intervals up to `max`.
+fn amount_step(max: u128) -> u128 {
+    let mut base = 1u128;
+    loop {
+        for m in [1u128, 2, 5] {
+            let step = base.saturating_mul(m);
+            if max / step <= 5 || step == u128::MAX {
+                return step;
+            }
+        }
+        base = base.saturating_mul(10);
+    }
+}
+
+/// A tick label in the asset's units, short: `150000000` units is `150M`, `2500` is
+/// `2500`, `0.25` stays `0.25` (exact; ticks are round numbers).
+fn amount_label(v: u128, decimals: u8) -> String {
+    let units = Amount(v).display_units(decimals);
+    let int = units.split('.').next().unwrap_or("");
+    if int.len() <= 4 {
+        return units;
+    }
+    let (k, suffix) = match int.len() {
+        5..=6 => (3, "k"),
+        7..=9 => (6, "M"),
+        10..=12 => (9, "B"),
+        _ => (12, "T"),
+    };
+    let (head, tail) = int.split_at(int.len() - k);
+    let tail = tail.trim_end_matches('0');
+    let tail = &tail[..tail.len().min(2)];
+    if tail.is_empty() {
+        format!("{head}{suffix}")
+    } else {
+        format!("{head}.{tail}{suffix}")
+    }
+}
+
+/// Liabilities and verified reserves of one asset over `points` (oldest first): two
+/// lines told apart by shape as well as colour (liabilities solid with circles,
+/// reserves dashed with squares), every point titled with its exact figures. `key`
+/// makes element ids unique on the page.
+pub fn amounts_chart(key: &str, symbol: &str, decimals: u8, points: &[AmountPoint<'_>]) -> String {
+    let max = points
+        .iter()
+        .filter_map(|p| p.figures)
+        .map(|(l, r)| l.0.max(r.0))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let step = amount_step(max);
+    let y_max = max.div_ceil(step).saturating_mul(step).max(step);
+    let plot_w = W - LEFT - RIGHT;
+    let plot_h = H - TOP - BOTTOM;
+    // (y_max - v) / y_max of the plot height, in integers. Both are first shifted
+    // right until y_max fits in 64 bits, so `d * h` cannot overflow (the error is
+    // far below a pixel).
+    let shift = (128 - y_max.leading_zeros()).saturating_sub(64);
+    let y = |v: u128| {
+        let d = (y_max - v.min(y_max)) >> shift;
+        let h = plot_h as u128;
+        let off = d * h / (y_max >> shift).max(1);
+        TOP + off.min(h) as i64
+    };
+    let n = points.len() as i64;
+    let x = |i: usize| {
+        if n <= 1 {
+            LEFT + plot_w / 2
+        } else {
+            LEFT + i as i64 * plot_w / (n - 1)
+        }
+    };
+    let units = |a: Amount| format!("{} {symbol}", a.display_units(decimals));
+    let first = points.first().map(|p| p.snapshot_id).unwrap_or("");
+    let last = points.last().map(|p| p.snapshot_id).unwrap_or("");
+    let desc = match points.last().and_then(|p| p.figures) {
+        Some((l, r)) => format!(
+            "{} snapshots from {first} to {last}; latest liabilities {}, verified reserves {}{}.",
+            points.len(),
+            units(l),
+            units(r),
+            if r < l { ", below liabilities" } else { "" }
+        ),
+        None => format!(
+            "{} snapshots from {first} to {last}; the latest does not list {symbol}.",
+            points.len()
+        ),
+    };
+
+    let mut s = String::new();
+    let id = esc(key);
+    let _ = write!(
+        s,
+        r#"<svg class="chart amounts" viewBox="0 0 {W} {H}" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">"#
+    );
+    let _ = write!(
+        s,
+        r#"<title id="{id}-title">{} liabilities and verified reserves per snapshot</title><desc id="{id}-desc">{}</desc>"#,
+        esc(symbol),
+        esc(&desc)
+    );
+    let mut v = 0u128;
+    while v <= y_max {
+        let yy = y(v);
+        let _ = write!(
+            s,
+            r#"<line class="grid" x1="{LEFT}" y1="{yy}" x2="{}" y2="{yy}"/><text class="tick" x="{}" y="{}" text-anchor="end">{}</text>"#,
+            W - RIGHT,
+            LEFT - 6,
+            yy + 5,
+            esc(&amount_label(v, decimals))
+        );
+        match v.checked_add(step) {
+            Some(next) => v = next,
+            None => break,
+        }
+    }
+    let _ = write!(
+        s,
+        r#"<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{b}"/><line class="axis" x1="{LEFT}" y1="{b}" x2="{r}" y2="{b}"/>"#,
+        b = H - BOTTOM,
+        r = W - RIGHT
+    );
+    let label_all = points.len() <= 4;
+    for (i, p) in points.iter().enumerate() {
+        if label_all || i == 0 || i + 1 == points.len() {
+            let anchor = match (points.len(), i) {
+                (1, _) => "middle",
+                (_, 0) => "start",
+                (n, i) if i + 1 == n => "end",
+                _ => "middle",
+            };
+            let _ = write!(
+                s,
+                r#"<text class="tick" x="{}" y="{}" text-anchor="{anchor}">{}</text>"#,
+                x(i),
+                H - BOTTOM + 20,
+                esc(p.snapshot_id)
+            );
+        }
+    }
+    let _ = write!(
+        s,
+        r#"<text class="axis-label" x="{}" y="{}" text-anchor="middle">snapshot (oldest to newest)</text>"#,
+        LEFT + plot_w / 2,
+        H - 8
+    );
+    let _ = write!(
+        s,
+        r#"<text class="axis-label" x="16" y="{cy}" text-anchor="middle" transform="rotate(-90 16 {cy})">{}</text>"#,
+        esc(symbol),
+        cy = TOP + plot_h / 2
+    );
+    // Two lines, each broken where the asset is missing.
+    for (class, pick) in [("line liab", 0usize), ("line res", 1usize)] {
+        let mut run: Vec<String> = Vec::new();
+        let flush = |run: &mut Vec<String>, s: &mut String| {
+            if run.len() > 1 {
+                let _ = write!(
+                    s,
+                    r#"<polyline class="{class}" points="{}"/>"#,
+                    run.join(" ")
+                );
+            }
+            run.clear();
+        };
+        for (i, p) in points.iter().enumerate() {
+            match p.figures {
+                Some((l, r)) => {
+                    run.push(format!("{},{}", x(i), y(if pick == 0 { l.0 } else { r.0 })))
+                }
+                None => flush(&mut run, &mut s),
+            }
+        }
+        flush(&mut run, &mut s);
+    }
+    for (i, p) in points.iter().enumerate() {
+        if let Some((l, r)) = p.figures {
+            let title = format!(
+                "{}: liabilities {}, verified reserves {}",
+                p.snapshot_id,
+                units(l),
+                units(r)
+            );
+            let (cx, yl, yr) = (x(i), y(l.0), y(r.0));
+            let _ = write!(
+                s,
+                r#"<g class="pts{}"><title>{}</title><circle class="pt liab" cx="{cx}" cy="{yl}" r="4"/><rect class="pt res" x="{}" y="{}" width="8" height="8"/></g>"#,
+                if r < l { " short" } else { "" },
+                esc(&title),
+                cx - 4,
+                yr - 4
+            );
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,5 +475,57 @@ mod tests {
             let step = tick_step(span);
             assert!(span / step <= 6, "{span} {step}");
         }
+    }
+
+    #[test]
+    fn amount_ticks_are_round_and_short() {
+        assert_eq!(amount_step(1), 1);
+        assert_eq!(amount_step(153_595_548_461_234), 50_000_000_000_000);
+        assert_eq!(amount_label(150_000_000_000_000, 6), "150M");
+        assert_eq!(amount_label(2_500_000_000, 6), "2500");
+        assert_eq!(amount_label(25_000_000, 8), "0.25");
+        assert_eq!(amount_label(12_500_000_000_000_000_000_000, 18), "12.5k");
+        assert_eq!(
+            amount_label(u128::MAX, 0),
+            "340282366920938463463374607.43T"
+        );
+    }
+
+    #[test]
+    fn amounts_chart_draws_both_lines_within_the_plot() {
+        let pts = [
+            AmountPoint {
+                snapshot_id: "a",
+                figures: Some((Amount(100), Amount(120))),
+            },
+            AmountPoint {
+                snapshot_id: "b",
+                figures: None,
+            },
+            AmountPoint {
+                snapshot_id: "c",
+                figures: Some((Amount(u128::MAX), Amount(0))),
+            },
+            AmountPoint {
+                snapshot_id: "d<",
+                figures: Some((Amount(300), Amount(250))),
+            },
+        ];
+        let svg = amounts_chart("amt-0", "BTC", 8, &pts);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.contains("BTC liabilities and verified reserves per snapshot"));
+        assert!(svg.contains(
+            "latest liabilities 0.000003 BTC, verified reserves 0.0000025 BTC, below liabilities."
+        ));
+        assert_eq!(svg.matches("<circle").count(), 3);
+        assert_eq!(svg.matches("<rect").count(), 3);
+        assert_eq!(svg.matches(r#"class="pts short""#).count(), 2);
+        assert!(svg.contains("d&lt;") && !svg.contains("d<"));
+        // every y inside the plot, even at u128::MAX
+        for part in svg.split(" cy=\"").skip(1) {
+            let y: i64 = part.split('"').next().unwrap().parse().unwrap();
+            assert!((TOP..=H - BOTTOM).contains(&y), "{y}");
+        }
+        assert!(svg.contains("a: liabilities 0.000001 BTC, verified reserves 0.0000012 BTC"));
     }
 }

@@ -3,7 +3,7 @@
 //! address list. Plain serializable values, so that templates only lay them out.
 //! Pure: no file system, no clock.
 
-use super::chart::{self, Point};
+use super::chart::{self, AmountPoint, Point};
 use super::check::{self, Checked};
 use crate::amount::Amount;
 use crate::config::SiteConfig;
@@ -253,6 +253,8 @@ pub struct History {
     /// Newest first.
     pub rows: Vec<HistoryRow>,
     pub charts: Vec<Chart>,
+    /// Liabilities and verified reserves per asset over time.
+    pub amount_charts: Vec<Chart>,
     /// Every asset symbol that appears in any snapshot, in first-seen order.
     pub symbols: Vec<String>,
 }
@@ -315,9 +317,32 @@ pub fn history(snapshots: &[Checked]) -> History {
             }
         })
         .collect();
+    let amount_charts = symbols
+        .iter()
+        .enumerate()
+        .map(|(i, sym)| {
+            let decimals = snapshots
+                .iter()
+                .rev()
+                .find_map(|s| ratio_of(&s.manifest, sym))
+                .map_or(0, |a| a.decimals);
+            let points: Vec<AmountPoint<'_>> = snapshots
+                .iter()
+                .map(|s| AmountPoint {
+                    snapshot_id: s.manifest.snapshot_id.as_str(),
+                    figures: ratio_of(&s.manifest, sym).map(|a| (a.liabilities, a.reserves)),
+                })
+                .collect();
+            Chart {
+                symbol: sym.clone(),
+                svg: chart::amounts_chart(&format!("amounts-{i}"), sym, decimals, &points),
+            }
+        })
+        .collect();
     History {
         rows,
         charts,
+        amount_charts,
         symbols,
     }
 }

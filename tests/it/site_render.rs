@@ -379,7 +379,22 @@ fn renders_every_page_with_the_key_figures() {
     };
     assert!(pos("2026-11-21") < pos("2026-10-21") && pos("2026-10-21") < pos("2026-09-21"));
     assert_eq!(history.matches("<svg class=\"chart\"").count(), 3);
-    assert_eq!(history.matches(r#"role="img""#).count(), 3);
+    // One ratio chart and one liabilities-and-reserves chart per asset.
+    assert_eq!(history.matches(r#"<svg class="chart amounts""#).count(), 3);
+    assert_eq!(history.matches(r#"role="img""#).count(), 6);
+    assert!(history.contains("ETH liabilities and verified reserves per snapshot</title>"));
+    // The 2026-10-21 ETH reserves (11.5) are below liabilities (12.000000000000000001):
+    // exact figures in the point's title, the point marked short.
+    assert!(history.contains(
+        "<title>2026-10-21: liabilities 12.000000000000000001 ETH, verified reserves 11.5 ETH</title>"
+    ));
+    assert!(history.contains(
+        r#"<g class="pts short"><title>2026-10-21: liabilities 12.000000000000000001 ETH"#
+    ));
+    assert!(
+        history
+            .contains("latest liabilities 12.000000000000000001 ETH, verified reserves 12.5 ETH.")
+    );
     assert!(history.contains("1.0 = fully backed"));
     assert!(history.contains("ETH reserve ratio per snapshot</title>"));
     assert!(history.contains("0.9583 <span class=\"status-bad\">short</span>"));
