@@ -4,21 +4,13 @@
 //! (The inclusion proof lives with the tree, in [`crate::tree::proof`].)
 
 use crate::amount::Amount;
-use crate::tree::hash::NodeHash;
+pub use crate::tree::info::{AssetInfo, TreeInfo};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub const MANIFEST_FORMAT: &str = "por-manifest/1";
 pub const ADDRESSES_FORMAT: &str = "por-addresses/1";
 pub const INDEX_FORMAT: &str = "por-snapshot-index/1";
-
-/// An asset as proofs list it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AssetInfo {
-    pub symbol: String,
-    pub decimals: u8,
-}
 
 /// A snapshot identifier: `^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$` (FORMAT.md §4). Safe as
 /// a single path component.
@@ -123,39 +115,6 @@ impl ManifestAsset {
     pub fn is_short(&self) -> bool {
         self.reserves < self.liabilities
     }
-}
-
-/// `manifest.tree`: the published root. por/1 manifests carry only `root`, `sums`,
-/// `height` and `leaves`; por/2 ones (FORMAT.md §6) add `version`, `split`,
-/// `padding_bits` and `accounts` (always present, `null` unless published).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TreeInfo {
-    /// `2` for por/2; absent for por/1 (any other value is invalid).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<u64>,
-    pub root: NodeHash,
-    pub sums: Vec<Amount>,
-    pub height: u32,
-    pub leaves: u64,
-    /// por/2: parts per account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub split: Option<u64>,
-    /// por/2: the padding granularity `g`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub padding_bits: Option<u64>,
-    /// por/2: the account count when published (`Some(None)` is a published `null`).
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "present"
-    )]
-    pub accounts: Option<Option<u64>>,
-}
-
-/// Tells a field that is present with `null` (`Some(None)`) from an absent one (`None`).
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
-    Option::<u64>::deserialize(d).map(Some)
 }
 
 /// The block each chain was read at.
@@ -288,6 +247,17 @@ mod tests {
             &"x".repeat(65),
         ] {
             assert!(SnapshotId::new(bad).is_err(), "{bad}");
+        }
+    }
+}
+
+impl From<&Manifest> for crate::tree::proof::ManifestRef {
+    fn from(m: &Manifest) -> crate::tree::proof::ManifestRef {
+        crate::tree::proof::ManifestRef {
+            exchange: m.exchange.clone(),
+            snapshot_id: m.snapshot_id.to_string(),
+            assets: m.assets.iter().map(|a| a.info()).collect(),
+            tree: m.tree.clone(),
         }
     }
 }

@@ -4,11 +4,11 @@
 //! the one write path. Reserves are computed elsewhere and passed in as figures and
 //! files, so this module never touches a network.
 
-use crate::amount::{Amount, reserve_ratio};
+use crate::amount::reserve_ratio;
 use crate::config::Config;
 use crate::format::{
-    Chains, MANIFEST_FORMAT, Manifest, ManifestAsset, PreviousLink, SnapshotId, TreeInfo,
-    sha256_hex, to_json_bytes,
+    MANIFEST_FORMAT, Manifest, ManifestAsset, PreviousLink, SnapshotId, TreeInfo, sha256_hex,
+    to_json_bytes,
 };
 use crate::liabilities::Liabilities;
 use crate::publish::{Mode, Move, Output, PublishError};
@@ -47,15 +47,9 @@ pub enum SnapshotError {
     Random(String),
 }
 
-/// What the reserves step hands to the snapshot.
-#[derive(Clone, Debug, Default)]
-pub struct ReserveFigures {
-    pub chains: Chains,
-    /// Per configured asset, in config order: (verified reserves, unproven reserves).
-    pub per_asset: Vec<(Amount, Amount)>,
-    /// Public files of the snapshot besides the manifest (address lists), by name.
-    pub files: Vec<(String, Vec<u8>)>,
-}
+/// What the reserves step hands to the snapshot (defined by the reserves step,
+/// which produces it; data flows from reserves into the snapshot).
+pub use crate::reserves::ReserveFigures;
 
 /// Wall-clock time of each phase.
 #[derive(Clone, Debug, Default)]

@@ -19,7 +19,6 @@ use crate::chains::{
 use crate::config::{AssetSource, Config};
 use crate::format::{BitcoinChain, Chains, EthereumChain, SnapshotId};
 use crate::ownership::{self, EthAddress, Verdict, WalletAddress};
-use crate::snapshot::ReserveFigures;
 use crate::time::Timestamp;
 use wallets::Wallet;
 
@@ -48,6 +47,17 @@ pub enum ReservesError {
     },
     #[error("no endpoint is configured for {0}")]
     NoEndpoint(&'static str),
+}
+
+/// What the reserves step hands to the snapshot: the blocks read, the figures per
+/// asset and the snapshot's public address files.
+#[derive(Clone, Debug, Default)]
+pub struct ReserveFigures {
+    pub chains: Chains,
+    /// Per configured asset, in config order: (verified reserves, unproven reserves).
+    pub per_asset: Vec<(Amount, Amount)>,
+    /// Public files of the snapshot besides the manifest (address lists), by name.
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 /// The live connections of a run, one list per chain (several endpoints must agree).

@@ -18,6 +18,7 @@
 //! functions); the plain ones are por/1.
 
 pub mod hash;
+pub mod info;
 pub mod proof;
 pub mod store;
 pub mod v2;

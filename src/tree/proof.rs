@@ -3,9 +3,9 @@
 //! (`site/static/verify.js`) implements the same steps with the same check codes.
 
 use super::hash::{NodeHash, parse_hex32};
+use super::info::{AssetInfo, TreeInfo};
 use super::{Node, TreeError};
 use crate::amount::Amount;
-use crate::format::{AssetInfo, Manifest, TreeInfo};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -100,7 +100,7 @@ fn fail<T>(check: Check, reason: impl Into<String>) -> Result<T, VerifyError> {
 
 /// What step 5 compares a proof with: the parts of a snapshot's manifest that a
 /// verifier reads (exchange, snapshot id, assets in order, the tree). Read from a
-/// full [`Manifest`] or from any manifest JSON with [`ManifestRef::from_json`], which
+/// full [`crate::format::Manifest`] (`From`) or from any manifest JSON with [`ManifestRef::from_json`], which
 /// ignores the fields a verifier does not need.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct ManifestRef {
@@ -132,17 +132,6 @@ impl ManifestRef {
     pub fn from_json(text: &str) -> Result<ManifestRef, String> {
         let de = &mut serde_json::Deserializer::from_str(text);
         serde_path_to_error::deserialize(de).map_err(|e| format!("{}: {}", e.path(), e.inner()))
-    }
-}
-
-impl From<&Manifest> for ManifestRef {
-    fn from(m: &Manifest) -> ManifestRef {
-        ManifestRef {
-            exchange: m.exchange.clone(),
-            snapshot_id: m.snapshot_id.to_string(),
-            assets: m.assets.iter().map(|a| a.info()).collect(),
-            tree: m.tree.clone(),
-        }
     }
 }
 
@@ -270,10 +259,6 @@ impl InclusionProof {
 
     /// All five steps: the proof is consistent *and* its root is the one the
     /// snapshot's manifest publishes.
-    pub fn verify(&self, manifest: &Manifest) -> Result<VerifiedProof, VerifyError> {
-        self.verify_against(&ManifestRef::from(manifest))
-    }
-
     /// All five steps against the verifier's part of a manifest (FORMAT.md §3; the
     /// format must match the manifest's tree version, §6, at step 1).
     pub fn verify_against(&self, manifest: &ManifestRef) -> Result<VerifiedProof, VerifyError> {

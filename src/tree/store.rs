@@ -22,7 +22,7 @@ use super::hash::NodeHash;
 use super::proof::{InclusionProof, PROOF_FORMAT, RootJson};
 use super::{Node, level_counts, record_size, sibling_path};
 use crate::amount::Amount;
-use crate::format::AssetInfo;
+use crate::tree::info::AssetInfo;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use std::fs::File;
@@ -145,7 +145,9 @@ impl StoreWriter {
 
     pub fn write_meta(&self, meta: &StoreMeta) -> Result<(), StoreError> {
         let p = self.dir.join(STORE_META_FILE);
-        std::fs::write(&p, crate::format::to_json_bytes(meta)).map_err(io_err(&p))
+        let mut bytes = serde_json::to_vec_pretty(meta).expect("the store meta serializes");
+        bytes.push(b'\n');
+        std::fs::write(&p, bytes).map_err(io_err(&p))
     }
 }
 

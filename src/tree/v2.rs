@@ -37,10 +37,10 @@ pub use shape::{
 };
 
 use super::hash::{NodeHash, Tag, TreeTags};
+use super::info::{AssetInfo, TreeInfo};
 use super::proof::RootJson;
 use super::{MIN_CHUNK, Node, Tree, TreeError, record_size};
 use crate::amount::Amount;
-use crate::format::{AssetInfo, TreeInfo};
 use rand::seq::SliceRandom;
 use rand::{CryptoRng, RngCore};
 use rayon::prelude::*;

@@ -149,7 +149,7 @@ fn trees_levels_roots_and_proofs_reproduce() {
             let proof = InclusionProof::from_json(&p.to_string()).unwrap();
             let manifest = manifest_for(t, &proof);
             proof
-                .verify(&manifest)
+                .verify_against(&(&manifest).into())
                 .unwrap_or_else(|e| panic!("{name} proof {pos}: {e}"));
             assert_eq!(proof.uid, accounts[pos].uid);
             assert_eq!(
@@ -227,7 +227,7 @@ fn missing_path_step_is_also_caught_by_the_manifest_height() {
     let mut p = InclusionProof::from_json(&t["proofs"][0].to_string()).unwrap();
     let manifest = manifest_for(t, &p);
     p.path.pop();
-    let err = p.verify(&manifest).unwrap_err();
+    let err = p.verify_against(&(&manifest).into()).unwrap_err();
     assert!(matches!(err.check, Check::Root | Check::Manifest), "{err}");
 }
 
@@ -237,11 +237,16 @@ fn a_proof_from_another_snapshot_is_rejected() {
     let trees = v["trees"].as_array().unwrap();
     let a = InclusionProof::from_json(&trees[1]["proofs"][0].to_string()).unwrap();
     let b = InclusionProof::from_json(&trees[5]["proofs"][0].to_string()).unwrap();
-    let err = a.verify(&manifest_for(&trees[5], &b)).unwrap_err();
+    let err = a
+        .verify_against(&(&manifest_for(&trees[5], &b)).into())
+        .unwrap_err();
     assert_eq!(err.check, Check::Manifest);
     let mut other_id = manifest_for(&trees[1], &a);
     other_id.snapshot_id = SnapshotId::new("another").unwrap();
-    assert_eq!(a.verify(&other_id).unwrap_err().check, Check::Manifest);
+    assert_eq!(
+        a.verify_against(&(&other_id).into()).unwrap_err().check,
+        Check::Manifest
+    );
 }
 
 #[test]

@@ -9,8 +9,8 @@
 
 use super::{MAX_SPLIT, PROOF_FORMAT_V2, TREE_VERSION, TreeParamsV2, part_commitment, part_leaf};
 use crate::amount::Amount;
-use crate::format::AssetInfo;
 use crate::tree::hash::{NodeHash, TreeTags, parse_hex32};
+use crate::tree::info::AssetInfo;
 use crate::tree::proof::{
     Check, InclusionProof, ManifestRef, PROOF_FORMAT, PathStep, RootJson, Side, VerifiedProof,
     VerifyError,

@@ -4,7 +4,7 @@
 
 use super::{MAX_PADDING_BITS, MAX_SPLIT, TREE_VERSION, V2Error};
 use crate::amount::Amount;
-use crate::format::TreeInfo;
+use crate::tree::info::TreeInfo;
 use rand::{CryptoRng, Rng, RngCore};
 
 /// `ceil(log2 n)`, and 0 for `n ≤ 1`.
