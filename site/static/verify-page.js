@@ -132,7 +132,7 @@ function setVerdict(result, { title, text = [], check = null, error = null, mani
   const mark = MARKS[result] ? el("span", { class: "verdict-mark", "aria-hidden": "true" }, MARKS[result], " ") : null;
   v.replaceChildren(
     el("p", { class: "verdict-title" }, mark, el("strong", {}, title)),
-    ...text.filter(Boolean).map((t) => el("p", { class: "verdict-reason" }, t)),
+    ...text.filter(Boolean).map((t) => (t instanceof Node ? t : el("p", { class: "verdict-reason" }, t))),
     tech && el("details", { class: "tech" }, el("summary", {}, "Technical detail"), el("p", { class: "mono" }, tech)),
   );
   if (result !== "valid" && result !== "invalid" && error !== "manifest-unavailable") $("dispute").replaceChildren();
@@ -603,7 +603,7 @@ function showResult(text, r, m) {
       text: [
         `The balances below are counted in the liabilities ${r.proof.exchange} published for snapshot ${r.proof.snapshot_id}.`,
         "Check that the account id shown is yours.",
-        m.kind === "file" ? m.indexCheck.text : null,
+        m.kind === "file" ? el("p", { class: m.indexCheck.state === "match" ? "verdict-reason" : "verdict-reason caveat" }, m.indexCheck.text) : null,
       ],
       manifestCheck,
       tech: m.kind === "file" ? m.indexCheck.tech : null,
@@ -676,6 +676,9 @@ function offerDispute(text, r, m, verdict) {
   const box = $("dispute");
   if (!box) return;
   const seq = runSeq;
+  // Right under an invalid verdict or an error; after the details of a valid one.
+  if (verdict.result === "valid") $("details").after(box);
+  else $("verdict").after(box);
   disputeBundle(text, r, m, verdict).then((bundle) => {
     if (seq !== runSeq) return;
     const text = JSON.stringify(bundle, null, 2) + "\n";

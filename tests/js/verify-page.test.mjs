@@ -366,6 +366,23 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       assert.match(x.tech, /por\/1 snapshot/);
     });
 
+    await t.test("dropping a proof file on the box verifies it at once", async () => {
+      await b.navigate(page);
+      const start = await b.executeScript(
+        "const dt = new DataTransfer(); dt.items.add(new File([arguments[0]], 'dropped.json', { type: 'application/json' }));" +
+          "const zone = document.getElementById('drop-zone'); const t0 = performance.now();" +
+          "zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true })); return t0;",
+        [JSON.stringify(proof)],
+      );
+      const v = await settled("verdict after a drop, without a click");
+      assert.equal(v.result, "valid", v.text);
+      assert.equal(await b.property(await b.find("#proof-input"), "value"), JSON.stringify(proof), "the dropped text is shown");
+      const ms = await b.executeScript("return performance.now() - arguments[0];", [start]);
+      t.diagnostic(`drop to valid verdict (por/1, height ${proof.path.length}, manifest prefetched): ${Math.round(ms)} ms`);
+      // the dispute link of a valid verdict sits after the details
+      assert.equal(await b.executeScript("return document.getElementById('details').nextElementSibling.id;"), "dispute");
+    });
+
     await t.test("an empty input is an error, not a verdict", async () => {
       await b.navigate(page);
       const v = await verifyAndWait();
