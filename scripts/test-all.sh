@@ -8,6 +8,8 @@ bash scripts/setup-test-deps.sh
 
 export RUSTFLAGS="${RUSTFLAGS:-}"
 cargo fmt --check
+# Data flows one way (input -> core -> publish): no module back-edge, no cycle.
+python3 scripts/module-graph.py > /dev/null || { python3 scripts/module-graph.py | tail -n 20; exit 1; }
 cargo clippy --all-targets --locked -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked --quiet
 cargo test --locked --all-targets

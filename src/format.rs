@@ -227,6 +227,17 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))
 }
 
+impl From<&Manifest> for crate::tree::proof::ManifestRef {
+    fn from(m: &Manifest) -> crate::tree::proof::ManifestRef {
+        crate::tree::proof::ManifestRef {
+            exchange: m.exchange.clone(),
+            snapshot_id: m.snapshot_id.to_string(),
+            assets: m.assets.iter().map(|a| a.info()).collect(),
+            tree: m.tree.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,17 +258,6 @@ mod tests {
             &"x".repeat(65),
         ] {
             assert!(SnapshotId::new(bad).is_err(), "{bad}");
-        }
-    }
-}
-
-impl From<&Manifest> for crate::tree::proof::ManifestRef {
-    fn from(m: &Manifest) -> crate::tree::proof::ManifestRef {
-        crate::tree::proof::ManifestRef {
-            exchange: m.exchange.clone(),
-            snapshot_id: m.snapshot_id.to_string(),
-            assets: m.assets.iter().map(|a| a.info()).collect(),
-            tree: m.tree.clone(),
         }
     }
 }
