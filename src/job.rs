@@ -66,11 +66,11 @@ pub enum JobError {
 }
 
 /// An address whose ownership proof failed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct FailedAddress {
     pub address: String,
-    pub scheme: String,
     pub reason: String,
+    pub scheme: String,
 }
 
 /// What a published snapshot reports.
@@ -265,6 +265,94 @@ impl RunOutcome {
         match self.site {
             Err(_) => ExitCode::SiteNotRendered,
             Ok(_) => self.snapshot.exit_code(),
+        }
+    }
+}
+
+/// `por run --json`: the machine-readable summary on stdout. Field names are
+/// stable (log shippers and dashboards read them); keys are in alphabetical order.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RunSummary {
+    pub accounts: u64,
+    pub already_published: bool,
+    pub as_of: String,
+    pub assets: Vec<AssetSummary>,
+    pub duration_secs: f64,
+    pub exit_code: u8,
+    pub failed_addresses: Vec<FailedAddress>,
+    /// Files this run published (0 when the snapshot was already published).
+    pub files_published: usize,
+    pub manifest_sha256: String,
+    pub site: SiteSummary,
+    pub snapshot_id: String,
+}
+
+/// One asset's figures in a [`RunSummary`] (amounts in base units).
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct AssetSummary {
+    pub liabilities: crate::amount::Amount,
+    pub reserve_ratio: Option<String>,
+    pub reserves: crate::amount::Amount,
+    pub short: bool,
+    pub symbol: String,
+    pub unproven_reserves: crate::amount::Amount,
+}
+
+/// The site render in a [`RunSummary`].
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(untagged)]
+pub enum SiteSummary {
+    Rendered {
+        bytes: u64,
+        files: usize,
+        pages: usize,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+impl RunOutcome {
+    /// The `--json` summary of this run.
+    pub fn summary(&self) -> RunSummary {
+        let snap = &self.snapshot;
+        RunSummary {
+            accounts: snap.accounts,
+            already_published: snap.already_published,
+            as_of: snap.manifest.as_of.clone(),
+            assets: snap
+                .manifest
+                .assets
+                .iter()
+                .map(|a| AssetSummary {
+                    liabilities: a.liabilities,
+                    reserve_ratio: a.reserve_ratio.clone(),
+                    reserves: a.reserves,
+                    short: a.is_short(),
+                    symbol: a.symbol.clone(),
+                    unproven_reserves: a.unproven_reserves,
+                })
+                .collect(),
+            duration_secs: self.total_time.as_secs_f64(),
+            exit_code: self.exit_code().code(),
+            failed_addresses: snap.failed_addresses.clone(),
+            files_published: if snap.already_published {
+                0
+            } else {
+                snap.manifest.files.len() + 1
+            },
+            manifest_sha256: snap.manifest_sha256.clone(),
+            site: match &self.site {
+                Ok(s) => SiteSummary::Rendered {
+                    bytes: s.bytes,
+                    files: s.files,
+                    pages: s.pages,
+                },
+                Err(e) => SiteSummary::Failed {
+                    error: e.to_string(),
+                },
+            },
+            snapshot_id: snap.manifest.snapshot_id.to_string(),
         }
     }
 }

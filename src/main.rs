@@ -376,43 +376,10 @@ fn run_job(
     let site = outcome.site.as_ref().ok().copied().unwrap_or_default();
     let files_published = snap.manifest.files.len() + 1;
     if json {
-        let assets: Vec<_> = snap
-            .manifest
-            .assets
-            .iter()
-            .map(|a| {
-                serde_json::json!({
-                    "symbol": a.symbol,
-                    "liabilities": a.liabilities,
-                    "reserves": a.reserves,
-                    "unproven_reserves": a.unproven_reserves,
-                    "reserve_ratio": a.reserve_ratio,
-                    "short": a.is_short(),
-                })
-            })
-            .collect();
-        let failed: Vec<_> = snap
-            .failed_addresses
-            .iter()
-            .map(|f| serde_json::json!({"address": f.address, "scheme": f.scheme, "reason": f.reason}))
-            .collect();
-        let summary = serde_json::json!({
-            "snapshot_id": id.as_str(),
-            "as_of": snap.manifest.as_of,
-            "accounts": snap.accounts,
-            "manifest_sha256": snap.manifest_sha256,
-            "already_published": snap.already_published,
-            "assets": assets,
-            "failed_addresses": failed,
-            "files_published": if snap.already_published { 0 } else { files_published },
-            "site": match &outcome.site {
-                Ok(s) => serde_json::json!({"pages": s.pages, "files": s.files, "bytes": s.bytes}),
-                Err(e) => serde_json::json!({"error": e.to_string()}),
-            },
-            "duration_secs": outcome.total_time.as_secs_f64(),
-            "exit_code": code.code(),
-        });
-        println!("{summary}");
+        println!(
+            "{}",
+            serde_json::to_string(&outcome.summary()).expect("serializes")
+        );
     } else if snap.already_published {
         println!("{}; {} site files written", snap.summary_line(), site.files);
     } else {
