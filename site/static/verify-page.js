@@ -64,6 +64,11 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
+/** A card that may scroll sideways on a phone: a labelled region the keyboard can focus and scroll. */
+function scrollable(label) {
+  return { tabindex: "0", role: "region", "aria-label": label };
+}
+
 function hashEl(hex) {
   return el("code", { class: "mono hash", title: hex }, shortHash(hex));
 }
@@ -192,7 +197,7 @@ function renderDetails(r, manifestInfo) {
   details.append(
     el(
       "section",
-      { class: "card balances" },
+      { class: "card balances", ...scrollable("Your balances in this snapshot") },
       el(
         "table",
         { class: "table" },
@@ -229,7 +234,7 @@ function rootEl(r, p, manifestInfo) {
   return (
     el(
       "section",
-      { class: "card root" },
+      { class: "card root", ...scrollable("Root of the liabilities tree") },
       el(
         "table",
         { class: "table" },
@@ -283,7 +288,7 @@ function levelsTable(path, levels, assets) {
 
 /** por/1: the one path from the account's leaf to the root. */
 function pathEl(r, p) {
-  const path = el("section", { class: "card path" }, el("h3", {}, "Path from the leaf to the root"));
+  const path = el("section", { class: "card path", ...scrollable("Path from the leaf to the root") }, el("h3", {}, "Path from the leaf to the root"));
   if (r.leaf) path.append(el("p", {}, "Leaf: ", hashEl(r.leaf.hash)));
   if (p.path.length === 0) {
     path.append(el("p", {}, "The path is empty: your leaf is the root (a snapshot with a single account)."));
@@ -297,7 +302,7 @@ function pathEl(r, p) {
 function partsEl(r, p) {
   const section = el(
     "section",
-    { class: "card path parts" },
+    { class: "card path parts", ...scrollable("Paths from the parts to the root") },
     el("h3", {}, "Paths from the parts to the root"),
     el(
       "p",

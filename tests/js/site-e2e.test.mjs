@@ -237,13 +237,21 @@ test("the rendered site in headless Chromium", { timeout: 180000 }, async (t) =>
           found.push(...(await axeViolations(b)).map((v) => `${page}.html at ${width}px: ${v}`));
         }
       }
-      await b.setWindowSize(1280, 2400);
-      for (const [what, text] of [["valid", JSON.stringify(proof)], ["invalid", JSON.stringify({ ...proof, balances: proof.balances.map((x, i) => (i ? x : String(BigInt(x) + 1n))) })]]) {
-        const v = await verify(text);
-        assert.equal(v.result, what, v.text);
-        found.push(...(await axeViolations(b)).map((x) => `verify.html after a ${what} verdict: ${x}`));
+      const overflow = [];
+      for (const width of [1280, 390]) {
+        await b.setWindowSize(width, 2400);
+        for (const [what, text] of [["valid", JSON.stringify(proof)], ["invalid", JSON.stringify({ ...proof, balances: proof.balances.map((x, i) => (i ? x : String(BigInt(x) + 1n))) })]]) {
+          const v = await verify(text);
+          assert.equal(v.result, what, v.text);
+          found.push(...(await axeViolations(b)).map((x) => `verify.html at ${width}px after a ${what} verdict: ${x}`));
+          const m = await b.executeScript("return { doc: document.documentElement.scrollWidth, view: window.innerWidth };");
+          if (m.doc > m.view) overflow.push(`${what} verdict at ${width}px: content ${m.doc}px wide in ${m.view}px`);
+          if (width === 390) await b.screenshot(path.join(artifacts, `site-verify-${what}-mobile.png`));
+        }
       }
+      await b.setWindowSize(1280, 2400);
       assert.deepEqual(found, []);
+      assert.deepEqual(overflow, [], "the Verify page's verdicts fit a phone");
     });
 
     const fixture = path.join(artifacts, "site-fixture");
