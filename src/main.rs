@@ -276,33 +276,13 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
         Command::Messages { config, id, json } => {
             let config = load_config(&config)?;
             let id = snapshot_id(&id)?;
-            let path = config.wallets_for(id.as_str()).ok_or_else(|| {
-                operational(format!(
-                    "{}: no [wallets] file configured",
-                    config.file.display()
-                ))
-            })?;
-            let wallets = por::reserves::wallets::parse_addresses(&path, config.bitcoin_network())
-                .map_err(operational)?;
-            for w in wallets {
-                let address = w.address.to_string();
-                let message = por::ownership::message(&config.exchange, id.as_str(), &address);
+            for m in por::job::messages(&config, &id).map_err(operational)? {
                 if json {
-                    let line = serde_json::json!({
-                        "chain": w.address.chain().to_string(),
-                        "address": address,
-                        "label": w.label,
-                        "scheme": w.scheme.to_string(),
-                        "message": message,
-                    });
-                    println!("{line}");
+                    println!("{}", serde_json::to_string(&m).expect("serializes"));
                 } else {
                     println!(
-                        "# {} {} ({}, {})\n{message}\n",
-                        w.address.chain(),
-                        address,
-                        w.label,
-                        w.scheme
+                        "# {} {} ({}, {})\n{}\n",
+                        m.chain, m.address, m.label, m.scheme, m.message
                     );
                 }
             }
@@ -310,24 +290,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
         }
         Command::Demo { out } => demo(&out),
         Command::Init { dir } => {
-            std::fs::create_dir_all(&dir).map_err(operational)?;
-            for (name, text) in [
-                ("por.toml", include_str!("../docs/example/por.toml")),
-                (
-                    "liabilities.csv",
-                    include_str!("../docs/example/liabilities.csv"),
-                ),
-                ("wallets.csv", include_str!("../docs/example/wallets.csv")),
-            ] {
-                let p = dir.join(name);
-                if p.exists() {
-                    return Err(operational(format!(
-                        "{}: already exists; not overwritten",
-                        p.display()
-                    )));
-                }
-                std::fs::write(&p, text)
-                    .map_err(|e| operational(format!("{}: {e}", p.display())))?;
+            for p in por::job::init(&dir).map_err(operational)? {
                 println!("wrote {}", p.display());
             }
             Ok(ExitCode::Ok)

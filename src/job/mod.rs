@@ -8,7 +8,15 @@
 //!   the public snapshot together, and report solvency.
 //! - [`run`]: the cron job: the snapshot, then the site. Re-running an id that is
 //!   already published finishes the job (renders the site) without touching it.
-//! - [`render`], [`demo`], [`proof`]: the site alone, the bundled demo, one proof.
+//! - [`render`]: the site alone.
+//! - [`demo`]: the bundled demo ([`demo::demo`]); [`tools`]: the commands around a run
+//!   (one proof, the messages to sign, the example files).
+
+pub mod demo;
+pub mod tools;
+
+pub use demo::{DEMO_SNAPSHOTS, DemoOutcome, demo};
+pub use tools::{SigningMessage, init, messages, proof};
 
 use crate::config::{Config, ConfigError};
 use crate::exit::ExitCode;
@@ -19,9 +27,8 @@ use crate::reserves::{self, ReservesError, connect::ConnectError, wallets::Walle
 use crate::site::{self, RenderSummary, SiteError};
 use crate::snapshot::{self, ReserveFigures, SnapshotError, Timings};
 use crate::time::Timestamp;
-use crate::tree::proof::InclusionProof;
-use crate::tree::store::{ProofStore, StoreError};
-use std::path::{Path, PathBuf};
+use crate::tree::store::StoreError;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Everything that stops a command before it published.
@@ -63,6 +70,10 @@ pub enum JobError {
     },
     #[error("{path}: exists and is not a por demo folder; choose another --out")]
     NotDemo { path: PathBuf },
+    #[error("{file}: no [wallets] file configured")]
+    NoWallets { file: PathBuf },
+    #[error("{path}: already exists; not overwritten")]
+    WouldOverwrite { path: PathBuf },
 }
 
 /// An address whose ownership proof failed.
@@ -426,171 +437,4 @@ fn published_outcome(config: &Config, id: &SnapshotId) -> Result<Outcome, JobErr
 pub fn render(config: &Config) -> Result<RenderSummary, JobError> {
     let out = Output::open(&output_dirs(config))?;
     Ok(site::render(&out, config)?)
-}
-
-/// `por proof`: one account's proof from the private store of `id`, refused when
-/// the store was not built for the published manifest's root.
-pub fn proof(config: &Config, id: &SnapshotId, uid: &str) -> Result<InclusionProof, JobError> {
-    let dirs = output_dirs(config);
-    let manifest_path = dirs.snapshot(id.as_str()).join("manifest.json");
-    let bytes = std::fs::read(&manifest_path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => JobError::NotPublished {
-            id: id.to_string(),
-            path: manifest_path.clone(),
-        },
-        _ => JobError::Io {
-            path: manifest_path.clone(),
-            source: e,
-        },
-    })?;
-    let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
-        JobError::Snapshot(SnapshotError::BadPublished {
-            path: manifest_path.clone(),
-            message: e.to_string(),
-        })
-    })?;
-    let store_dir = dirs.store(id.as_str());
-    if !store_dir.exists() {
-        return Err(JobError::NotPublished {
-            id: id.to_string(),
-            path: store_dir,
-        });
-    }
-    let store = ProofStore::open(&store_dir)?;
-    let store_root = store.root()?;
-    if store_root != manifest.tree.root {
-        return Err(JobError::StoreMismatch {
-            id: id.to_string(),
-            store_root: store_root.to_hex(),
-            manifest_root: manifest.tree.root.to_hex(),
-        });
-    }
-    Ok(store.proof(uid)?)
-}
-
-/// The bundled demo inputs, by path relative to the demo folder.
-const DEMO_FILES: &[(&str, &str)] = &[
-    ("README.md", include_str!("../demo/README.md")),
-    ("por.toml", include_str!("../demo/por.toml")),
-    (
-        "chain-fixture.json",
-        include_str!("../demo/chain-fixture.json"),
-    ),
-    (
-        "liabilities/2026-09-21.csv",
-        include_str!("../demo/liabilities/2026-09-21.csv"),
-    ),
-    (
-        "liabilities/2026-10-21.csv",
-        include_str!("../demo/liabilities/2026-10-21.csv"),
-    ),
-    (
-        "liabilities/2026-11-21.csv",
-        include_str!("../demo/liabilities/2026-11-21.csv"),
-    ),
-    (
-        "wallets/2026-09-21.csv",
-        include_str!("../demo/wallets/2026-09-21.csv"),
-    ),
-    (
-        "wallets/2026-10-21.csv",
-        include_str!("../demo/wallets/2026-10-21.csv"),
-    ),
-    (
-        "wallets/2026-11-21.csv",
-        include_str!("../demo/wallets/2026-11-21.csv"),
-    ),
-];
-/// The demo's snapshot ids (each at 00:00:00Z of its date).
-pub const DEMO_SNAPSHOTS: [&str; 3] = ["2026-09-21", "2026-10-21", "2026-11-21"];
-const DEMO_MARKER: &str = ".por-demo";
-
-/// What `por demo` did.
-pub struct DemoOutcome {
-    pub config: Config,
-    pub snapshots: Vec<Outcome>,
-    pub site: RenderSummary,
-}
-
-impl DemoOutcome {
-    pub fn exit_code(&self) -> ExitCode {
-        self.snapshots
-            .iter()
-            .map(Outcome::exit_code)
-            .max()
-            .unwrap_or(ExitCode::Ok)
-    }
-}
-
-/// `por demo`: writes the bundled demo inputs into `dir` (recreating a previous demo
-/// folder, refusing any other existing folder), runs its snapshots and renders the
-/// site, all under the demo output's lock.
-pub fn demo(dir: &Path) -> Result<DemoOutcome, JobError> {
-    let io = |p: &Path| {
-        let path = p.to_path_buf();
-        move |source| JobError::Io { path, source }
-    };
-    if dir.exists()
-        && !dir.join(DEMO_MARKER).exists()
-        && std::fs::read_dir(dir).map_err(io(dir))?.next().is_some()
-    {
-        return Err(JobError::NotDemo {
-            path: dir.to_path_buf(),
-        });
-    }
-    let config_text = DEMO_FILES[1].1;
-    let config = Config::parse(
-        config_text,
-        &dir.join("por.toml").display().to_string(),
-        dir,
-        &dir.join("por.toml"),
-    )?;
-    let dirs = output_dirs(&config);
-    let out = Output::open(&dirs)?;
-    // Clear the previous demo, keeping the lock we hold and the staging area.
-    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
-        let p = entry.map_err(io(dir))?.path();
-        if p == dirs.private {
-            for inner in std::fs::read_dir(&p).map_err(io(&p))? {
-                let q = inner.map_err(io(&p))?.path();
-                if q != dirs.lock_path() && q != dirs.staging() {
-                    remove(&q).map_err(io(&q))?;
-                }
-            }
-        } else {
-            remove(&p).map_err(io(&p))?;
-        }
-    }
-    for (name, text) in DEMO_FILES {
-        let p = dir.join(name);
-        let parent = p.parent().expect("has a parent");
-        std::fs::create_dir_all(parent).map_err(io(parent))?;
-        std::fs::write(&p, text).map_err(io(&p))?;
-    }
-    let marker = dir.join(DEMO_MARKER);
-    std::fs::write(
-        &marker,
-        "written by `por demo`; removed by the next `por demo`\n",
-    )
-    .map_err(io(&marker))?;
-    let mut snapshots = Vec::new();
-    for id in DEMO_SNAPSHOTS {
-        let as_of = Timestamp::parse_rfc3339(&format!("{id}T00:00:00Z")).expect("valid");
-        let id = SnapshotId::new(id).expect("valid");
-        snapshots.push(snapshot(&out, &config, &id, as_of, false)?);
-    }
-    let site = site::render(&out, &config)?;
-    Ok(DemoOutcome {
-        config,
-        snapshots,
-        site,
-    })
-}
-
-fn remove(p: &Path) -> std::io::Result<()> {
-    if p.is_dir() {
-        std::fs::remove_dir_all(p)
-    } else {
-        std::fs::remove_file(p)
-    }
 }

@@ -1,0 +1,118 @@
+//! The commands around a run that read the output or write only their own files:
+//! one account's proof (refused when the store is not the published manifest's), the
+//! ownership messages custody signs, and `por init`'s example files.
+
+use super::{JobError, output_dirs};
+use crate::config::Config;
+use crate::format::{Manifest, SnapshotId};
+use crate::reserves;
+use crate::snapshot::SnapshotError;
+use crate::tree::proof::InclusionProof;
+use crate::tree::store::ProofStore;
+use std::path::{Path, PathBuf};
+
+/// `por proof`: one account's proof from the private store of `id`, refused when
+/// the store was not built for the published manifest's root.
+pub fn proof(config: &Config, id: &SnapshotId, uid: &str) -> Result<InclusionProof, JobError> {
+    let dirs = output_dirs(config);
+    let manifest_path = dirs.snapshot(id.as_str()).join("manifest.json");
+    let bytes = std::fs::read(&manifest_path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => JobError::NotPublished {
+            id: id.to_string(),
+            path: manifest_path.clone(),
+        },
+        _ => JobError::Io {
+            path: manifest_path.clone(),
+            source: e,
+        },
+    })?;
+    let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+        JobError::Snapshot(SnapshotError::BadPublished {
+            path: manifest_path.clone(),
+            message: e.to_string(),
+        })
+    })?;
+    let store_dir = dirs.store(id.as_str());
+    if !store_dir.exists() {
+        return Err(JobError::NotPublished {
+            id: id.to_string(),
+            path: store_dir,
+        });
+    }
+    let store = ProofStore::open(&store_dir)?;
+    let store_root = store.root()?;
+    if store_root != manifest.tree.root {
+        return Err(JobError::StoreMismatch {
+            id: id.to_string(),
+            store_root: store_root.to_hex(),
+            manifest_root: manifest.tree.root.to_hex(),
+        });
+    }
+    Ok(store.proof(uid)?)
+}
+
+/// One address's ownership message to sign for a snapshot (`por messages`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SigningMessage {
+    pub address: String,
+    pub chain: String,
+    pub label: String,
+    /// The exact text to sign (FORMAT.md §5).
+    pub message: String,
+    pub scheme: String,
+}
+
+/// `por messages`: the exact message per listed address for snapshot `id`, so that
+/// custody can sign offline before the run.
+pub fn messages(config: &Config, id: &SnapshotId) -> Result<Vec<SigningMessage>, JobError> {
+    let path = config
+        .wallets_for(id.as_str())
+        .ok_or_else(|| JobError::NoWallets {
+            file: config.file.clone(),
+        })?;
+    let wallets = reserves::wallets::parse_addresses(&path, config.bitcoin_network())?;
+    Ok(wallets
+        .into_iter()
+        .map(|w| {
+            let address = w.address.to_string();
+            SigningMessage {
+                message: crate::ownership::message(&config.exchange, id.as_str(), &address),
+                chain: w.address.chain().to_string(),
+                address,
+                label: w.label,
+                scheme: w.scheme.to_string(),
+            }
+        })
+        .collect())
+}
+
+/// The example files `por init` writes: a complete, commented config and inputs.
+const INIT_FILES: &[(&str, &str)] = &[
+    ("por.toml", include_str!("../../docs/example/por.toml")),
+    (
+        "liabilities.csv",
+        include_str!("../../docs/example/liabilities.csv"),
+    ),
+    (
+        "wallets.csv",
+        include_str!("../../docs/example/wallets.csv"),
+    ),
+];
+
+/// `por init`: writes the example config and inputs into `dir`, refusing (before
+/// writing anything) when any of them exists. Returns the files written.
+pub fn init(dir: &Path) -> Result<Vec<PathBuf>, JobError> {
+    let io = |p: &Path| {
+        let path = p.to_path_buf();
+        move |source| JobError::Io { path, source }
+    };
+    let paths: Vec<PathBuf> = INIT_FILES.iter().map(|(n, _)| dir.join(n)).collect();
+    if let Some(p) = paths.iter().find(|p| p.exists()) {
+        return Err(JobError::WouldOverwrite { path: p.clone() });
+    }
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    for (p, (_, text)) in paths.iter().zip(INIT_FILES) {
+        std::fs::write(p, text).map_err(io(p))?;
+    }
+    Ok(paths)
+}
