@@ -28,8 +28,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
-use super::esplora::{Http, HttpSetupError, is_hex64, redact_str, snippet};
-use super::{BitcoinBackend, BlockRef, ChainError, RetryPolicy};
+use super::http::{Http, HttpSetupError, Marks, redact, snippet};
+use super::{BitcoinBackend, BlockRef, ChainError, RetryPolicy, is_hex64};
 
 /// `RPC_IN_WARMUP`: the node is starting and not ready to answer yet.
 pub const RPC_IN_WARMUP: i64 = -28;
@@ -97,7 +97,7 @@ impl BitcoindRpc {
     pub fn new(config: BitcoindConfig) -> Result<BitcoindRpc, BitcoindError> {
         let http = Http::new(&config.url, config.timeout).map_err(|e| match e {
             HttpSetupError::Url(message) => BitcoindError::InvalidUrl {
-                url: redact_str(&config.url),
+                url: redact(&config.url, Marks::Elided),
                 message,
             },
             HttpSetupError::Client { endpoint, message } => {

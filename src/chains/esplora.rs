@@ -20,20 +20,19 @@
 //! is refused with [`ChainError::Unsupported`] rather than read for hours. For such
 //! addresses read the balance at the tip from a Bitcoin Core node (`scantxoutset`).
 //!
-//! HTTP is async `reqwest` driven by a current-thread tokio runtime owned by the
-//! backend: no extra thread and no extra reqwest feature, and the blocking trait stays
-//! object-safe. Calls must therefore not be made from inside another tokio runtime
-//! (use `spawn_blocking`). The helpers marked `pub(crate)` here are shared with the
-//! Bitcoin Core backend, which speaks HTTP the same way.
+//! HTTP (client, runtime, retry classification, URL redaction) is `chains/http.rs`,
+//! shared with the other backends: async `reqwest` driven by a current-thread tokio
+//! runtime owned by the backend, so calls must not be made from inside another tokio
+//! runtime (use `spawn_blocking`).
 
 use std::collections::HashSet;
 use std::time::Duration;
 
-use reqwest::Url;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::{BitcoinBackend, BlockRef, ChainError, RetryPolicy};
+use super::http::{Http, HttpSetupError, Marks, redact, snippet};
+use super::{BitcoinBackend, BlockRef, ChainError, RetryPolicy, is_hex64};
 
 /// Confirmed transactions per page of `/address/:address/txs/chain` (API.md).
 pub const PAGE_SIZE: usize = 25;
@@ -74,7 +73,7 @@ impl Esplora {
     pub fn new(config: EsploraConfig) -> Result<Esplora, EsploraError> {
         let http = Http::new(&config.url, config.timeout).map_err(|e| match e {
             HttpSetupError::Url(message) => EsploraError::InvalidUrl {
-                url: redact_str(&config.url),
+                url: redact(&config.url, Marks::Elided),
                 message,
             },
             HttpSetupError::Client { endpoint, message } => {
@@ -393,192 +392,6 @@ struct EsploraStatus {
     block_hash: Option<String>,
 }
 
-// --- HTTP plumbing shared with bitcoind.rs ------------------------------------------
-
-/// An HTTP client bound to one base URL, with its own current-thread runtime.
-pub(crate) struct Http {
-    /// Base URL without credentials.
-    base: Url,
-    basic_auth: Option<(String, String)>,
-    /// `base` with the query redacted, for messages.
-    pub(crate) endpoint: String,
-    timeout: Duration,
-    client: reqwest::Client,
-    runtime: tokio::runtime::Runtime,
-}
-
-pub(crate) enum HttpSetupError {
-    Url(String),
-    Client { endpoint: String, message: String },
-}
-
-impl Http {
-    pub(crate) fn new(url: &str, timeout: Duration) -> Result<Http, HttpSetupError> {
-        let mut base = Url::parse(url).map_err(|e| HttpSetupError::Url(e.to_string()))?;
-        if !matches!(base.scheme(), "http" | "https") || base.host().is_none() {
-            return Err(HttpSetupError::Url(
-                "expected an http:// or https:// url".into(),
-            ));
-        }
-        let basic_auth = (!base.username().is_empty() || base.password().is_some()).then(|| {
-            (
-                percent_decode(base.username()),
-                percent_decode(base.password().unwrap_or("")),
-            )
-        });
-        let _ = base.set_username("");
-        let _ = base.set_password(None);
-        let endpoint = redact(&base);
-        let setup = |message: String| HttpSetupError::Client {
-            endpoint: endpoint.clone(),
-            message,
-        };
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .build()
-            .map_err(|e| setup(error_chain(&e.without_url())))?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| setup(e.to_string()))?;
-        Ok(Http {
-            base,
-            basic_auth,
-            endpoint,
-            timeout,
-            client,
-            runtime,
-        })
-    }
-
-    /// The base URL with `path` appended to its path (query kept).
-    fn url(&self, path: &str) -> Url {
-        let mut url = self.base.clone();
-        let joined = format!("{}{}", self.base.path().trim_end_matches('/'), path);
-        url.set_path(&joined);
-        url
-    }
-
-    pub(crate) fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        self.with_auth(self.client.get(self.url(path)))
-    }
-
-    pub(crate) fn post(&self, path: &str) -> reqwest::RequestBuilder {
-        self.with_auth(self.client.post(self.url(path)))
-    }
-
-    fn with_auth(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        match &self.basic_auth {
-            Some((user, password)) => request.basic_auth(user, Some(password)),
-            None => request,
-        }
-    }
-
-    /// Sends one request; the status and body of any HTTP answer. Failing to get an
-    /// answer (connect, timeout, reset) is a transient [`ChainError::Transport`].
-    pub(crate) fn send(
-        &self,
-        request: reqwest::RequestBuilder,
-        what: &str,
-    ) -> Result<(u16, String), ChainError> {
-        let transport = |e: reqwest::Error| {
-            let e = e.without_url();
-            let message = if e.is_timeout() {
-                format!("{what}: no answer within {:?}", self.timeout)
-            } else {
-                format!("{what}: {}", error_chain(&e))
-            };
-            ChainError::Transport {
-                endpoint: self.endpoint.clone(),
-                message,
-                transient: !e.is_builder(),
-            }
-        };
-        self.runtime.block_on(async {
-            let response = request.send().await.map_err(transport)?;
-            let status = response.status().as_u16();
-            let body = response.text().await.map_err(transport)?;
-            Ok((status, body))
-        })
-    }
-}
-
-/// `scheme://host[:port]/path` without credentials; a query is shown as `?…`.
-pub(crate) fn redact(url: &Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    let had_query = shown.query().is_some();
-    shown.set_query(None);
-    shown.set_fragment(None);
-    let mut s = shown.to_string();
-    if s.ends_with('/') && shown.path() == "/" {
-        s.pop();
-    }
-    if had_query {
-        s.push_str("?…");
-    }
-    s
-}
-
-/// Redacts a URL that may not even parse: drops `user:pass@` and the query.
-pub(crate) fn redact_str(url: &str) -> String {
-    let mut s = url.split(['?', '#']).next().unwrap_or("").to_string();
-    if let Some(scheme_end) = s.find("://") {
-        let rest = &s[scheme_end + 3..];
-        let authority_end = rest.find('/').unwrap_or(rest.len());
-        if let Some(at) = rest[..authority_end].rfind('@') {
-            s = format!("{}{}", &s[..scheme_end + 3], &rest[at + 1..]);
-        }
-    }
-    s
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// An error and its sources, joined with `: `.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(inner) = source {
-        let inner_s = inner.to_string();
-        if !s.contains(&inner_s) {
-            s.push_str(": ");
-            s.push_str(&inner_s);
-        }
-        source = inner.source();
-    }
-    s
-}
-
-/// The start of a response body, for error messages.
-pub(crate) fn snippet(body: &str) -> String {
-    crate::excerpt::Excerpt::message(body.trim()).to_string()
-}
-
-/// 64 lowercase hex characters (a txid or block hash in display order).
-pub(crate) fn is_hex64(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -666,17 +479,5 @@ mod tests {
             tx("a", Some(1), &[(SCRIPT, 2)], &[]),
         ];
         assert_eq!(balance(5, &txs), Ok(2));
-    }
-
-    #[test]
-    fn redacts_credentials_and_query() {
-        let u = Url::parse("https://user:secret@example.com/api?key=abc").unwrap();
-        assert_eq!(redact(&u), "https://example.com/api?…");
-        assert_eq!(
-            redact(&Url::parse("http://127.0.0.1:3000/").unwrap()),
-            "http://127.0.0.1:3000"
-        );
-        assert_eq!(redact_str("http://u:p@host:1/x?k=1"), "http://host:1/x");
-        assert_eq!(percent_decode("p%40ss%3a"), "p@ss:");
     }
 }

@@ -14,6 +14,8 @@
 //!
 //! Endpoint URLs often carry credentials (userinfo, `?apikey=`, a key as a path
 //! segment); they appear only through [`redact_url`], in messages and in `Debug`.
+//! Client construction, transport classification and redaction are `chains/http.rs`,
+//! shared with the Bitcoin backends.
 
 use std::fmt;
 use std::time::Duration;
@@ -27,6 +29,7 @@ use alloy::sol_types::{SolCall, sol};
 use alloy::transports::http::{Http, reqwest};
 use alloy::transports::{RpcError, TransportErrorKind};
 
+use super::http::{self, Marks, error_chain, reqwest_is_transient, url_secrets};
 use super::{BlockRef, ChainError, EthereumBackend, RetryPolicy};
 
 sol! {
@@ -110,21 +113,14 @@ impl JsonRpcEthereum {
                 message: format!("scheme {:?} is not http or https", url.scheme()),
             });
         }
-        let client = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout)
-            .build()
-            .map_err(|e| EthereumError::HttpClient {
-                url: endpoint.clone(),
-                message: e.without_url().to_string(),
-            })?;
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|source| EthereumError::Runtime {
-                url: endpoint.clone(),
-                source,
-            })?;
+        let client = http::client(config.timeout).map_err(|message| EthereumError::HttpClient {
+            url: endpoint.clone(),
+            message,
+        })?;
+        let rt = http::runtime().map_err(|source| EthereumError::Runtime {
+            url: endpoint.clone(),
+            source,
+        })?;
         let is_local = url
             .host_str()
             .is_some_and(|h| h == "localhost" || h == "127.0.0.1" || h == "[::1]");
@@ -441,31 +437,8 @@ fn is_rate_limited(code: i64, message: &str) -> bool {
     code == 429 || code == -32005 || message.to_ascii_lowercase().contains("rate limit")
 }
 
-/// Connection refused/reset and timeouts may pass; a bad request will not.
-fn reqwest_is_transient(e: &reqwest::Error) -> bool {
-    if e.is_builder() || e.is_redirect() {
-        return false;
-    }
-    e.is_timeout() || e.is_connect() || e.is_request() || e.is_body() || e.is_decode()
-}
-
 fn to_u128(v: U256) -> Option<u128> {
     u128::try_from(v).ok()
-}
-
-/// An error and its sources, `a: b: c`.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let s_text = s.to_string();
-        if !out.contains(&s_text) {
-            out.push_str(": ");
-            out.push_str(&s_text);
-        }
-        source = s.source();
-    }
-    out
 }
 
 fn truncate(s: &str, max_chars: usize) -> &str {
@@ -475,97 +448,16 @@ fn truncate(s: &str, max_chars: usize) -> &str {
     }
 }
 
-/// A path segment that looks like an API key (`/v3/<32 hex>`, `/v2/<key>`): long and
-/// made only of key characters.
-fn is_key_like(segment: &str) -> bool {
-    segment.len() >= 20
-        && segment
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 /// `url` for messages: userinfo, query and fragment replaced by `***`, as are path
 /// segments that look like API keys. Scheme, host, port and the rest of the path stay
 /// so the operator can tell endpoints apart.
 pub fn redact_url(url: &str) -> String {
-    let Ok(parsed) = reqwest::Url::parse(url) else {
-        return "<unparseable url>".to_string();
-    };
-    let mut out = format!("{}://", parsed.scheme());
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        out.push_str("***@");
-    }
-    if let Some(host) = parsed.host_str() {
-        out.push_str(host);
-    }
-    if let Some(port) = parsed.port() {
-        out.push_str(&format!(":{port}"));
-    }
-    let path: Vec<&str> = parsed
-        .path()
-        .split('/')
-        .map(|seg| if is_key_like(seg) { "***" } else { seg })
-        .collect();
-    out.push_str(&path.join("/"));
-    if parsed.query().is_some() {
-        out.push_str("?***");
-    }
-    if parsed.fragment().is_some() {
-        out.push_str("#***");
-    }
-    out
-}
-
-/// The pieces of `url` that [`redact_url`] hides, to scrub from foreign messages.
-fn url_secrets(url: &str) -> Vec<String> {
-    let mut secrets = vec![url.to_string()];
-    if let Ok(parsed) = reqwest::Url::parse(url) {
-        secrets.push(parsed.as_str().to_string());
-        secrets.push(parsed.username().to_string());
-        secrets.extend(parsed.password().map(str::to_string));
-        secrets.extend(parsed.query().map(str::to_string));
-        secrets.extend(parsed.fragment().map(str::to_string));
-        secrets.extend(
-            parsed
-                .path()
-                .split('/')
-                .filter(|s| is_key_like(s))
-                .map(str::to_string),
-        );
-    }
-    // Short pieces (a user "a") would mangle ordinary words; the URL-free reqwest
-    // message is the main defence, this is the second.
-    secrets.retain(|s| s.len() >= 6);
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    secrets.dedup();
-    secrets
+    http::redact(url, Marks::Starred)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redacts_userinfo_query_fragment_and_key_segments() {
-        assert_eq!(
-            redact_url("http://127.0.0.1:8545"),
-            "http://127.0.0.1:8545/"
-        );
-        assert_eq!(
-            redact_url("https://alice:s3cret@node.example.com:8545/rpc?token=abc#frag"),
-            "https://***@node.example.com:8545/rpc?***#***"
-        );
-        assert_eq!(
-            redact_url("https://mainnet.infura.io/v3/0123456789abcdef0123456789abcdef"),
-            "https://mainnet.infura.io/v3/***"
-        );
-        assert_eq!(
-            redact_url("https://eth-mainnet.g.alchemy.com/v2/AbC-dEf_0123456789xyzXYZ"),
-            "https://eth-mainnet.g.alchemy.com/v2/***"
-        );
-        assert_eq!(redact_url("https://user@host/"), "https://***@host/");
-        assert_eq!(redact_url("not a url"), "<unparseable url>");
-    }
 
     #[test]
     fn debug_never_shows_credentials() {

@@ -1,5 +1,6 @@
 //! Chain access: the traits the reserves pipeline reads through, and the pieces every
-//! backend shares (block-at-time search, endpoint agreement, retry policy, errors).
+//! backend shares (block-at-time search, endpoint agreement, retry policy, errors;
+//! HTTP plumbing and URL redaction in `http.rs`).
 //!
 //! One trait per chain, one module per backend (as BDK splits `esplora`,
 //! `bitcoind_rpc`, …). Traits are blocking: a run reads tens to hundreds of
@@ -14,6 +15,7 @@ pub mod bitcoind;
 pub mod esplora;
 pub mod ethereum;
 pub mod fixture;
+mod http;
 
 use std::fmt;
 use std::time::Duration;
@@ -218,6 +220,11 @@ pub fn last_block_at_or_before(
         }
     }
     Ok(best)
+}
+
+/// 64 lowercase hex characters (a txid or block hash in display order).
+pub(crate) fn is_hex64(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Requires every endpoint's answer to be equal; returns it, or the first disagreement.
