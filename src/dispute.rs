@@ -7,7 +7,7 @@
 //! takes text and bytes, never reads files or the network.
 
 use crate::format::sha256_hex;
-use crate::tree::proof::{InclusionProof, ManifestRef, VerifyError};
+use crate::tree::proof::{InclusionProof, ManifestRef, PROOF_FORMAT, VerifyError};
 use serde::{Deserialize, Serialize};
 
 pub const DISPUTE_FORMAT: &str = "por-dispute/1";
@@ -80,6 +80,10 @@ pub enum DisputeError {
     Manifest(String),
     #[error("manifest: not UTF-8 text: {0}")]
     ManifestText(#[from] std::str::Utf8Error),
+    /// A proof format `por::tree::proof` does not verify (por/2, FORMAT.md §6): an
+    /// operational limit of this build, not a verdict on the proof.
+    #[error("proof: format {0:?} cannot be re-checked here (only {PROOF_FORMAT:?})")]
+    UnsupportedProof(String),
 }
 
 /// Parses a dispute file strictly (unknown fields are rejected).
@@ -163,6 +167,17 @@ pub fn recheck(bundle_text: &str, manifest_bytes: &[u8]) -> Result<Recheck, Disp
     };
     let manifest = ManifestRef::from_json(std::str::from_utf8(manifest_bytes)?)
         .map_err(DisputeError::Manifest)?;
+    // A por/2 proof is not ours to judge yet; anything else that is not a por/1
+    // proof is for step 1 to reject.
+    #[derive(Deserialize)]
+    struct Format {
+        format: String,
+    }
+    if let Ok(Format { format }) = serde_json::from_str::<Format>(&bundle.proof)
+        && format == "por-inclusion-proof/2"
+    {
+        return Err(DisputeError::UnsupportedProof(format));
+    }
     let proof = InclusionProof::from_json(&bundle.proof)
         .and_then(|p| p.verify_against(&manifest))
         .map(|_| ());
@@ -217,6 +232,11 @@ mod tests {
         assert!(matches!(
             recheck(&bundle(None), b"{}"),
             Err(DisputeError::Manifest(_))
+        ));
+        let v2 = bundle(None).replace("por-inclusion-proof/1", "por-inclusion-proof/2");
+        assert!(matches!(
+            recheck(&v2, MANIFEST.as_bytes()),
+            Err(DisputeError::UnsupportedProof(_))
         ));
     }
 }
