@@ -16,8 +16,9 @@
 //! the config a generous timeout.
 //!
 //! BTC amounts are JSON numbers with 8 decimals (`"amount": 0.00000001`). They are
-//! kept as raw JSON text ([`serde_json::value::RawValue`]) and parsed digit by digit
-//! into satoshis; no float ever holds an amount.
+//! kept as raw JSON text ([`serde_json::value::RawValue`]) and parsed by
+//! [`Amount::parse_decimal`] with 8 decimals into satoshis; no float ever holds an
+//! amount.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -27,6 +28,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
+
+use crate::amount::{Amount, AmountError};
 
 use super::http::{Http, HttpSetupError, Marks, redact, snippet};
 use super::{BitcoinBackend, BlockRef, ChainError, RetryPolicy, is_hex64};
@@ -328,15 +331,15 @@ impl BitcoinBackend for BitcoindRpc {
                     ),
                 ));
             }
-            let sats = parse_btc(unspent.amount.get())
+            let sats = sats(&unspent.amount)
                 .map_err(|e| self.malformed(&what, format!("unspents[{i}].amount: {e}")))?;
             sum = sum
-                .checked_add(u128::from(sats))
+                .checked_add(sats)
                 .ok_or_else(|| self.malformed(&what, "sum of unspents overflows"))?;
         }
-        let total = parse_btc(scan.total_amount.get())
+        let total = sats(&scan.total_amount)
             .map_err(|e| self.malformed(&what, format!("total_amount: {e}")))?;
-        if u128::from(total) != sum {
+        if total != sum {
             return Err(self.malformed(
                 &what,
                 format!("total_amount is {total} sat but the unspents add up to {sum} sat"),
@@ -346,28 +349,13 @@ impl BitcoinBackend for BitcoindRpc {
     }
 }
 
-/// Parses a BTC amount as Core writes it (`0.00000001`, `20999999.97690000`) into
-/// satoshis. Accepts at most 8 decimals, no sign, no exponent.
-pub fn parse_btc(text: &str) -> Result<u64, String> {
-    let bad = || {
-        format!(
-            "{} is not a btc amount with at most 8 decimals",
-            crate::excerpt::Excerpt::quoted(text)
-        )
-    };
-    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits(int) || (text.contains('.') && !digits(frac)) || frac.len() > 8 {
-        return Err(bad());
-    }
-    if int.len() > 1 && int.starts_with('0') {
-        return Err(bad());
-    }
-    let int: u64 = int.parse().map_err(|_| bad())?;
-    let frac: u64 = format!("{frac:0<8}").parse().map_err(|_| bad())?;
-    int.checked_mul(100_000_000)
-        .and_then(|s| s.checked_add(frac))
-        .ok_or_else(|| format!("{text} btc overflows"))
+/// Decimals of a BTC amount as Core writes it (`0.00000001`).
+const BTC_DECIMALS: u8 = 8;
+
+/// Satoshis of a BTC amount, from the exact text of the JSON number Core wrote
+/// (`20999999.97690000`): at most 8 significant decimals, no sign, no exponent.
+fn sats(raw: &RawValue) -> Result<u128, AmountError> {
+    Amount::parse_decimal(raw.get(), BTC_DECIMALS).map(|a| a.0)
 }
 
 fn read_cookie(path: &std::path::Path) -> Result<(String, String), String> {
@@ -426,27 +414,28 @@ struct ScanUnspent {
 mod tests {
     use super::*;
 
+    fn sats_of(json: &str) -> Result<u128, AmountError> {
+        sats(&serde_json::from_str::<Box<RawValue>>(json).unwrap())
+    }
+
     #[test]
     fn parses_btc_amounts_exactly() {
-        assert_eq!(parse_btc("0.00000001"), Ok(1));
-        assert_eq!(parse_btc("20999999.97690000"), Ok(2_099_999_997_690_000));
-        assert_eq!(parse_btc("0"), Ok(0));
-        assert_eq!(parse_btc("1.5"), Ok(150_000_000));
-        assert_eq!(parse_btc("50.00000000"), Ok(5_000_000_000));
+        assert_eq!(sats_of("0.00000001"), Ok(1));
+        assert_eq!(sats_of("20999999.97690000"), Ok(2_099_999_997_690_000));
+        assert_eq!(sats_of("0"), Ok(0));
+        assert_eq!(sats_of("1.5"), Ok(150_000_000));
+        assert_eq!(sats_of("50.00000000"), Ok(5_000_000_000));
+        // Valid JSON that is not a BTC amount. ("", "1.", ".5", "01.0" … are not JSON.)
         for bad in [
-            "",
-            ".",
-            "1.",
-            ".5",
             "-1",
             "1e-8",
+            "1E8",
             "0.000000001",
-            "01.0",
-            "1.0.0",
-            "1,5",
-            " 1",
+            "\"1.5\"",
+            "null",
+            "true",
         ] {
-            assert!(parse_btc(bad).is_err(), "{bad:?} accepted");
+            assert!(sats_of(bad).is_err(), "{bad:?} accepted");
         }
     }
 
