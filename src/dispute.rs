@@ -7,7 +7,8 @@
 //! takes text and bytes, never reads files or the network.
 
 use crate::format::sha256_hex;
-use crate::tree::proof::{InclusionProof, ManifestRef, PROOF_FORMAT, VerifyError};
+use crate::tree::proof::{ManifestRef, VerifyError};
+use crate::tree::v2::AnyProof;
 use serde::{Deserialize, Serialize};
 
 pub const DISPUTE_FORMAT: &str = "por-dispute/1";
@@ -80,10 +81,6 @@ pub enum DisputeError {
     Manifest(String),
     #[error("manifest: not UTF-8 text: {0}")]
     ManifestText(#[from] std::str::Utf8Error),
-    /// A proof format `por::tree::proof` does not verify (por/2, FORMAT.md §6): an
-    /// operational limit of this build, not a verdict on the proof.
-    #[error("proof: format {0:?} cannot be re-checked here (only {PROOF_FORMAT:?})")]
-    UnsupportedProof(String),
 }
 
 /// Parses a dispute file strictly (unknown fields are rejected).
@@ -167,20 +164,8 @@ pub fn recheck(bundle_text: &str, manifest_bytes: &[u8]) -> Result<Recheck, Disp
     };
     let manifest = ManifestRef::from_json(std::str::from_utf8(manifest_bytes)?)
         .map_err(DisputeError::Manifest)?;
-    // A por/2 proof is not ours to judge yet; anything else that is not a por/1
-    // proof is for step 1 to reject.
-    #[derive(Deserialize)]
-    struct Format {
-        format: String,
-    }
-    if let Ok(Format { format }) = serde_json::from_str::<Format>(&bundle.proof)
-        && format == "por-inclusion-proof/2"
-    {
-        return Err(DisputeError::UnsupportedProof(format));
-    }
-    let proof = InclusionProof::from_json(&bundle.proof)
-        .and_then(|p| p.verify_against(&manifest))
-        .map(|_| ());
+    // Either format, chosen by the proof's `format` (an unknown one fails step 1).
+    let proof = AnyProof::verify_json(&bundle.proof, &manifest).map(|_| ());
     Ok(Recheck {
         bundle,
         manifest_hash,
@@ -233,10 +218,10 @@ mod tests {
             recheck(&bundle(None), b"{}"),
             Err(DisputeError::Manifest(_))
         ));
+        // A por/2 proof is re-checked too (here: rejected at step 1, as the manifest
+        // is por/1).
         let v2 = bundle(None).replace("por-inclusion-proof/1", "por-inclusion-proof/2");
-        assert!(matches!(
-            recheck(&v2, MANIFEST.as_bytes()),
-            Err(DisputeError::UnsupportedProof(_))
-        ));
+        let r = recheck(&v2, MANIFEST.as_bytes()).unwrap();
+        assert_eq!(r.check(), Some("parse"));
     }
 }
