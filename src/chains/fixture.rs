@@ -36,6 +36,11 @@
 //! - EIP-1271 answers are looked up by (wallet, hash, signature); an unlisted query is
 //!   `Ok(false)`, as a wallet that does not validate the signature would answer.
 //! - Unknown fields are errors, and every error names the file and the JSON path.
+//!
+//! Loading has two steps: serde (derive, `deny_unknown_fields`) reads the file's shape
+//! into raw structs, tracking the JSON path with `serde_path_to_error`; then the raw
+//! values are checked (hashes, orders, networks, addresses, amounts) into the data the
+//! backends serve.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -44,9 +49,11 @@ use std::str::FromStr;
 use alloy::primitives::{Address as EthAddress, B256};
 use bitcoin::address::NetworkUnchecked;
 use bitcoin::{Network, ScriptBuf};
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use serde_path_to_error::Segment;
 
-use super::{BitcoinBackend, BlockRef, ChainError, EthereumBackend};
+use super::{BitcoinBackend, BlockRef, ChainError, EthereumBackend, is_hex64};
+use crate::amount::Amount;
 use crate::excerpt::Excerpt;
 
 /// The value the `fixture` field must have.
@@ -124,31 +131,31 @@ impl FixtureChain {
 
     /// Parses fixture text; `file` names it in errors, `name` goes into the endpoint.
     pub fn parse(text: &str, file: &str, name: &str) -> Result<FixtureChain, FixtureError> {
-        let root: Value = serde_json::from_str(text).map_err(|e| FixtureError::Json {
+        let json_error = |e: serde_json::Error| FixtureError::Json {
             file: file.to_string(),
             line: e.line(),
             column: e.column(),
             message: Excerpt::message(e.to_string()).to_string(),
-        })?;
+        };
+        // Syntax first, so a broken file is reported as such wherever the break is.
+        serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(json_error)?;
         let p = Parser { file };
-        let top = p.object(&root, "$", &["fixture", "bitcoin", "ethereum"])?;
-        let label = p.string(p.field(top, "$", "fixture")?, "$.fixture")?;
-        if label != FIXTURE_LABEL {
+        let raw: RawFixture =
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))
+                .map_err(|e| p.shape_error(e))?;
+        if raw.fixture != FIXTURE_LABEL {
             return Err(p.invalid(
                 "$.fixture",
                 format!(
                     "must be exactly {FIXTURE_LABEL:?}, got {}",
-                    Excerpt::quoted(label)
+                    Excerpt::quoted(&raw.fixture)
                 ),
             ));
         }
-        let bitcoin = top
-            .get("bitcoin")
-            .map(|v| p.bitcoin(v, "$.bitcoin"))
-            .transpose()?;
-        let ethereum = top
-            .get("ethereum")
-            .map(|v| p.ethereum(v, "$.ethereum"))
+        let bitcoin = raw.bitcoin.map(|b| p.bitcoin(b, "$.bitcoin")).transpose()?;
+        let ethereum = raw
+            .ethereum
+            .map(|e| p.ethereum(e, "$.ethereum"))
             .transpose()?;
         if bitcoin.is_none() && ethereum.is_none() {
             return Err(p.invalid("$", "needs a \"bitcoin\" or an \"ethereum\" section"));
@@ -291,7 +298,129 @@ impl EthereumBackend for FixtureChain {
     }
 }
 
-/// Validating walk over the parsed JSON, tracking JSON paths for errors.
+// --- The file's shape, as serde reads it -------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFixture {
+    fixture: String,
+    bitcoin: Option<RawBitcoin>,
+    ethereum: Option<RawEthereum>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBitcoin {
+    network: String,
+    tip: u64,
+    blocks: Vec<RawBlock>,
+    /// Address → history; checked against `network` once the section is read.
+    balances: BTreeMap<String, RawHistory>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEthereum {
+    chain_id: u64,
+    tip: u64,
+    blocks: Vec<RawBlock>,
+    #[serde(default)]
+    native: BTreeMap<String, RawHistory>,
+    #[serde(default)]
+    erc20: BTreeMap<String, BTreeMap<String, RawHistory>>,
+    #[serde(default)]
+    eip1271: Vec<RawEip1271>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBlock {
+    height: u64,
+    hash: String,
+    time: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEip1271 {
+    wallet: String,
+    hash: String,
+    signature: String,
+    valid: bool,
+}
+
+/// `[[height_from, "amount"], …]`.
+type RawHistory = Vec<(u64, FixtureAmount)>;
+
+/// A fixture amount: a decimal string of base units, as in the published format
+/// (`^(0|[1-9][0-9]*)$`), parsed by [`Amount::parse_canonical`]. A JSON number is
+/// refused with a hint rather than read through a float.
+struct FixtureAmount(u128);
+
+impl<'de> Deserialize<'de> for FixtureAmount {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = FixtureAmount;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a decimal string of base units")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<FixtureAmount, E> {
+                match Amount::parse_canonical(s) {
+                    Ok(a) => Ok(FixtureAmount(a.0)),
+                    Err(crate::amount::AmountError::Overflow(_)) => {
+                        Err(E::custom(format!("{s} is above 2^128 - 1")))
+                    }
+                    Err(_) => Err(E::custom(format!(
+                        "{} is not an amount (decimal digits, no sign, point or leading zero)",
+                        Excerpt::quoted(s)
+                    ))),
+                }
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<FixtureAmount, E> {
+                Err(number(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<FixtureAmount, E> {
+                Err(number(v))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<FixtureAmount, E> {
+                Err(number(v))
+            }
+        }
+        fn number<E: serde::de::Error>(v: impl std::fmt::Display) -> E {
+            E::custom(format!(
+                "amounts are decimal strings, not JSON numbers: write \"{v}\""
+            ))
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+/// Field names of the raw structs: a path segment that is one of these is written
+/// `.name`, any other map key (an address) `["key"]`.
+const FIELDS: &[&str] = &[
+    "fixture",
+    "bitcoin",
+    "ethereum",
+    "network",
+    "tip",
+    "blocks",
+    "balances",
+    "chain_id",
+    "native",
+    "erc20",
+    "eip1271",
+    "height",
+    "hash",
+    "time",
+    "wallet",
+    "signature",
+    "valid",
+];
+
+// --- Checks on the raw values --------------------------------------------------------
+
+/// Checks raw values, naming the file and the JSON path in errors.
 struct Parser<'a> {
     file: &'a str,
 }
@@ -305,110 +434,55 @@ impl Parser<'_> {
         }
     }
 
-    fn object<'v>(
-        &self,
-        v: &'v Value,
-        path: &str,
-        allowed: &[&str],
-    ) -> Result<&'v Map<String, Value>, FixtureError> {
-        let map = v
-            .as_object()
-            .ok_or_else(|| self.invalid(path, format!("expected an object, got {}", kind(v))))?;
-        if let Some(key) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(self.invalid(
-                path,
-                format!(
-                    "unknown field {} (expected one of {})",
-                    Excerpt::quoted(key),
-                    allowed.join(", ")
-                ),
-            ));
+    /// A shape error from serde, at its JSON path (`$.bitcoin.blocks[2].hash`), in
+    /// this module's wording where it has one.
+    fn shape_error(&self, e: serde_path_to_error::Error<serde_json::Error>) -> FixtureError {
+        let inner_text = e.inner().to_string();
+        let mut segments: Vec<&Segment> = e.path().iter().collect();
+        // serde puts an unknown field in the path; the old walk named its object.
+        if inner_text.starts_with("unknown field `") {
+            segments.pop();
         }
-        Ok(map)
-    }
-
-    /// An object whose keys are data (addresses), not field names.
-    fn map<'v>(&self, v: &'v Value, path: &str) -> Result<&'v Map<String, Value>, FixtureError> {
-        v.as_object()
-            .ok_or_else(|| self.invalid(path, format!("expected an object, got {}", kind(v))))
-    }
-
-    fn field<'v>(
-        &self,
-        map: &'v Map<String, Value>,
-        path: &str,
-        key: &str,
-    ) -> Result<&'v Value, FixtureError> {
-        map.get(key)
-            .ok_or_else(|| self.invalid(path, format!("missing field {key:?}")))
-    }
-
-    fn array<'v>(&self, v: &'v Value, path: &str) -> Result<&'v Vec<Value>, FixtureError> {
-        v.as_array()
-            .ok_or_else(|| self.invalid(path, format!("expected an array, got {}", kind(v))))
-    }
-
-    fn string<'v>(&self, v: &'v Value, path: &str) -> Result<&'v str, FixtureError> {
-        v.as_str()
-            .ok_or_else(|| self.invalid(path, format!("expected a string, got {}", kind(v))))
-    }
-
-    fn uint(&self, v: &Value, path: &str) -> Result<u64, FixtureError> {
-        v.as_u64().ok_or_else(|| {
-            self.invalid(
-                path,
-                format!("expected an unsigned integer, got {}", kind(v)),
-            )
-        })
-    }
-
-    /// A decimal string of base units, as in the published format: `^(0|[1-9][0-9]*)$`.
-    fn amount(&self, v: &Value, path: &str) -> Result<u128, FixtureError> {
-        if v.is_number() {
-            return Err(self.invalid(
-                path,
-                format!("amounts are decimal strings, not JSON numbers: write \"{v}\""),
-            ));
+        let mut path = String::from("$");
+        for segment in segments {
+            match segment {
+                Segment::Seq { index } => path.push_str(&format!("[{index}]")),
+                Segment::Map { key } if FIELDS.contains(&key.as_str()) => {
+                    path.push('.');
+                    path.push_str(key);
+                }
+                Segment::Map { key } => path.push_str(&format!("[{key:?}]")),
+                Segment::Enum { variant } => path.push_str(&format!(".{variant}")),
+                Segment::Unknown => path.push_str(".?"),
+            }
         }
-        let s = self.string(v, path)?;
-        let canonical = !s.is_empty()
-            && s.bytes().all(|b| b.is_ascii_digit())
-            && (s == "0" || !s.starts_with('0'));
-        if !canonical {
-            return Err(self.invalid(
-                path,
-                format!(
-                    "{} is not an amount (decimal digits, no sign, point or leading zero)",
-                    Excerpt::quoted(s)
-                ),
-            ));
-        }
-        s.parse()
-            .map_err(|_| self.invalid(path, format!("{s} is above 2^128 - 1")))
+        let inner = e.inner();
+        let position = format!(" at line {} column {}", inner.line(), inner.column());
+        let message = inner_text
+            .strip_suffix(&position)
+            .unwrap_or(&inner_text)
+            .to_string();
+        self.invalid(&path, reword(&message))
     }
 
     fn blocks(
         &self,
-        section: &Map<String, Value>,
+        tip: u64,
+        list: Vec<RawBlock>,
         path: &str,
         eth: bool,
     ) -> Result<Blocks, FixtureError> {
-        let tip = self.uint(self.field(section, path, "tip")?, &format!("{path}.tip"))?;
         let list_path = format!("{path}.blocks");
-        let list = self.array(self.field(section, path, "blocks")?, &list_path)?;
         let mut by_height = BTreeMap::new();
-        for (i, b) in list.iter().enumerate() {
+        for (i, b) in list.into_iter().enumerate() {
             let bp = format!("{list_path}[{i}]");
-            let m = self.object(b, &bp, &["height", "hash", "time"])?;
-            let height = self.uint(self.field(m, &bp, "height")?, &format!("{bp}.height"))?;
-            let hash = self.string(self.field(m, &bp, "hash")?, &format!("{bp}.hash"))?;
-            let time = self.uint(self.field(m, &bp, "time")?, &format!("{bp}.time"))?;
+            let RawBlock { height, hash, time } = b;
             let hex = if eth {
                 hash.strip_prefix("0x")
             } else {
-                Some(hash)
+                Some(hash.as_str())
             };
-            if !hex.is_some_and(is_lower_hex64) {
+            if !hex.is_some_and(is_hex64) {
                 let want = if eth {
                     "0x + 64 lowercase hex"
                 } else {
@@ -416,7 +490,7 @@ impl Parser<'_> {
                 };
                 return Err(self.invalid(
                     &format!("{bp}.hash"),
-                    format!("expected {want}, got {}", Excerpt::quoted(hash)),
+                    format!("expected {want}, got {}", Excerpt::quoted(&hash)),
                 ));
             }
             if by_height
@@ -435,14 +509,7 @@ impl Parser<'_> {
                     format!("block {height} is above the tip {tip}"),
                 ));
             }
-            by_height.insert(
-                height,
-                BlockRef {
-                    height,
-                    hash: hash.to_string(),
-                    time,
-                },
-            );
+            by_height.insert(height, BlockRef { height, hash, time });
         }
         if !by_height.contains_key(&tip) {
             return Err(self.invalid(&list_path, format!("the tip block {tip} is not listed")));
@@ -450,44 +517,35 @@ impl Parser<'_> {
         Ok(Blocks { tip, by_height })
     }
 
-    fn history(&self, v: &Value, path: &str) -> Result<History, FixtureError> {
-        let mut history: History = Vec::new();
-        for (i, entry) in self.array(v, path)?.iter().enumerate() {
-            let ep = format!("{path}[{i}]");
-            let pair = self.array(entry, &ep)?;
-            if pair.len() != 2 {
-                return Err(self.invalid(&ep, "expected [height_from, \"amount\"]"));
-            }
-            let from = self.uint(&pair[0], &format!("{ep}[0]"))?;
-            let amount = self.amount(&pair[1], &format!("{ep}[1]"))?;
+    fn history(&self, raw: RawHistory, path: &str) -> Result<History, FixtureError> {
+        let mut history: History = Vec::with_capacity(raw.len());
+        for (i, (from, amount)) in raw.into_iter().enumerate() {
             if history.last().is_some_and(|(last, _)| *last >= from) {
                 return Err(self.invalid(
-                    &format!("{ep}[0]"),
+                    &format!("{path}[{i}][0]"),
                     "height_from must be strictly ascending",
                 ));
             }
-            history.push((from, amount));
+            history.push((from, amount.0));
         }
         Ok(history)
     }
 
-    fn bitcoin(&self, v: &Value, path: &str) -> Result<BitcoinData, FixtureError> {
-        let m = self.object(v, path, &["network", "tip", "blocks", "balances"])?;
+    fn bitcoin(&self, raw: RawBitcoin, path: &str) -> Result<BitcoinData, FixtureError> {
         let np = format!("{path}.network");
-        let name = self.string(self.field(m, path, "network")?, &np)?;
-        let network = Network::from_str(name).map_err(|_| {
+        let network = Network::from_str(&raw.network).map_err(|_| {
             self.invalid(
                 &np,
                 format!(
                     "unknown network {} (bitcoin, testnet, testnet4, signet, regtest)",
-                    Excerpt::quoted(name)
+                    Excerpt::quoted(&raw.network)
                 ),
             )
         })?;
-        let blocks = self.blocks(m, path, false)?;
+        let blocks = self.blocks(raw.tip, raw.blocks, path, false)?;
         let bp = format!("{path}.balances");
         let mut balances = HashMap::new();
-        for (addr, history) in self.map(self.field(m, path, "balances")?, &bp)? {
+        for (addr, history) in raw.balances {
             let ap = format!("{bp}[{addr:?}]");
             let address = addr
                 .parse::<bitcoin::Address<NetworkUnchecked>>()
@@ -525,8 +583,7 @@ impl Parser<'_> {
         }
     }
 
-    fn bytes(&self, v: &Value, path: &str) -> Result<Vec<u8>, FixtureError> {
-        let s = self.string(v, path)?;
+    fn bytes(&self, s: &str, path: &str) -> Result<Vec<u8>, FixtureError> {
         s.strip_prefix("0x")
             .and_then(|h| hex::decode(h).ok())
             .ok_or_else(|| {
@@ -537,37 +594,23 @@ impl Parser<'_> {
             })
     }
 
-    fn ethereum(&self, v: &Value, path: &str) -> Result<EthereumData, FixtureError> {
-        let m = self.object(
-            v,
-            path,
-            &["chain_id", "tip", "blocks", "native", "erc20", "eip1271"],
-        )?;
-        let chain_id = self.uint(
-            self.field(m, path, "chain_id")?,
-            &format!("{path}.chain_id"),
-        )?;
-        let blocks = self.blocks(m, path, true)?;
-        let empty = Map::new();
-        let section = |key: &str| match m.get(key) {
-            None => Ok(&empty),
-            Some(v) => self.map(v, &format!("{path}.{key}")),
-        };
+    fn ethereum(&self, raw: RawEthereum, path: &str) -> Result<EthereumData, FixtureError> {
+        let blocks = self.blocks(raw.tip, raw.blocks, path, true)?;
         let mut native = HashMap::new();
-        for (holder, history) in section("native")? {
+        for (holder, history) in raw.native {
             let hp = format!("{path}.native[{holder:?}]");
-            let holder = self.eth_address(holder, &hp)?;
+            let holder = self.eth_address(&holder, &hp)?;
             if native.insert(holder, self.history(history, &hp)?).is_some() {
                 return Err(self.invalid(&hp, "the same holder is listed twice"));
             }
         }
         let mut erc20 = HashMap::new();
-        for (token, holders) in section("erc20")? {
+        for (token, holders) in raw.erc20 {
             let tp = format!("{path}.erc20[{token:?}]");
-            let token = self.eth_address(token, &tp)?;
-            for (holder, history) in self.map(holders, &tp)? {
+            let token = self.eth_address(&token, &tp)?;
+            for (holder, history) in holders {
                 let hp = format!("{tp}[{holder:?}]");
-                let holder = self.eth_address(holder, &hp)?;
+                let holder = self.eth_address(&holder, &hp)?;
                 if erc20
                     .insert((token, holder), self.history(history, &hp)?)
                     .is_some()
@@ -577,36 +620,20 @@ impl Parser<'_> {
             }
         }
         let mut eip1271 = HashMap::new();
-        if let Some(list) = m.get("eip1271") {
-            let lp = format!("{path}.eip1271");
-            for (i, e) in self.array(list, &lp)?.iter().enumerate() {
-                let ep = format!("{lp}[{i}]");
-                let em = self.object(e, &ep, &["wallet", "hash", "signature", "valid"])?;
-                let wp = format!("{ep}.wallet");
-                let wallet =
-                    self.eth_address(self.string(self.field(em, &ep, "wallet")?, &wp)?, &wp)?;
-                let hp = format!("{ep}.hash");
-                let hash = self.bytes(self.field(em, &ep, "hash")?, &hp)?;
-                let hash = B256::try_from(hash.as_slice())
-                    .map_err(|_| self.invalid(&hp, "expected 32 bytes"))?;
-                let signature = self.bytes(
-                    self.field(em, &ep, "signature")?,
-                    &format!("{ep}.signature"),
-                )?;
-                let vp = format!("{ep}.valid");
-                let valid = self
-                    .field(em, &ep, "valid")?
-                    .as_bool()
-                    .ok_or_else(|| self.invalid(&vp, "expected true or false"))?;
-                if eip1271.insert((wallet, hash, signature), valid).is_some() {
-                    return Err(
-                        self.invalid(&ep, "the same (wallet, hash, signature) is listed twice")
-                    );
-                }
+        for (i, e) in raw.eip1271.into_iter().enumerate() {
+            let ep = format!("{path}.eip1271[{i}]");
+            let wallet = self.eth_address(&e.wallet, &format!("{ep}.wallet"))?;
+            let hp = format!("{ep}.hash");
+            let hash = self.bytes(&e.hash, &hp)?;
+            let hash = B256::try_from(hash.as_slice())
+                .map_err(|_| self.invalid(&hp, "expected 32 bytes"))?;
+            let signature = self.bytes(&e.signature, &format!("{ep}.signature"))?;
+            if eip1271.insert((wallet, hash, signature), e.valid).is_some() {
+                return Err(self.invalid(&ep, "the same (wallet, hash, signature) is listed twice"));
             }
         }
         Ok(EthereumData {
-            chain_id,
+            chain_id: raw.chain_id,
             blocks,
             native,
             erc20,
@@ -615,17 +642,63 @@ impl Parser<'_> {
     }
 }
 
-fn is_lower_hex64(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+/// serde's ``unknown field `x`, expected one of `a`, `b` `` and ``missing field `x` ``
+/// in this module's wording (`unknown field "x" (expected one of a, b)`); other
+/// messages unchanged.
+fn reword(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some((field, expected)) = rest.split_once('`')
+    {
+        let expected: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        return format!(
+            "unknown field {} (expected one of {})",
+            Excerpt::quoted(field),
+            expected.join(", ")
+        );
+    }
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        return format!("missing field {field:?}");
+    }
+    message.to_string()
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(section: &str) -> String {
+        let text = format!(r#"{{"fixture": {FIXTURE_LABEL:?}, {section}}}"#);
+        match FixtureChain::parse(&text, "f.json", "f.json") {
+            Ok(_) => panic!("{section} accepted"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn shape_errors_name_the_json_path() {
+        assert_eq!(
+            err(r#""bitcoin": {"network": "bitcoin", "blocks": [], "balances": {}}"#),
+            "f.json: $.bitcoin: missing field \"tip\""
+        );
+        assert_eq!(
+            err(r#""extra": 1, "bitcoin": {}"#),
+            "f.json: $: unknown field \"extra\" (expected one of fixture, bitcoin, ethereum)"
+        );
+        let e = err(
+            r#""ethereum": {"chain_id": 1, "tip": 0, "blocks": [], "native": {"0xab": [[0, 5]]}}"#,
+        );
+        assert_eq!(
+            e,
+            "f.json: $.ethereum.native[\"0xab\"][0][1]: amounts are decimal strings, not JSON numbers: write \"5\""
+        );
+        let e =
+            err(r#""bitcoin": {"network": "bitcoin", "tip": "1", "blocks": [], "balances": {}}"#);
+        assert!(
+            e.starts_with("f.json: $.bitcoin.tip: invalid type: string"),
+            "{e}"
+        );
     }
 }
