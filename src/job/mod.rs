@@ -3,13 +3,13 @@
 //! leftovers), so no two writers ever work on the same output, whichever command
 //! they are.
 //!
-//! - [`snapshot`]: validate everything that can be validated before any write
+//! - [`snapshot()`]: validate everything that can be validated before any write
 //!   (config, id, liabilities, chains, signatures), then publish the private store and
 //!   the public snapshot together, and report solvency.
 //! - [`run`]: the cron job: the snapshot, then the site. Re-running an id that is
 //!   already published finishes the job (renders the site) without touching it.
 //! - [`render`]: the site alone.
-//! - [`demo`]: the bundled demo ([`demo::demo`]); [`tools`]: the commands around a run
+//! - [`demo()`]: the bundled demo; [`tools`]: the commands around a run
 //!   (one proof, the messages to sign, the example files).
 
 pub mod demo;
