@@ -350,6 +350,40 @@ fn bad_config() {
                 ],
             )
         },
+        // Used to panic (exit 101): the parser sliced the text at fixed byte offsets.
+        Case {
+            args: &["--id", ID, "--as-of", "2026-12-21T00:00:0é"],
+            ..case(
+                "as_of_non_ascii",
+                "",
+                Slot::None,
+                &[
+                    "--as-of: \"2026-12-21T00:00:0é\" is not an RFC 3339 time like 2026-11-21T00:00:00Z",
+                ],
+            )
+        },
+        Case {
+            args: &["--id", ID, "--as-of", "2026-12-21T00:00Z"],
+            ..case(
+                "as_of_without_seconds",
+                "",
+                Slot::None,
+                &[
+                    "--as-of: \"2026-12-21T00:00Z\" is not an RFC 3339 time like 2026-11-21T00:00:00Z",
+                ],
+            )
+        },
+        Case {
+            args: &["--id", ID, "--as-of", "2026-02-30T00:00:00Z"],
+            ..case(
+                "as_of_no_such_day",
+                "",
+                Slot::None,
+                &[
+                    "--as-of: \"2026-02-30T00:00:00Z\" is not a valid time: parsed date is not valid: parameter 'day' for `2026-02` is invalid, must be in range `1..=28`",
+                ],
+            )
+        },
     ]);
 }
 
@@ -657,6 +691,36 @@ fn multisig_script_not_matching_the_address_is_a_failed_proof() {
         "3BkhbH8cdqoYoveAdA3h1pMaNbGrhfcuvU"
     );
     assert!(d.join(format!("snapshots/{ID}/manifest.json")).exists());
+}
+
+/// A hand-edited published manifest whose `as_of` is not a time (it used to panic with
+/// exit 101): the next run names the file and the value, and publishes nothing.
+#[test]
+fn edited_manifest_as_of_is_refused_without_panicking() {
+    let t = tempfile::tempdir().unwrap();
+    let base = baseline(t.path());
+    let edit = |d: &Path| {
+        let path = d.join("snapshots/2026-11-21/manifest.json");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let edited = text.replace(
+            "\"as_of\": \"2026-11-21T00:00:00Z\"",
+            "\"as_of\": \"2026-11-21T00:00:0é\"",
+        );
+        assert_ne!(edited, text);
+        std::fs::write(&path, edited).unwrap();
+    };
+    refused(&base, edit, &[], |d, stderr| {
+        let want = format!(
+            "error: {}/snapshots/2026-11-21/manifest.json: unreadable published manifest: \"2026-11-21T00:00:0é\" is not an RFC 3339 time like 2026-11-21T00:00:00Z\n",
+            d.display()
+        );
+        if stderr == want {
+            vec![]
+        } else {
+            vec![format!("expected {want:?}")]
+        }
+    })
+    .unwrap();
 }
 
 /// A 10 MB field in the liabilities: one short `error:` line that quotes 80 characters
