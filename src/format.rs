@@ -19,7 +19,7 @@ pub const INDEX_FORMAT: &str = "por-snapshot-index/1";
 pub struct SnapshotId(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("snapshot id {0:?} must match ^[0-9A-Za-z][0-9A-Za-z._-]{{0,63}}$")]
+#[error("snapshot id {} must match ^[0-9A-Za-z][0-9A-Za-z._-]{{0,63}}$", crate::excerpt::Excerpt::quoted(.0))]
 pub struct BadSnapshotId(pub String);
 
 impl SnapshotId {

@@ -113,7 +113,8 @@ enum Command {
         accounts: u64,
         #[arg(long, default_value_t = 4)]
         assets: usize,
-        /// Work folder (default: a fresh temp folder, removed afterwards).
+        /// Where the bench makes its own fresh work folder (removed afterwards; DIR
+        /// itself is kept). Default: the system temp folder.
         #[arg(long)]
         dir: Option<PathBuf>,
         #[arg(long, default_value_t = 1000)]
