@@ -128,6 +128,45 @@ fn asset_infos<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<AssetInfo>,
 }
 
 impl ManifestRef {
+    /// Step 5's checks shared by both proof formats: the proof's labels (exchange,
+    /// snapshot id, assets in order) and its root (hash and sums) are the manifest's.
+    pub fn check_labels_and_root(
+        &self,
+        exchange: &str,
+        snapshot_id: &str,
+        assets: &[AssetInfo],
+        root: &RootJson,
+    ) -> Result<(), VerifyError> {
+        let m = |s: String| fail(Check::Manifest, s);
+        if self.snapshot_id != snapshot_id {
+            return m(format!(
+                "proof is for snapshot {snapshot_id:?}, manifest is for {:?}",
+                self.snapshot_id
+            ));
+        }
+        if self.exchange != exchange {
+            return m(format!(
+                "proof is for exchange {exchange:?}, manifest is for {:?}",
+                self.exchange
+            ));
+        }
+        if self.assets != assets {
+            return m(
+                "the proof's assets (symbols, decimals, order) differ from the manifest's".into(),
+            );
+        }
+        if self.tree.root != root.hash {
+            return m(format!(
+                "proof root {} is not the published root {}",
+                root.hash, self.tree.root
+            ));
+        }
+        if self.tree.sums != root.sums {
+            return m("the proof's root sums differ from the published tree sums".into());
+        }
+        Ok(())
+    }
+
     /// Reads the verifier's part of a manifest from its JSON text.
     pub fn from_json(text: &str) -> Result<ManifestRef, String> {
         let de = &mut serde_json::Deserializer::from_str(text);
@@ -273,32 +312,12 @@ impl InclusionProof {
         }
         let verified = self.verify_self()?;
         let m = |s: String| fail(Check::Manifest, s);
-        if manifest.snapshot_id != self.snapshot_id {
-            return m(format!(
-                "proof is for snapshot {:?}, manifest is for {:?}",
-                self.snapshot_id, manifest.snapshot_id
-            ));
-        }
-        if manifest.exchange != self.exchange {
-            return m(format!(
-                "proof is for exchange {:?}, manifest is for {:?}",
-                self.exchange, manifest.exchange
-            ));
-        }
-        if manifest.assets != self.assets {
-            return m(
-                "the proof's assets (symbols, decimals, order) differ from the manifest's".into(),
-            );
-        }
-        if manifest.tree.root != self.root.hash {
-            return m(format!(
-                "proof root {} is not the published root {}",
-                self.root.hash, manifest.tree.root
-            ));
-        }
-        if manifest.tree.sums != self.root.sums {
-            return m("the proof's root sums differ from the published tree sums".into());
-        }
+        manifest.check_labels_and_root(
+            &self.exchange,
+            &self.snapshot_id,
+            &self.assets,
+            &self.root,
+        )?;
         if self.path.len() as u64 != u64::from(manifest.tree.height) {
             return m(format!(
                 "path has {} steps, the published tree height is {}",

@@ -358,32 +358,12 @@ impl InclusionProofV2 {
         self.check_shape()?;
         let verified = self.fold_parts()?;
         let m = |s: String| fail(Check::Manifest, s);
-        if manifest.snapshot_id != self.snapshot_id {
-            return m(format!(
-                "proof is for snapshot {:?}, manifest is for {:?}",
-                self.snapshot_id, manifest.snapshot_id
-            ));
-        }
-        if manifest.exchange != self.exchange {
-            return m(format!(
-                "proof is for exchange {:?}, manifest is for {:?}",
-                self.exchange, manifest.exchange
-            ));
-        }
-        if manifest.assets != self.assets {
-            return m(
-                "the proof's assets (symbols, decimals, order) differ from the manifest's".into(),
-            );
-        }
-        if manifest.tree.root != self.root.hash {
-            return m(format!(
-                "proof root {} is not the published root {}",
-                self.root.hash, manifest.tree.root
-            ));
-        }
-        if manifest.tree.sums != self.root.sums {
-            return m("the proof's root sums differ from the published tree sums".into());
-        }
+        manifest.check_labels_and_root(
+            &self.exchange,
+            &self.snapshot_id,
+            &self.assets,
+            &self.root,
+        )?;
         let mut seen: HashMap<u64, usize> = HashMap::with_capacity(self.parts.len());
         for (a, (part, v)) in self.parts.iter().zip(&verified.parts).enumerate() {
             if part.path.len() as u64 != u64::from(params.height) {
