@@ -1,5 +1,6 @@
 //! Invariants of the sum tree (proptest) and a differential test against rs_merkle,
-//! an independent Merkle implementation, using the same FORMAT.md node rule.
+//! an independent Merkle implementation (the shape), fed with leaves and nodes hashed
+//! by FORMAT.md's rules written again here on plain SHA-256 (never por's code).
 
 use por::amount::Amount;
 use por::format::AssetInfo;
@@ -112,7 +113,68 @@ proptest! {
     }
 }
 
-/// rs_merkle with a sum-carrying hash: a node is `hash ‖ u128be sums` (K = 2).
+/// FORMAT.md §1–§2 written again here, independently of por's hashing code, straight
+/// on SHA-256: the reference side of the differential test.
+mod reference {
+    use sha2::{Digest, Sha256};
+
+    /// `H(tag, msg) = SHA256(SHA256(tag) ‖ SHA256(tag) ‖ msg)`.
+    pub fn tagged(tag: &str, msg: &[u8]) -> [u8; 32] {
+        let t = Sha256::digest(tag.as_bytes());
+        let mut h = Sha256::new();
+        h.update(t);
+        h.update(t);
+        h.update(msg);
+        h.finalize().into()
+    }
+
+    /// A node record: `hash ‖ u128be(sum_0) ‖ u128be(sum_1)`.
+    pub fn record(hash: [u8; 32], sums: [u128; 2]) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        out[..32].copy_from_slice(&hash);
+        out[32..48].copy_from_slice(&sums[0].to_be_bytes());
+        out[48..].copy_from_slice(&sums[1].to_be_bytes());
+        out
+    }
+
+    fn sums(rec: &[u8; 64]) -> [u128; 2] {
+        [
+            u128::from_be_bytes(rec[32..48].try_into().unwrap()),
+            u128::from_be_bytes(rec[48..].try_into().unwrap()),
+        ]
+    }
+
+    pub fn leaf(salt: &[u8; 32], uid: &str, balances: [u128; 2]) -> [u8; 64] {
+        let mut m = salt.to_vec();
+        m.extend_from_slice(uid.as_bytes());
+        let account = tagged("por/1/account", &m);
+        let mut m = account.to_vec();
+        for b in balances {
+            m.extend_from_slice(&b.to_be_bytes());
+        }
+        record(tagged("por/1/leaf", &m), balances)
+    }
+
+    pub fn pad() -> [u8; 64] {
+        record(tagged("por/1/pad", b""), [0, 0])
+    }
+
+    pub fn node(l: &[u8; 64], r: &[u8; 64]) -> [u8; 64] {
+        let mut m = l.to_vec();
+        m.extend_from_slice(r);
+        let (a, b) = (sums(l), sums(r));
+        record(
+            tagged("por/1/node", &m),
+            [
+                a[0].checked_add(b[0]).unwrap(),
+                a[1].checked_add(b[1]).unwrap(),
+            ],
+        )
+    }
+}
+
+/// rs_merkle with a sum-carrying hash: a node is `hash ‖ u128be sums` (K = 2), hashed
+/// by [`reference`], never by por's code.
 #[derive(Clone)]
 struct SumHasher;
 
@@ -125,16 +187,7 @@ impl Hasher for SumHasher {
     }
 
     fn concat_and_hash(left: &[u8; 64], right: Option<&[u8; 64]>) -> [u8; 64] {
-        let l = Node::from_record(left);
-        let r = match right {
-            Some(r) => Node::from_record(r),
-            None => Node::pad(K),
-        };
-        let mut out = [0u8; 64];
-        Node::parent(&l, &r)
-            .expect("no overflow")
-            .write_record(&mut out);
-        out
+        reference::node(left, right.unwrap_or(&reference::pad()))
     }
 
     fn hash_size() -> usize {
@@ -145,6 +198,11 @@ impl Hasher for SumHasher {
 #[test]
 fn matches_rs_merkle_for_every_size_up_to_300() {
     assert_eq!(record_size(K), 64);
+    let record_of = |n: &Node| {
+        let mut rec = [0u8; 64];
+        n.write_record(&mut rec);
+        rec
+    };
     for n in 1..=300usize {
         let accounts: Vec<AccountLeaf> = (0..n)
             .map(|i| AccountLeaf {
@@ -156,14 +214,10 @@ fn matches_rs_merkle_for_every_size_up_to_300() {
         let tree = Tree::build(K, &accounts).unwrap();
         let leaves: Vec<[u8; 64]> = accounts
             .iter()
-            .map(|a| {
-                let mut rec = [0u8; 64];
-                Node::leaf(&a.salt, a.uid.as_bytes(), &a.balances).write_record(&mut rec);
-                rec
-            })
+            .map(|a| reference::leaf(&a.salt, &a.uid, [a.balances[0].0, a.balances[1].0]))
             .collect();
         let reference = MerkleTree::<SumHasher>::from_leaves(&leaves);
-        let root = Node::from_record(&reference.root().unwrap());
+        let root = reference.root().unwrap();
         // rs_merkle's depth is floor(log2 n) + 1, one layer more than FORMAT.md's
         // ceil(log2 n) when n is a power of two (1 included): that extra layer combines
         // the real root with no sibling, which this hasher (FORMAT.md's rule) pads.
@@ -171,12 +225,12 @@ fn matches_rs_merkle_for_every_size_up_to_300() {
             assert_eq!(reference.depth() as u32, tree.height() + 1, "n = {n}");
             assert_eq!(
                 root,
-                Node::parent(&tree.root(), &Node::pad(K)).unwrap(),
+                reference::node(&record_of(&tree.root()), &reference::pad()),
                 "n = {n}"
             );
         } else {
             assert_eq!(reference.depth() as u32, tree.height(), "n = {n}");
-            assert_eq!(root, tree.root(), "n = {n}");
+            assert_eq!(root, record_of(&tree.root()), "n = {n}");
         }
     }
 }
