@@ -17,32 +17,45 @@ pub const MAX_DECIMALS: u8 = 38;
 /// characters of it), so a 10 MB field gives a short message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AmountError {
+    /// The input was the empty string.
     #[error("empty amount")]
     Empty,
+    /// The input had a leading `-`.
     #[error("negative amount {0}")]
     Negative(Excerpt),
+    /// The input is not digits with at most one decimal point.
     #[error("not a number: {0}")]
     NotNumeric(Excerpt),
+    /// More decimals than the asset allows.
     #[error("{value} has {found} decimals, more than the asset's {allowed}")]
     TooManyDecimals {
+        /// The input.
         value: Excerpt,
+        /// Number of decimals it has.
         found: usize,
+        /// Number of decimals the asset has.
         allowed: u8,
     },
+    /// The value is at least 2^128 base units.
     #[error("{0} exceeds 2^128-1 base units")]
     Overflow(Excerpt),
+    /// Not the canonical JSON form of FORMAT.md §1.
     #[error("{0} is not canonical: base-unit digits, no sign, no decimal point, no leading zeros")]
     NotCanonical(Excerpt),
 }
 
 impl Amount {
+    /// No base units.
     pub const ZERO: Amount = Amount(0);
+    /// 2^128 − 1 base units, the largest amount.
     pub const MAX: Amount = Amount(u128::MAX);
 
+    /// The sum, or `None` on overflow past [`Amount::MAX`].
     pub fn checked_add(self, other: Amount) -> Option<Amount> {
         self.0.checked_add(other.0).map(Amount)
     }
 
+    /// The difference, or `None` when `other` exceeds `self`.
     pub fn checked_sub(self, other: Amount) -> Option<Amount> {
         self.0.checked_sub(other.0).map(Amount)
     }

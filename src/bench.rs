@@ -25,22 +25,31 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// Why `por bench` failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
+    /// The bench's own work folder could not be created.
     #[error("{}: cannot create the bench folder: {source}", path.display())]
     WorkDir {
+        /// The folder that failed.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
+    /// An I/O error on the bench's own files, such as writing the synthetic liabilities.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The snapshot job under test failed.
     #[error("{0}")]
     Job(#[from] job::JobError),
+    /// The proof store under test failed.
     #[error("{0}")]
     Store(#[from] crate::tree::store::StoreError),
 }
 
+/// The measurements of one bench run, ready to print.
 pub struct BenchReport {
+    /// One human-readable line per measurement, in run order.
     pub lines: Vec<String>,
 }
 

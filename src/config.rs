@@ -11,21 +11,32 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// Why a config file was refused; one line naming the file and, where known, line, column and key.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file could not be read.
     #[error("{file}: {message}")]
     Read { file: String, message: String },
+    /// The file is not valid TOML, or does not match the expected keys.
     #[error("{file}:{line}:{column}: {message}")]
     Syntax {
+        /// The config file.
         file: String,
+        /// 1-based line of the error.
         line: usize,
+        /// 1-based column of the error.
         column: usize,
+        /// The parser's message.
         message: String,
     },
+    /// The TOML parses but a value is not acceptable.
     #[error("{file}: {key}: {message}")]
     Invalid {
+        /// The config file.
         file: String,
+        /// The offending key, as a TOML path (`assets[0].chain`).
         key: String,
+        /// What is wrong with its value.
         message: String,
     },
 }
@@ -131,22 +142,30 @@ struct RawEndpoint {
 /// Where an asset's reserves are read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AssetSource {
+    /// Bitcoin's own coin, read from `[chains.bitcoin]`.
     BitcoinNative,
+    /// Ether, read from `[chains.ethereum]`.
     EthereumNative,
     /// An ERC-20 token; the contract address as written (checked by the reserves step).
     Erc20 {
+        /// The token contract address.
         contract: String,
     },
 }
 
+/// One configured asset: a column of the liabilities file.
 #[derive(Clone, Debug)]
 pub struct AssetConfig {
+    /// Asset symbol, e.g. `BTC`; the liabilities file's column header.
     pub symbol: String,
+    /// Decimal places of the asset (at most [`crate::amount::MAX_DECIMALS`]).
     pub decimals: u8,
+    /// Where its reserves are read; `None` only when no `[chains]` is configured.
     pub source: Option<AssetSource>,
 }
 
 impl AssetConfig {
+    /// The symbol and decimals, as the tree and proofs carry them.
     pub fn info(&self) -> AssetInfo {
         AssetInfo {
             symbol: self.symbol.clone(),
@@ -155,67 +174,103 @@ impl AssetConfig {
     }
 }
 
+/// One configured chain endpoint (`[[chains.<chain>.endpoints]]`, by `kind`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Endpoint {
+    /// An Esplora REST API (`kind = "esplora"`): balances at any past block.
     Esplora {
+        /// Base URL of the API.
         url: String,
     },
+    /// Bitcoin Core JSON-RPC (`kind = "bitcoind"`): valid only while the snapshot block is the tip.
     Bitcoind {
+        /// The node's RPC URL.
         url: String,
+        /// User and password, or a cookie file.
         auth: RpcAuth,
     },
+    /// Ethereum JSON-RPC (`kind = "jsonrpc"`), reads pinned to the block by hash.
     JsonRpc {
+        /// The node's or provider's URL; may hold credentials, never logged.
         url: String,
     },
     /// A recorded chain fixture (offline demo and tests); never live data.
     Fixture {
+        /// The fixture file, resolved against the config file's folder.
         path: PathBuf,
     },
 }
 
+/// `[chains.bitcoin]`: how Bitcoin reserves are read.
 #[derive(Clone, Debug)]
 pub struct BitcoinConfig {
+    /// The network addresses are checked against.
     pub network: bitcoin::Network,
     /// The published network name (`mainnet`, `testnet`, …).
     pub network_name: String,
+    /// A pinned snapshot block; `None` to search for the block at `as_of`.
     pub height: Option<u64>,
+    /// Every endpoint asked; all must agree on the block and every balance.
     pub endpoints: Vec<Endpoint>,
 }
 
+/// `[chains.ethereum]`: how Ethereum reserves are read.
 #[derive(Clone, Debug)]
 pub struct EthereumConfig {
+    /// EIP-155 chain id the endpoints must report.
     pub chain_id: u64,
+    /// A pinned snapshot block; `None` to search for the block at `as_of`.
     pub height: Option<u64>,
+    /// Every endpoint asked; all must agree on the block and every balance.
     pub endpoints: Vec<Endpoint>,
 }
 
+/// `[chains]`: request limits and the chains read.
 #[derive(Clone, Debug)]
 pub struct ChainsConfig {
+    /// Per-request timeout (`timeout_secs`, default 30 s, at least 1 s).
     pub timeout: Duration,
+    /// Attempts per request for transient errors (default 4, at least 1).
     pub attempts: u32,
+    /// Present when `[chains.bitcoin]` is configured.
     pub bitcoin: Option<BitcoinConfig>,
+    /// Present when `[chains.ethereum]` is configured.
     pub ethereum: Option<EthereumConfig>,
 }
 
+/// `[site]`: how the transparency site is titled and links to explorers.
 #[derive(Clone, Debug, Default)]
 pub struct SiteConfig {
+    /// The site's title, when configured.
     pub title: Option<String>,
+    /// Base URL of the Bitcoin explorer (default `https://mempool.space`).
     pub bitcoin_explorer: String,
+    /// Base URL of the Ethereum explorer (default `https://etherscan.io`).
     pub ethereum_explorer: String,
 }
 
 /// The validated configuration.
 #[derive(Clone, Debug)]
 pub struct Config {
+    /// The config file this was read from.
     pub file: PathBuf,
+    /// The exchange's display name, as published and signed in ownership messages.
     pub exchange: String,
+    /// The assets, in the order of the tree's sum columns.
     pub assets: Vec<AssetConfig>,
+    /// The liabilities file path; may contain `{id}` (see [`Config::liabilities_for`]).
     pub liabilities: PathBuf,
+    /// The wallets file path, may contain `{id}`; required when `[chains]` is configured.
     pub wallets: Option<PathBuf>,
+    /// How chains are read; `None` for an offline setup without reserves.
     pub chains: Option<ChainsConfig>,
+    /// Public folder of the published snapshots (`[output] snapshots`).
     pub snapshots_dir: PathBuf,
+    /// Public folder the site is rendered into (`[output] site`).
     pub site_dir: PathBuf,
+    /// Secret folder: salts, the proof store and the run lock; never publish it.
     pub private_dir: PathBuf,
+    /// Site title and explorer links.
     pub site: SiteConfig,
 }
 
@@ -240,6 +295,7 @@ impl Config {
             .unwrap_or(bitcoin::Network::Bitcoin)
     }
 
+    /// Every asset's symbol and decimals, in configured order.
     pub fn asset_infos(&self) -> Vec<AssetInfo> {
         self.assets.iter().map(AssetConfig::info).collect()
     }

@@ -8,8 +8,11 @@ pub use crate::tree::info::{AssetInfo, TreeInfo};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The `format` value of a manifest (FORMAT.md §4).
 pub const MANIFEST_FORMAT: &str = "por-manifest/1";
+/// The `format` value of an address list (FORMAT.md §5).
 pub const ADDRESSES_FORMAT: &str = "por-addresses/1";
+/// The `format` value of `/snapshots/index.json`.
 pub const INDEX_FORMAT: &str = "por-snapshot-index/1";
 
 /// A snapshot identifier: `^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$` (FORMAT.md §4). Safe as
@@ -18,11 +21,13 @@ pub const INDEX_FORMAT: &str = "por-snapshot-index/1";
 #[serde(transparent)]
 pub struct SnapshotId(String);
 
+/// A string that is not a valid [`SnapshotId`]; carries the rejected input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("snapshot id {} must match ^[0-9A-Za-z][0-9A-Za-z._-]{{0,63}}$", crate::excerpt::Excerpt::quoted(.0))]
 pub struct BadSnapshotId(pub String);
 
 impl SnapshotId {
+    /// Checks `s` against the §4 pattern; errors with [`BadSnapshotId`] otherwise.
     pub fn new(s: &str) -> Result<SnapshotId, BadSnapshotId> {
         let b = s.as_bytes();
         let ok = !b.is_empty()
@@ -37,6 +42,7 @@ impl SnapshotId {
         }
     }
 
+    /// The identifier as written, e.g. `2026-11-21`.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -77,26 +83,39 @@ impl PartialEq<SnapshotId> for String {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
+    /// Always [`MANIFEST_FORMAT`].
     pub format: String,
+    /// The exchange's display name, as in the ownership message of FORMAT.md §5.
     pub exchange: String,
+    /// Names the folder `snapshots/<snapshot_id>/`.
     pub snapshot_id: SnapshotId,
     /// RFC 3339, UTC (`2026-11-21T00:00:00Z`).
     pub as_of: String,
+    /// One entry per asset, in the order of the tree's sum columns (`tree.sums[i]`).
     pub assets: Vec<ManifestAsset>,
+    /// The liabilities tree's root, per-asset sums, height and leaf count.
     pub tree: TreeInfo,
+    /// The block each chain's reserves were read at.
     pub chains: Chains,
     /// SHA-256 of every other published file of the snapshot, by file name.
     pub files: BTreeMap<String, String>,
+    /// The previous manifest's id and hash; `None` for the first snapshot (the hash chain).
     pub previous: Option<PreviousLink>,
 }
 
+/// One asset's totals in a manifest (FORMAT.md §4); amounts in base units.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ManifestAsset {
+    /// Asset symbol, e.g. `BTC`.
     pub symbol: String,
+    /// Decimal places between base units and display units (8 for BTC).
     pub decimals: u8,
+    /// Sum of all accounts' balances of this asset; equals the tree's root sum.
     pub liabilities: Amount,
+    /// Holdings of addresses whose ownership proof verified.
     pub reserves: Amount,
+    /// Holdings of addresses listed without a valid ownership proof (not in `reserves`).
     pub unproven_reserves: Amount,
     /// `floor(10^4 · reserves / liabilities) / 10^4`, 4 decimals; `null` when
     /// liabilities are zero.
@@ -104,6 +123,7 @@ pub struct ManifestAsset {
 }
 
 impl ManifestAsset {
+    /// The symbol and decimals, as the tree and proofs carry them.
     pub fn info(&self) -> AssetInfo {
         AssetInfo {
             symbol: self.symbol.clone(),
@@ -121,35 +141,49 @@ impl ManifestAsset {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Chains {
+    /// Present when the snapshot read Bitcoin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bitcoin: Option<BitcoinChain>,
+    /// Present when the snapshot read Ethereum.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ethereum: Option<EthereumChain>,
 }
 
+/// The Bitcoin block a snapshot read (FORMAT.md §4 `chains.bitcoin`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BitcoinChain {
     /// `mainnet`, `testnet`, `testnet4`, `signet` or `regtest`.
     pub network: String,
+    /// Block height; amounts are read at exactly this block (FORMAT.md §5).
     pub height: u64,
+    /// Block hash, 64 hex digits.
     pub block_hash: String,
+    /// The block header's time, RFC 3339 UTC, whole seconds.
     pub block_time: String,
 }
 
+/// The Ethereum block a snapshot read (FORMAT.md §4 `chains.ethereum`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EthereumChain {
+    /// EIP-155 chain id (1 for mainnet).
     pub chain_id: u64,
+    /// Block number; balances are read at exactly this block.
     pub height: u64,
+    /// Block hash, `0x`-prefixed hex.
     pub block_hash: String,
+    /// The block's timestamp, RFC 3339 UTC, whole seconds.
     pub block_time: String,
 }
 
+/// The link from a manifest to its predecessor (FORMAT.md §4 `previous`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PreviousLink {
+    /// The previous snapshot's id.
     pub snapshot_id: SnapshotId,
+    /// Lowercase hex SHA-256 over the previous `manifest.json`'s exact bytes.
     pub manifest_sha256: String,
 }
 
@@ -157,43 +191,62 @@ pub struct PreviousLink {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddressList {
+    /// Always [`ADDRESSES_FORMAT`].
     pub format: String,
+    /// Same as the manifest's `exchange`.
     pub exchange: String,
+    /// The snapshot this list belongs to.
     pub snapshot_id: SnapshotId,
+    /// Same object as the manifest's `chains`.
     pub chains: Chains,
+    /// Every address the exchange claims, including those holding nothing.
     pub addresses: Vec<AddressEntry>,
 }
 
+/// One claimed address, its holdings and its ownership proof (FORMAT.md §5).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddressEntry {
     /// `bitcoin` or `ethereum`.
     pub chain: String,
+    /// The address as checked for its chain (EIP-55 case on Ethereum).
     pub address: String,
+    /// The exchange's own label, e.g. `cold`.
     pub label: String,
+    /// Amounts held at the snapshot block, one per asset.
     pub holdings: Vec<Holding>,
+    /// The ownership proof and the publisher's verdict on it.
     pub ownership: OwnershipJson,
 }
 
+/// One asset held at an address, in base units, at the snapshot block.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Holding {
+    /// Asset symbol, as in the manifest's `assets`.
     pub asset: String,
+    /// Token contract address for a token (ERC-20); `None` for the chain's native coin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contract: Option<String>,
+    /// Amount in the asset's base units.
     pub amount: Amount,
 }
 
+/// An address's ownership proof as published (FORMAT.md §5 `ownership`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OwnershipJson {
+    /// `bip137`, `bip322-simple`, `multisig`, `eip191`, `eip1271`, `bip127` or `none`.
     pub scheme: String,
+    /// The signed message, FORMAT.md §5 lines joined by `\n`.
     pub message: String,
     /// A string (base64 or 0x-hex), an array of base64 strings (`multisig`), or
     /// `null` (`none`).
     pub signature: serde_json::Value,
+    /// Hex of the redeem or witness script, for `multisig` only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub script: Option<String>,
+    /// The publisher's own verification result; verifiers recompute it.
     pub verified: bool,
 }
 
@@ -201,16 +254,23 @@ pub struct OwnershipJson {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SnapshotIndex {
+    /// Always [`INDEX_FORMAT`].
     pub format: String,
+    /// Same as every manifest's `exchange`.
     pub exchange: String,
+    /// Oldest first; `as_of` strictly increases.
     pub snapshots: Vec<IndexEntry>,
 }
 
+/// One snapshot in the index: where its manifest is and what it hashes to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IndexEntry {
+    /// The snapshot's id, naming its folder.
     pub snapshot_id: SnapshotId,
+    /// The snapshot's `as_of`, RFC 3339 UTC.
     pub as_of: String,
+    /// Lowercase hex SHA-256 of the snapshot's `manifest.json` bytes.
     pub manifest_sha256: String,
 }
 

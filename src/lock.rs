@@ -8,14 +8,19 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+/// Why the run lock could not be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
+    /// The lock file could not be created, read or locked.
     #[error("{path}: {source}")]
     Io {
+        /// The lock file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// Another live process holds the lock; `pid` is what its file records.
     #[error("another por command holds {path} (pid {pid}); nothing done")]
     Held { path: PathBuf, pid: String },
 }
@@ -27,6 +32,8 @@ pub struct RunLock {
 }
 
 impl RunLock {
+    /// Takes the lock at `path`, creating the file and its folder if missing; never waits.
+    /// Errors with [`LockError::Held`] when another process holds it.
     pub fn acquire(path: &Path) -> Result<RunLock, LockError> {
         let io = |source| LockError::Io {
             path: path.to_path_buf(),

@@ -24,6 +24,7 @@ pub enum BadTime {
     /// The right form, but no such time (month 13, February 30, hour 24, …).
     #[error("{0} is not a valid time: {1}")]
     Invalid(Excerpt, String),
+    /// A valid time earlier than the Unix epoch, which a [`Timestamp`] cannot hold.
     #[error("{0} is before 1970-01-01T00:00:00Z")]
     BeforeEpoch(Excerpt),
 }

@@ -20,7 +20,9 @@ use std::path::Path;
 /// Where in the input an error is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
+    /// The liabilities file, as given.
     pub file: String,
+    /// 1-based line in the file; 0 when the CSV reader could not tell.
     pub line: u64,
     /// 1-based column and its header name, when the error is about one field.
     pub column: Option<(usize, String)>,
@@ -36,10 +38,13 @@ impl fmt::Display for Location {
     }
 }
 
+/// Why a liabilities file was refused; nothing is published then.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LiabilitiesError {
+    /// The file could not be opened or read.
     #[error("{file}: {message}")]
     Io { file: String, message: String },
+    /// The content is wrong at `at`.
     #[error("{at}: {kind}")]
     Invalid { at: Location, kind: Problem },
 }
@@ -47,24 +52,34 @@ pub enum LiabilitiesError {
 /// What is wrong at a location.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Problem {
+    /// The file is empty: no header line.
     #[error("empty file: expected a header `uid,<SYMBOL>,...`")]
     NoHeader,
+    /// The header's first column is not `uid`.
     #[error("first column must be `uid`, found {0}")]
     FirstColumnNotUid(Excerpt),
+    /// A header column names an asset that is not configured.
     #[error("column {0} is not a configured asset")]
     UnknownAsset(Excerpt),
+    /// A header column appears twice.
     #[error("column {0} appears twice")]
     DuplicateColumn(Excerpt),
+    /// A configured asset has no column in the header.
     #[error("configured asset {0} has no column")]
     MissingAsset(Excerpt),
+    /// A header but no account rows.
     #[error("no accounts: the file has a header but no rows")]
     NoAccounts,
+    /// A row's field count differs from the header's.
     #[error("row has {found} fields, the header has {expected}")]
     Ragged { found: usize, expected: usize },
+    /// A quoted field opens and is never closed on its line.
     #[error("unterminated quote: a quoted field runs on past the end of this line")]
     UnterminatedQuote,
+    /// A row's uid is empty.
     #[error("empty uid")]
     EmptyUid,
+    /// A uid longer than 128 bytes; carries its length in bytes.
     #[error("uid is {0} bytes, at most 128 allowed")]
     UidTooLong(usize),
     /// FORMAT.md §2: U+0000–U+001F and U+007F; `character` counts from 1.
@@ -74,20 +89,29 @@ pub enum Problem {
         u32::from(*found)
     )]
     ControlCharacter {
+        /// The uid, quoted.
         uid: Excerpt,
+        /// The control character found.
         found: char,
+        /// Its 1-based position in the uid, in characters.
         character: u32,
     },
+    /// A uid already seen on an earlier line.
     #[error("duplicate uid {uid} (first on line {first_line})")]
     DuplicateUid { uid: Excerpt, first_line: u64 },
+    /// A field is not valid UTF-8.
     #[error("invalid UTF-8")]
     InvalidUtf8,
+    /// A balance is not an acceptable amount for its asset.
     #[error("{0}")]
     Amount(AmountError),
+    /// An asset's column total would exceed 2^128 − 1 base units.
     #[error("total of {symbol} exceeds 2^128-1 base units")]
     TotalOverflow { symbol: String },
+    /// The CSV reader refused the record.
     #[error("malformed CSV: {0}")]
     Csv(Excerpt),
+    /// More than 2^32 − 1 account rows.
     #[error("too many accounts: at most 2^32-1")]
     TooMany,
 }
@@ -101,26 +125,32 @@ fn runs_past_its_line(rec: &csv::ByteRecord) -> bool {
 
 /// Parsed, validated liabilities.
 pub struct Liabilities {
+    /// The configured assets, in configured order (not the file's column order).
     pub assets: Vec<AssetInfo>,
     uid_bytes: Vec<u8>,
     /// End offset of each row's uid in `uid_bytes`.
     uid_ends: Vec<u64>,
     /// Row-major balances in configured asset order: row `r` is `[r*K .. r*K+K]`.
     balances: Vec<u128>,
+    /// Per-asset column totals, in base units, in the order of `assets`.
     pub totals: Vec<Amount>,
     /// `(uid_key, row)` sorted: duplicate detection, then the proof store's index.
     pub uid_index: Vec<(u64, u32)>,
 }
 
 impl Liabilities {
+    /// Number of accounts (rows).
     pub fn len(&self) -> usize {
         self.uid_ends.len()
     }
 
+    /// No accounts; never true of a parsed file, which refuses [`Problem::NoAccounts`].
     pub fn is_empty(&self) -> bool {
         self.uid_ends.is_empty()
     }
 
+    /// The uid bytes of account `row` (0-based, in file order).
+    /// Panics if `row` is out of range.
     pub fn uid(&self, row: usize) -> &[u8] {
         let start = if row == 0 {
             0
@@ -130,6 +160,8 @@ impl Liabilities {
         &self.uid_bytes[start..self.uid_ends[row] as usize]
     }
 
+    /// The balances of account `row` in base units, one per asset of `assets`.
+    /// Panics if `row` is out of range.
     pub fn balances(&self, row: usize) -> &[u128] {
         let k = self.assets.len();
         &self.balances[row * k..(row + 1) * k]

@@ -9,7 +9,9 @@ use std::fmt::Write;
 
 /// One snapshot's ratio of one asset; `None` when liabilities were zero.
 pub struct Point<'a> {
+    /// The snapshot the point is for, labelling it.
     pub snapshot_id: &'a str,
+    /// The manifest's `reserve_ratio` string (`"1.0712"`); `None` when liabilities were zero.
     pub ratio: Option<&'a str>,
 }
 
@@ -220,7 +222,9 @@ pub fn ratio_chart(key: &str, symbol: &str, points: &[Point<'_>]) -> String {
 /// One snapshot's liabilities and verified reserves of one asset, in base units;
 /// `None` where the snapshot does not list the asset.
 pub struct AmountPoint<'a> {
+    /// The snapshot the point is for, labelling it.
     pub snapshot_id: &'a str,
+    /// `(liabilities, reserves)` in base units.
     pub figures: Option<(Amount, Amount)>,
 }
 

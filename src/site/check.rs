@@ -15,49 +15,73 @@ use std::path::{Path, PathBuf};
 /// Everything that can be wrong with the published snapshots.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
+    /// The snapshots folder `dir` holds no published snapshot.
     #[error("no published snapshot in {dir}; run `por snapshot` first")]
     NoSnapshots { dir: PathBuf },
+    /// Listing the published snapshots failed.
     #[error("{0}")]
     Snapshots(#[from] SnapshotError),
+    /// A snapshot file could not be read.
     #[error("{path}: {source}")]
     Read {
+        /// The file that failed.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// A manifest's `format` is not [`MANIFEST_FORMAT`].
     #[error("snapshot {snapshot}: manifest.json: format {found:?} is not {MANIFEST_FORMAT:?}")]
     Format { snapshot: String, found: String },
+    /// A manifest sits in a folder other than its `snapshot_id` (FORMAT.md §4).
     #[error("snapshot {snapshot}: manifest.json is in folder {folder:?}, not {snapshot:?}")]
     Folder { snapshot: String, folder: String },
+    /// A manifest's `exchange` differs from the configured name.
     #[error(
         "snapshot {snapshot}: manifest.json: exchange {found:?} is not the configured {expected:?}"
     )]
     Exchange {
+        /// The snapshot id.
         snapshot: String,
+        /// The manifest's `exchange`.
         found: String,
+        /// The configured exchange name.
         expected: String,
     },
+    /// A manifest's `files` names something that is not a plain file name (a path, a dotfile).
     #[error("snapshot {snapshot}: manifest.json lists {file:?}, which is not a plain file name")]
     FileName { snapshot: String, file: String },
+    /// A file listed in a manifest's `files` is absent from its folder.
     #[error("snapshot {snapshot}: {file} is listed in manifest.json but missing")]
     Missing { snapshot: String, file: String },
+    /// A file sits in a snapshot folder without being listed in its manifest.
     #[error("snapshot {snapshot}: {file} is not listed in manifest.json's files")]
     Unlisted { snapshot: String, file: String },
+    /// A file's SHA-256 differs from the manifest's `files` entry.
     #[error(
         "snapshot {snapshot}: {file}: sha256 {actual} does not match {expected} in manifest.json"
     )]
     Hash {
+        /// The snapshot id.
         snapshot: String,
+        /// The file name.
         file: String,
+        /// The hash the manifest lists, lowercase hex.
         expected: String,
+        /// The hash of the bytes read, lowercase hex.
         actual: String,
     },
+    /// A manifest's `previous` does not link to its predecessor's exact bytes.
     #[error("snapshot {snapshot}: manifest.json: broken hash chain: {detail}")]
     Chain { snapshot: String, detail: String },
+    /// `addresses.json` does not parse, or belongs to another snapshot or other chains.
     #[error("snapshot {snapshot}: {file}: {message}")]
     Addresses {
+        /// The snapshot id.
         snapshot: String,
+        /// The file name (`addresses.json`).
         file: String,
+        /// What is wrong with it.
         message: String,
     },
 }
@@ -65,7 +89,9 @@ pub enum CheckError {
 /// A snapshot whose files and chain link were checked.
 #[derive(Clone, Debug)]
 pub struct Checked {
+    /// The snapshot's parsed `manifest.json`.
     pub manifest: Manifest,
+    /// Lowercase hex SHA-256 of `manifest.json`'s exact bytes.
     pub manifest_sha256: String,
     /// `manifest.json` first, then the listed files by name, with their exact bytes.
     pub files: Vec<(String, Vec<u8>)>,

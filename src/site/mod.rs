@@ -24,12 +24,16 @@ use crate::publish::{Mode, Output, PublishError};
 pub use check::CheckError;
 use std::path::{Path, PathBuf};
 
+/// Why the site could not be rendered; nothing is published then.
 #[derive(Debug, thiserror::Error)]
 pub enum SiteError {
+    /// The published snapshots failed their checks.
     #[error("{0}")]
     Check(#[from] CheckError),
+    /// A page template failed to render.
     #[error("template {template}: {message}")]
     Template { template: String, message: String },
+    /// Writing the site through the one write path failed.
     #[error("{0}")]
     Publish(#[from] PublishError),
 }
@@ -41,6 +45,7 @@ pub struct RenderSummary {
     pub pages: usize,
     /// Every file, pages included.
     pub files: usize,
+    /// Total size of every file written, in bytes.
     pub bytes: u64,
 }
 

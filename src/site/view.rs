@@ -15,8 +15,11 @@ use std::collections::BTreeSet;
 /// and `html`, the display with its digits grouped for reading (see [`grouped`]).
 #[derive(Clone, Debug, Serialize)]
 pub struct Money {
+    /// The amount in display units, a plain decimal (`"1.5"`).
     pub display: String,
+    /// The amount in base units (`"150000000"`), for the `title` attribute.
     pub base: String,
+    /// `display` as HTML with its digits grouped (see [`grouped`]); already escaped.
     pub html: String,
 }
 
@@ -81,13 +84,20 @@ fn push_groups(out: &mut String, groups: &[&str]) {
     }
 }
 
+/// One asset's line in the overview table, from the newest manifest.
 #[derive(Debug, Serialize)]
 pub struct AssetRow {
+    /// Asset symbol, e.g. `BTC`.
     pub symbol: String,
+    /// Total owed to accounts.
     pub liabilities: Money,
+    /// Holdings of addresses whose ownership proof verified.
     pub reserves: Money,
+    /// Holdings listed without a valid ownership proof, not counted in `reserves`.
     pub unproven: Money,
+    /// The manifest's `reserve_ratio` (4 decimals); `None` when liabilities are zero.
     pub ratio: Option<String>,
+    /// Reserves below liabilities.
     pub short: bool,
     /// Liabilities minus reserves, when short.
     pub shortfall: Option<Money>,
@@ -109,14 +119,20 @@ fn asset_row(a: &ManifestAsset) -> AssetRow {
     }
 }
 
+/// One chain's line in the overview: the block its amounts were read at.
 #[derive(Debug, Serialize)]
 pub struct ChainRow {
+    /// Display name, `Bitcoin` or `Ethereum`.
     pub name: String,
     /// `network mainnet` or `chain id 1`.
     pub network: String,
+    /// Block height the snapshot read.
     pub height: u64,
+    /// Block hash, as in the manifest.
     pub block_hash: String,
+    /// Block time, RFC 3339 UTC.
     pub block_time: String,
+    /// The block on the configured explorer.
     pub block_url: String,
 }
 
@@ -153,34 +169,54 @@ fn chain_rows(chains: &Chains, site: &SiteConfig) -> Vec<ChainRow> {
     rows
 }
 
+/// A published file of the snapshot with its hash, for the download list.
 #[derive(Debug, Serialize)]
 pub struct FileLink {
+    /// File name within the snapshot folder, e.g. `addresses.json`.
     pub name: String,
+    /// Site-relative URL, `snapshots/<id>/<name>`.
     pub href: String,
+    /// Lowercase hex SHA-256 of the file's bytes, as in the manifest's `files`.
     pub sha256: String,
 }
 
+/// A link to a snapshot's manifest, with the hash that pins it.
 #[derive(Debug, Serialize)]
 pub struct Link {
+    /// The snapshot id.
     pub id: String,
+    /// Site-relative URL of its `manifest.json`.
     pub href: String,
+    /// Lowercase hex SHA-256 of the manifest's bytes.
     pub sha256: String,
 }
 
 /// The overview of the newest snapshot.
 #[derive(Debug, Serialize)]
 pub struct Overview {
+    /// The newest snapshot's id.
     pub id: String,
+    /// Its `as_of`, RFC 3339 UTC.
     pub as_of: String,
+    /// One row per asset, in manifest order.
     pub assets: Vec<AssetRow>,
+    /// Some asset has reserves below liabilities.
     pub any_short: bool,
+    /// One row per chain the snapshot read.
     pub chains: Vec<ChainRow>,
+    /// Number of leaves (accounts) in the liabilities tree.
     pub leaves: u64,
+    /// Height of the liabilities tree.
     pub height: u32,
+    /// The tree's root hash, hex.
     pub root: String,
+    /// This snapshot's manifest.
     pub manifest: Link,
+    /// The predecessor's manifest, from the manifest's `previous`; `None` for the first.
     pub previous: Option<Link>,
+    /// Every other published file of the snapshot.
     pub files: Vec<FileLink>,
+    /// How many snapshots the site holds.
     pub count: usize,
 }
 
@@ -188,6 +224,8 @@ fn manifest_href(id: &str) -> String {
     format!("snapshots/{id}/manifest.json")
 }
 
+/// The overview page's data, from the newest of `snapshots` (oldest first).
+/// Panics if `snapshots` is empty.
 pub fn overview(snapshots: &[Checked], site: &SiteConfig) -> Overview {
     let s = snapshots.last().expect("at least one snapshot");
     let m = &s.manifest;
@@ -225,33 +263,47 @@ pub fn overview(snapshots: &[Checked], site: &SiteConfig) -> Overview {
     }
 }
 
+/// One asset's ratio in one history row.
 #[derive(Debug, Serialize)]
 pub struct HistoryRatio {
+    /// Asset symbol.
     pub symbol: String,
+    /// The reserve ratio; `None` when liabilities are zero or the asset is absent.
     pub ratio: Option<String>,
+    /// Reserves below liabilities in that snapshot.
     pub short: bool,
 }
 
+/// One snapshot's line in the history table.
 #[derive(Debug, Serialize)]
 pub struct HistoryRow {
+    /// Snapshot id.
     pub id: String,
+    /// Its `as_of`, RFC 3339 UTC.
     pub as_of: String,
+    /// One entry per symbol of [`History::symbols`], in the same order.
     pub ratios: Vec<HistoryRatio>,
+    /// The snapshot's manifest.
     pub manifest: Link,
+    /// Number of leaves in that snapshot's tree.
     pub leaves: u64,
 }
 
+/// One asset's chart on the history page.
 #[derive(Debug, Serialize)]
 pub struct Chart {
+    /// Asset symbol the chart is for.
     pub symbol: String,
     /// Inline SVG, escaped by the chart module.
     pub svg: String,
 }
 
+/// The history page's data over every snapshot.
 #[derive(Debug, Serialize)]
 pub struct History {
     /// Newest first.
     pub rows: Vec<HistoryRow>,
+    /// Reserve ratio per asset over time, one chart per symbol.
     pub charts: Vec<Chart>,
     /// Liabilities and verified reserves per asset over time.
     pub amount_charts: Vec<Chart>,
@@ -263,6 +315,7 @@ fn ratio_of<'a>(m: &'a Manifest, symbol: &str) -> Option<&'a ManifestAsset> {
     m.assets.iter().find(|a| a.symbol == symbol)
 }
 
+/// The history page's data from `snapshots`, oldest first: rows and charts per asset.
 pub fn history(snapshots: &[Checked]) -> History {
     let mut symbols: Vec<String> = Vec::new();
     for s in snapshots {
@@ -347,42 +400,65 @@ pub fn history(snapshots: &[Checked]) -> History {
     }
 }
 
+/// One asset held at an address, as the address page shows it.
 #[derive(Debug, Serialize)]
 pub struct HoldingRow {
+    /// Asset symbol.
     pub asset: String,
+    /// Token contract, when the asset is a token.
     pub contract: Option<String>,
+    /// The amount; in base units only when the asset's decimals are unknown.
     pub amount: Money,
 }
 
+/// One claimed address on the address page.
 #[derive(Debug, Serialize)]
 pub struct AddressRow {
+    /// The address as published.
     pub address: String,
+    /// The exchange's label for it.
     pub label: String,
+    /// The address on the chain's configured explorer; `None` for an unknown chain.
     pub url: Option<String>,
+    /// Its holdings at the snapshot block.
     pub holdings: Vec<HoldingRow>,
     /// Space-separated symbols, for the filter script.
     pub assets: String,
+    /// The ownership scheme (`bip322-simple`, `eip191`, `none`, …).
     pub scheme: String,
     /// `verified`, `not-verified` or `unproven`.
     pub status: String,
+    /// `status` in words for the reader (`unproven (no signature)`, …).
     pub status_text: String,
 }
 
+/// The addresses of one chain.
 #[derive(Debug, Serialize)]
 pub struct ChainSection {
+    /// Chain key as in the address list (`bitcoin`, `ethereum`).
     pub key: String,
+    /// Display name of the chain.
     pub name: String,
+    /// The chain's addresses, in address-list order.
     pub addresses: Vec<AddressRow>,
 }
 
+/// The address page's data, from the newest snapshot.
 #[derive(Debug, Serialize)]
 pub struct Addresses {
+    /// The snapshot id.
     pub id: String,
+    /// Its `as_of`, RFC 3339 UTC.
     pub as_of: String,
+    /// Whether the snapshot published an address list at all.
     pub published: bool,
+    /// One section per chain, in first-seen order.
     pub sections: Vec<ChainSection>,
+    /// Every asset symbol held by some address, sorted (the filter's choices).
     pub assets: Vec<String>,
+    /// The address files that were published (`addresses.json`, `.csv`, `defillama.json`).
     pub downloads: Vec<FileLink>,
+    /// Number of addresses listed.
     pub count: usize,
 }
 
@@ -404,6 +480,8 @@ fn chain_name(key: &str) -> String {
     }
 }
 
+/// The address page's data, from the newest of `snapshots` with explorer links from `site`.
+/// Panics if `snapshots` is empty.
 pub fn addresses(snapshots: &[Checked], site: &SiteConfig) -> Addresses {
     let s = snapshots.last().expect("at least one snapshot");
     let m = &s.manifest;
@@ -489,10 +567,13 @@ pub fn addresses(snapshots: &[Checked], site: &SiteConfig) -> Addresses {
 /// `{id, as_of}` of every snapshot, newest first (the Verify page's list).
 #[derive(Debug, Serialize)]
 pub struct SnapshotRef {
+    /// Snapshot id.
     pub id: String,
+    /// Its `as_of`, RFC 3339 UTC.
     pub as_of: String,
 }
 
+/// Every snapshot's id and `as_of`, newest first.
 pub fn snapshot_refs(snapshots: &[Checked]) -> Vec<SnapshotRef> {
     snapshots
         .iter()
