@@ -16,7 +16,12 @@ use std::time::Duration;
 pub enum ConfigError {
     /// The file could not be read.
     #[error("{file}: {message}")]
-    Read { file: String, message: String },
+    Read {
+        /// The config file.
+        file: String,
+        /// The OS error.
+        message: String,
+    },
     /// The file is not valid TOML, or does not match the expected keys.
     #[error("{file}:{line}:{column}: {message}")]
     Syntax {

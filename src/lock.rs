@@ -22,7 +22,12 @@ pub enum LockError {
     },
     /// Another live process holds the lock; `pid` is what its file records.
     #[error("another por command holds {path} (pid {pid}); nothing done")]
-    Held { path: PathBuf, pid: String },
+    Held {
+        /// The lock file.
+        path: PathBuf,
+        /// The pid its holder recorded (or `unknown`).
+        pid: String,
+    },
 }
 
 /// Held for the duration of a run; released on drop (or when the process dies).

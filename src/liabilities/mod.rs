@@ -43,10 +43,20 @@ impl fmt::Display for Location {
 pub enum LiabilitiesError {
     /// The file could not be opened or read.
     #[error("{file}: {message}")]
-    Io { file: String, message: String },
+    Io {
+        /// The liabilities file.
+        file: String,
+        /// The OS error.
+        message: String,
+    },
     /// The content is wrong at `at`.
     #[error("{at}: {kind}")]
-    Invalid { at: Location, kind: Problem },
+    Invalid {
+        /// File, line, column and field of the fault.
+        at: Location,
+        /// What is wrong there.
+        kind: Problem,
+    },
 }
 
 /// What is wrong at a location.
@@ -72,7 +82,12 @@ pub enum Problem {
     NoAccounts,
     /// A row's field count differs from the header's.
     #[error("row has {found} fields, the header has {expected}")]
-    Ragged { found: usize, expected: usize },
+    Ragged {
+        /// Fields in this row.
+        found: usize,
+        /// Fields in the header.
+        expected: usize,
+    },
     /// A quoted field opens and is never closed on its line.
     #[error("unterminated quote: a quoted field runs on past the end of this line")]
     UnterminatedQuote,
@@ -98,7 +113,12 @@ pub enum Problem {
     },
     /// A uid already seen on an earlier line.
     #[error("duplicate uid {uid} (first on line {first_line})")]
-    DuplicateUid { uid: Excerpt, first_line: u64 },
+    DuplicateUid {
+        /// The uid, quoted in at most 80 characters.
+        uid: Excerpt,
+        /// The line where it first appeared.
+        first_line: u64,
+    },
     /// A field is not valid UTF-8.
     #[error("invalid UTF-8")]
     InvalidUtf8,
@@ -107,7 +127,10 @@ pub enum Problem {
     Amount(AmountError),
     /// An asset's column total would exceed 2^128 − 1 base units.
     #[error("total of {symbol} exceeds 2^128-1 base units")]
-    TotalOverflow { symbol: String },
+    TotalOverflow {
+        /// The asset whose total overflows.
+        symbol: String,
+    },
     /// The CSV reader refused the record.
     #[error("malformed CSV: {0}")]
     Csv(Excerpt),

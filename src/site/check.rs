@@ -17,7 +17,10 @@ use std::path::{Path, PathBuf};
 pub enum CheckError {
     /// The snapshots folder `dir` holds no published snapshot.
     #[error("no published snapshot in {dir}; run `por snapshot` first")]
-    NoSnapshots { dir: PathBuf },
+    NoSnapshots {
+        /// The snapshots folder that holds none.
+        dir: PathBuf,
+    },
     /// Listing the published snapshots failed.
     #[error("{0}")]
     Snapshots(#[from] SnapshotError),
@@ -32,10 +35,20 @@ pub enum CheckError {
     },
     /// A manifest's `format` is not [`MANIFEST_FORMAT`].
     #[error("snapshot {snapshot}: manifest.json: format {found:?} is not {MANIFEST_FORMAT:?}")]
-    Format { snapshot: String, found: String },
+    Format {
+        /// The snapshot id.
+        snapshot: String,
+        /// The `format` it names instead.
+        found: String,
+    },
     /// A manifest sits in a folder other than its `snapshot_id` (FORMAT.md §4).
     #[error("snapshot {snapshot}: manifest.json is in folder {folder:?}, not {snapshot:?}")]
-    Folder { snapshot: String, folder: String },
+    Folder {
+        /// The snapshot id the manifest names.
+        snapshot: String,
+        /// The folder it was found in.
+        folder: String,
+    },
     /// A manifest's `exchange` differs from the configured name.
     #[error(
         "snapshot {snapshot}: manifest.json: exchange {found:?} is not the configured {expected:?}"
@@ -50,13 +63,28 @@ pub enum CheckError {
     },
     /// A manifest's `files` names something that is not a plain file name (a path, a dotfile).
     #[error("snapshot {snapshot}: manifest.json lists {file:?}, which is not a plain file name")]
-    FileName { snapshot: String, file: String },
+    FileName {
+        /// The snapshot id.
+        snapshot: String,
+        /// The listed name that is not a plain file name.
+        file: String,
+    },
     /// A file listed in a manifest's `files` is absent from its folder.
     #[error("snapshot {snapshot}: {file} is listed in manifest.json but missing")]
-    Missing { snapshot: String, file: String },
+    Missing {
+        /// The snapshot id.
+        snapshot: String,
+        /// The listed file that is not there.
+        file: String,
+    },
     /// A file sits in a snapshot folder without being listed in its manifest.
     #[error("snapshot {snapshot}: {file} is not listed in manifest.json's files")]
-    Unlisted { snapshot: String, file: String },
+    Unlisted {
+        /// The snapshot id.
+        snapshot: String,
+        /// The file that the manifest does not list.
+        file: String,
+    },
     /// A file's SHA-256 differs from the manifest's `files` entry.
     #[error(
         "snapshot {snapshot}: {file}: sha256 {actual} does not match {expected} in manifest.json"
@@ -73,7 +101,12 @@ pub enum CheckError {
     },
     /// A manifest's `previous` does not link to its predecessor's exact bytes.
     #[error("snapshot {snapshot}: manifest.json: broken hash chain: {detail}")]
-    Chain { snapshot: String, detail: String },
+    Chain {
+        /// The snapshot whose link is broken.
+        snapshot: String,
+        /// What does not link.
+        detail: String,
+    },
     /// `addresses.json` does not parse, or belongs to another snapshot or other chains.
     #[error("snapshot {snapshot}: {file}: {message}")]
     Addresses {

@@ -32,7 +32,12 @@ pub enum SiteError {
     Check(#[from] CheckError),
     /// A page template failed to render.
     #[error("template {template}: {message}")]
-    Template { template: String, message: String },
+    Template {
+        /// The template that failed.
+        template: String,
+        /// minijinja's message.
+        message: String,
+    },
     /// Writing the site through the one write path failed.
     #[error("{0}")]
     Publish(#[from] PublishError),
