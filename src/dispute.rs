@@ -11,26 +11,34 @@ use crate::tree::proof::{ManifestRef, VerifyError};
 use crate::tree::v2::AnyProof;
 use serde::{Deserialize, Serialize};
 
+/// The `format` of a dispute file (docs/dispute.md).
 pub const DISPUTE_FORMAT: &str = "por-dispute/1";
 
 /// A dispute file as the Verify page writes it (`site/schema/por-dispute-1.json`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DisputeBundle {
+    /// Always [`DISPUTE_FORMAT`]; [`parse`] rejects anything else.
     pub format: String,
     /// When the page reached its verdict, RFC 3339 UTC (`2026-12-01T21:30:00Z`).
     pub checked_at: String,
+    /// The verifier page that reached the verdict.
     pub verifier: Verifier,
     /// The proof exactly as the user gave it (JSON text; it contains the salt).
     pub proof: String,
+    /// The manifest the proof was compared with.
     pub manifest: ManifestClaim,
+    /// What the page concluded.
     pub verdict: Verdict,
 }
 
+/// The verifier that produced a dispute file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Verifier {
+    /// The verifier's name (e.g. the site's Verify page).
     pub name: String,
+    /// The verifier's version, when it knows one.
     pub version: Option<String>,
     /// SHA-256 of the `verify.js` the page ran, when it could read it.
     pub script_sha256: Option<String>,
@@ -40,6 +48,7 @@ pub struct Verifier {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ManifestClaim {
+    /// The snapshot the manifest belongs to, when the page knew it.
     pub snapshot_id: Option<String>,
     /// Where the snapshot's manifest is published (`…/snapshots/<id>/manifest.json`).
     pub url: Option<String>,
@@ -47,12 +56,14 @@ pub struct ManifestClaim {
     pub sha256: Option<String>,
     /// `fetched` (from the site), `file` (picked by the user) or `unavailable`.
     pub source: String,
+    /// The name of the file the user picked, for source `file`.
     pub file_name: Option<String>,
     /// How a picked file compared with `snapshots/index.json`: `match`, `mismatch`,
     /// `unlisted`, `unavailable`; `fetched` for a fetched one, `not-run` without one.
     pub index_check: String,
 }
 
+/// The page's verdict on the proof.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Verdict {
@@ -60,25 +71,36 @@ pub struct Verdict {
     pub result: String,
     /// The failed check (`parse`, `fold`, `root`, `manifest`) when invalid.
     pub check: Option<String>,
+    /// The number of the failed step of FORMAT.md §3 (1 to 5), when invalid.
     pub step: Option<u8>,
+    /// Why the check failed, in the page's words, when invalid.
     pub reason: Option<String>,
     /// `manifest-unavailable` when the page could not get the manifest.
     pub error: Option<String>,
 }
 
+/// Why a dispute file or the manifest given with it could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum DisputeError {
+    /// The dispute file is not valid JSON for `por-dispute/1`.
     #[error("dispute file: {path}: {message} (line {line}, column {column})")]
     Json {
+        /// Where in the document the error is (serde path, e.g. `verdict.result`).
         path: String,
+        /// The parser's message.
         message: String,
+        /// 1-based line of the error.
         line: usize,
+        /// 1-based column of the error.
         column: usize,
     },
+    /// The file's `format` is not [`DISPUTE_FORMAT`]; carries what it says.
     #[error("dispute file: format {0:?} is not {DISPUTE_FORMAT:?}")]
     Format(String),
+    /// The manifest's JSON lacks what a verifier reads; carries the error with its path.
     #[error("manifest: not a manifest a verifier can read: {0}")]
     Manifest(String),
+    /// The manifest bytes are not UTF-8.
     #[error("manifest: not UTF-8 text: {0}")]
     ManifestText(#[from] std::str::Utf8Error),
 }
@@ -105,15 +127,27 @@ pub enum ManifestHash {
     /// Its SHA-256 is the bundle's `manifest.sha256`.
     Matches,
     /// The bundle names another manifest (`bundle` is its hash, `given` this one's).
-    Differs { bundle: String, given: String },
+    /// The bundle names another manifest.
+    Differs {
+        /// The bundle's `manifest.sha256`.
+        bundle: String,
+        /// SHA-256 of the manifest given, lowercase hex.
+        given: String,
+    },
     /// The bundle has no manifest hash (the page could not get one).
-    NotInBundle { given: String },
+    /// The bundle has no manifest hash.
+    NotInBundle {
+        /// SHA-256 of the manifest given, lowercase hex.
+        given: String,
+    },
 }
 
 /// The outcome of re-checking a dispute file against a manifest.
 #[derive(Debug)]
 pub struct Recheck {
+    /// The dispute file as parsed.
     pub bundle: DisputeBundle,
+    /// How the manifest given compares with the one the bundle names.
     pub manifest_hash: ManifestHash,
     /// The proof verified again, all five steps, against the given manifest.
     pub proof: Result<(), VerifyError>,

@@ -21,28 +21,56 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// Why a snapshot could not be published; nothing is published when one is returned.
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
+    /// The snapshot id is already published and `--replace` was not given.
     #[error(
         "snapshot {id} is already published at {path}; choose another --id (or --replace the newest)"
     )]
-    Exists { id: String, path: PathBuf },
+    Exists {
+        /// The snapshot id asked for.
+        id: String,
+        /// Its published folder.
+        path: PathBuf,
+    },
+    /// `--replace` named a snapshot that is not the newest.
     #[error("--replace {id}: only the newest snapshot ({newest}) may be replaced")]
-    NotNewest { id: String, newest: String },
+    NotNewest {
+        /// The snapshot id to replace.
+        id: String,
+        /// The newest published snapshot id.
+        newest: String,
+    },
+    /// The new `as_of` is not later than the previous snapshot's (the hash chain must move forward
+    /// in time).
     #[error("as_of {as_of} is not after the previous snapshot {previous} (as_of {previous_as_of})")]
     NotAfterPrevious {
+        /// The new snapshot's `as_of`, RFC 3339.
         as_of: String,
+        /// The previous snapshot's id.
         previous: String,
+        /// The previous snapshot's `as_of`, RFC 3339.
         previous_as_of: String,
     },
+    /// A published manifest could not be read or parsed.
     #[error("{path}: unreadable published manifest: {message}")]
-    BadPublished { path: PathBuf, message: String },
+    BadPublished {
+        /// The manifest file.
+        path: PathBuf,
+        /// Why it could not be read.
+        message: String,
+    },
+    /// The write path failed (staging, lock, rename).
     #[error("{0}")]
     Publish(#[from] PublishError),
+    /// The private proof store could not be written.
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// The tree could not be built.
     #[error("{0}")]
     Tree(#[from] TreeError),
+    /// The OS CSPRNG could not provide salts or the leaf order; carries its error.
     #[error("the OS random generator failed: {0}")]
     Random(String),
 }
@@ -60,23 +88,35 @@ pub struct Timings {
     pub leaves: Duration,
     /// Putting the leaf records into the random leaf order.
     pub gather: Duration,
+    /// Building the tree's upper levels.
     pub tree: Duration,
+    /// Writing the private proof store.
     pub store: Duration,
+    /// Writing the manifest and public files through the write path.
     pub publish: Duration,
 }
 
+/// A snapshot just published: its manifest, that manifest's hash, and how long it took.
 pub struct Published {
+    /// The manifest as written to `snapshots/<id>/manifest.json`.
     pub manifest: Manifest,
+    /// SHA-256 of the manifest bytes as written, lowercase hex (the next snapshot's `previous`
+    /// link).
     pub manifest_sha256: String,
+    /// Accounts in the tree (rows of the liabilities file).
     pub accounts: u64,
+    /// Wall-clock time of each phase.
     pub timings: Timings,
 }
 
 /// A published snapshot as found on disk.
 #[derive(Clone, Debug)]
 pub struct PublishedSnapshot {
+    /// The snapshot's manifest, parsed.
     pub manifest: Manifest,
+    /// SHA-256 of the manifest file's bytes, lowercase hex.
     pub manifest_sha256: String,
+    /// The snapshot's published folder, `snapshots/<id>/`.
     pub dir: PathBuf,
 }
 

@@ -42,12 +42,15 @@ pub const RPC_IN_WARMUP: i64 = -28;
 pub enum RpcAuth {
     /// `rpcuser`/`rpcpassword` (or an `rpcauth` entry).
     UserPass {
+        /// The RPC user name.
         user: String,
+        /// The RPC password; never printed (`Debug` redacts it).
         password: String,
     },
     /// The `.cookie` file the node writes into its datadir (`__cookie__:<password>`).
     /// Read at every call, so a restarted node's new cookie is picked up.
     CookieFile(PathBuf),
+    /// No credentials are sent.
     None,
 }
 
@@ -70,22 +73,36 @@ impl fmt::Debug for RpcAuth {
 pub struct BitcoindConfig {
     /// e.g. `http://127.0.0.1:8332`.
     pub url: String,
+    /// How to authenticate to the node.
     pub auth: RpcAuth,
     /// Timeout of one RPC call; `scantxoutset` on mainnet needs minutes.
     pub timeout: Duration,
+    /// Retries of transient failures (connection, timeout, HTTP 429/5xx, warm-up).
     pub retry: RetryPolicy,
 }
 
 /// Errors setting up a Bitcoin Core backend. Errors while reading are [`ChainError`]s.
 #[derive(Debug, thiserror::Error)]
 pub enum BitcoindError {
+    /// The configured URL is not a usable `http(s)` URL.
     #[error(
         "invalid bitcoin core rpc url {}: {message}",
         crate::excerpt::Excerpt::quoted(url)
     )]
-    InvalidUrl { url: String, message: String },
+    InvalidUrl {
+        /// The URL, credentials elided.
+        url: String,
+        /// Why it is refused.
+        message: String,
+    },
+    /// The HTTP client could not be built.
     #[error("{endpoint}: cannot set up the http client: {message}")]
-    Client { endpoint: String, message: String },
+    Client {
+        /// The endpoint, without credentials.
+        endpoint: String,
+        /// The client library's error.
+        message: String,
+    },
 }
 
 /// A [`BitcoinBackend`] reading a Bitcoin Core node over JSON-RPC.
@@ -97,6 +114,9 @@ pub struct BitcoindRpc {
 }
 
 impl BitcoindRpc {
+    /// A backend for the node at `config.url`.
+    /// Errors if the URL is invalid or the HTTP client cannot be built; the node is not contacted
+    /// yet.
     pub fn new(config: BitcoindConfig) -> Result<BitcoindRpc, BitcoindError> {
         let http = Http::new(&config.url, config.timeout).map_err(|e| match e {
             HttpSetupError::Url(message) => BitcoindError::InvalidUrl {

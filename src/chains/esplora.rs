@@ -47,19 +47,32 @@ pub struct EsploraConfig {
     pub url: String,
     /// Timeout of one HTTP request, connection to last byte.
     pub timeout: Duration,
+    /// Retries of transient failures (connection, timeout, HTTP 429/5xx).
     pub retry: RetryPolicy,
 }
 
 /// Errors setting up an Esplora backend. Errors while reading are [`ChainError`]s.
 #[derive(Debug, thiserror::Error)]
 pub enum EsploraError {
+    /// The configured URL is not a usable `http(s)` URL.
     #[error(
         "invalid esplora url {}: {message}",
         crate::excerpt::Excerpt::quoted(url)
     )]
-    InvalidUrl { url: String, message: String },
+    InvalidUrl {
+        /// The URL, credentials elided.
+        url: String,
+        /// Why it is refused.
+        message: String,
+    },
+    /// The HTTP client could not be built.
     #[error("{endpoint}: cannot set up the http client: {message}")]
-    Client { endpoint: String, message: String },
+    Client {
+        /// The endpoint, without credentials.
+        endpoint: String,
+        /// The client library's error.
+        message: String,
+    },
 }
 
 /// A [`BitcoinBackend`] reading an Esplora REST API.
@@ -70,6 +83,9 @@ pub struct Esplora {
 }
 
 impl Esplora {
+    /// A backend for the Esplora API at `config.url`.
+    /// Errors if the URL is invalid or the HTTP client cannot be built; the server is not contacted
+    /// yet.
     pub fn new(config: EsploraConfig) -> Result<Esplora, EsploraError> {
         let http = Http::new(&config.url, config.timeout).map_err(|e| match e {
             HttpSetupError::Url(message) => EsploraError::InvalidUrl {

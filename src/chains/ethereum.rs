@@ -52,6 +52,7 @@ pub struct EthereumEndpointConfig {
     pub url: String,
     /// Per-request limit (connect + response).
     pub timeout: Duration,
+    /// Retries of transient failures (connection, timeout, HTTP 429/5xx).
     pub retry: RetryPolicy,
 }
 
@@ -68,13 +69,29 @@ impl fmt::Debug for EthereumEndpointConfig {
 /// Errors setting up a [`JsonRpcEthereum`]; reads report [`ChainError`].
 #[derive(Debug, thiserror::Error)]
 pub enum EthereumError {
+    /// The configured URL does not parse or is not `http(s)`.
     #[error("invalid ethereum endpoint url {url}: {message}")]
-    InvalidUrl { url: String, message: String },
+    InvalidUrl {
+        /// The URL, credentials redacted.
+        url: String,
+        /// Why it is refused.
+        message: String,
+    },
+    /// The HTTP client could not be built.
     #[error("ethereum endpoint {url}: cannot build the http client: {message}")]
-    HttpClient { url: String, message: String },
+    HttpClient {
+        /// The URL, credentials redacted.
+        url: String,
+        /// The client library's error.
+        message: String,
+    },
+    /// The Tokio runtime the blocking calls run on could not be started.
     #[error("ethereum endpoint {url}: cannot start the async runtime: {source}")]
     Runtime {
+        /// The URL, credentials redacted.
         url: String,
+        /// The JSON parses but a value is invalid or inconsistent (e.g. no chain section, an
+        /// unlisted tip block).
         #[source]
         source: std::io::Error,
     },
@@ -101,6 +118,9 @@ impl fmt::Debug for JsonRpcEthereum {
 }
 
 impl JsonRpcEthereum {
+    /// A client for the endpoint at `config.url`, with its own single-threaded runtime.
+    /// Errors if the URL is invalid or the client or runtime cannot be built; the endpoint is not
+    /// contacted yet.
     pub fn new(config: EthereumEndpointConfig) -> Result<Self, EthereumError> {
         let endpoint = redact_url(&config.url);
         let url = reqwest::Url::parse(&config.url).map_err(|e| EthereumError::InvalidUrl {

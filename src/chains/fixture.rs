@@ -62,24 +62,36 @@ pub const FIXTURE_LABEL: &str = "por chain fixture — recorded/synthetic data, 
 /// Errors loading a fixture file.
 #[derive(Debug, thiserror::Error)]
 pub enum FixtureError {
+    /// The fixture file could not be read.
     #[error("{file}: cannot read fixture: {source}")]
     Io {
+        /// The fixture file.
         file: String,
+        /// The OS error.
         #[source]
         source: std::io::Error,
     },
+    /// The fixture file is not valid JSON for a fixture.
     #[error("{file}:{line}:{column}: invalid json: {message}")]
     Json {
+        /// The fixture file.
         file: String,
+        /// 1-based line of the error.
         line: usize,
+        /// 1-based column of the error.
         column: usize,
+        /// The parser's message.
         message: String,
     },
+    /// The JSON parses but a value is invalid or inconsistent (e.g. no chain section, an unlisted
+    /// tip block).
     #[error("{file}: {path}: {message}")]
     Invalid {
+        /// The fixture file.
         file: String,
         /// JSON path of the offending value, e.g. `$.bitcoin.blocks[2].hash`.
         path: String,
+        /// What is wrong with the value.
         message: String,
     },
 }

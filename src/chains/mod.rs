@@ -23,6 +23,7 @@ use std::time::Duration;
 /// A block a snapshot is pinned to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockRef {
+    /// Block height (genesis is 0).
     pub height: u64,
     /// Bitcoin: 64 lowercase hex (display byte order). Ethereum: `0x` + 64 lowercase hex.
     pub hash: String,
@@ -46,9 +47,13 @@ pub trait BitcoinBackend: Send + Sync {
 
 /// Read access to an Ethereum chain.
 pub trait EthereumBackend: Send + Sync {
+    /// Where this backend reads from, for messages (a URL without credentials).
     fn endpoint(&self) -> &str;
+    /// The chain's EIP-155 chain id (`eth_chainId`), checked against the configured one.
     fn chain_id(&self) -> Result<u64, ChainError>;
+    /// Height of the current best block.
     fn tip_height(&self) -> Result<u64, ChainError>;
+    /// The block at `height` on the canonical chain.
     fn block_at(&self, height: u64) -> Result<BlockRef, ChainError>;
     /// Wei held by `holder` at block `at` (`eth_getBalance` pinned to the block).
     fn native_balance_at(
@@ -77,55 +82,94 @@ pub trait EthereumBackend: Send + Sync {
 /// Errors from chain access. Every variant names the endpoint it came from.
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {
+    /// The request did not get an answer (connection, timeout, HTTP 429 or 5xx).
     #[error("{endpoint}: request failed: {message}")]
     Transport {
+        /// The endpoint, without credentials.
         endpoint: String,
+        /// What went wrong.
         message: String,
         /// Connection refused/reset, timeout, HTTP 429 or 5xx: worth a retry.
         transient: bool,
     },
+    /// The endpoint answered with an HTTP error status.
     #[error("{endpoint}: HTTP {status} for {what}: {body}")]
     Http {
+        /// The endpoint, without credentials.
         endpoint: String,
+        /// The HTTP status code.
         status: u16,
+        /// What was asked for (e.g. `block 812345`).
         what: String,
+        /// The response body, shortened.
         body: String,
     },
+    /// The endpoint answered with something that is not the expected response.
     #[error("{endpoint}: malformed response for {what}: {message}")]
     Malformed {
+        /// The endpoint, without credentials.
         endpoint: String,
+        /// What was asked for.
         what: String,
+        /// Why the response could not be read.
         message: String,
     },
+    /// The node answered with an error (JSON-RPC or the explorer's own).
     #[error("{endpoint}: node error for {what}: {message}")]
     Rpc {
+        /// The endpoint, without credentials.
         endpoint: String,
+        /// What was asked for.
         what: String,
+        /// The node's error message.
         message: String,
     },
+    /// A block the snapshot is pinned to changed during the run; nothing is published.
     #[error(
         "{endpoint}: block at height {height} changed from {before} to {after} during the run (reorg); nothing published, run again"
     )]
     Reorg {
+        /// The endpoint, without credentials.
         endpoint: String,
+        /// The pinned height.
         height: u64,
+        /// The block hash first seen at that height.
         before: String,
+        /// The block hash seen later.
         after: String,
     },
+    /// Two endpoints of one chain gave different answers.
     #[error(
         "endpoints disagree on {what}: {first_endpoint} says {first}, {other_endpoint} says {other}"
     )]
     Disagree {
+        /// What was asked for.
         what: String,
+        /// The first endpoint, without credentials.
         first_endpoint: String,
+        /// The first endpoint's answer.
         first: String,
+        /// The other endpoint, without credentials.
         other_endpoint: String,
+        /// The other endpoint's answer.
         other: String,
     },
+    /// The backend cannot answer the question exactly (e.g. a balance at a past block).
     #[error("{endpoint}: {message}")]
-    Unsupported { endpoint: String, message: String },
+    Unsupported {
+        /// The endpoint, without credentials.
+        endpoint: String,
+        /// What it cannot do.
+        message: String,
+    },
+    /// Every block is later than the snapshot's `as_of`.
     #[error("{endpoint}: no block at or before {as_of} (genesis is later)")]
-    NoBlockBefore { endpoint: String, as_of: u64 },
+    NoBlockBefore {
+        /// The endpoint, without credentials.
+        endpoint: String,
+        /// The snapshot time, Unix seconds (UTC).
+        as_of: u64,
+    },
 }
 
 impl ChainError {
@@ -144,7 +188,9 @@ impl ChainError {
 pub struct RetryPolicy {
     /// Total attempts, at least 1.
     pub attempts: u32,
+    /// Wait before the first retry; doubled after each one.
     pub base_delay: Duration,
+    /// The longest wait between two attempts.
     pub max_delay: Duration,
 }
 

@@ -50,12 +50,17 @@ const DEMO_MARKER: &str = ".por-demo";
 
 /// What `por demo` did.
 pub struct DemoOutcome {
+    /// The config of the demo folder, as written and used.
     pub config: Config,
+    /// One outcome per demo snapshot, oldest first (see [`DEMO_SNAPSHOTS`]).
     pub snapshots: Vec<Outcome>,
+    /// The site rendered from the demo snapshots.
     pub site: RenderSummary,
 }
 
 impl DemoOutcome {
+    /// The highest exit code of the demo's snapshots: [`ExitCode::Ok`] when every one is solvent
+    /// and verified.
     pub fn exit_code(&self) -> ExitCode {
         self.snapshots
             .iter()

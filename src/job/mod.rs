@@ -34,63 +34,107 @@ use std::time::{Duration, Instant};
 /// Everything that stops a command before it published.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
+    /// The config file could not be read or is invalid.
     #[error("{0}")]
     Config(#[from] ConfigError),
+    /// The liabilities file could not be read or is invalid.
     #[error("{0}")]
     Liabilities(#[from] LiabilitiesError),
+    /// The snapshot could not be published.
     #[error("{0}")]
     Snapshot(#[from] SnapshotError),
+    /// The wallets file could not be read or is invalid.
     #[error("{0}")]
     Wallets(#[from] WalletsError),
+    /// A chain endpoint could not be reached or set up.
     #[error("{0}")]
     Connect(#[from] ConnectError),
+    /// Reserves could not be read from the chains.
     #[error("{0}")]
     Reserves(#[from] ReservesError),
+    /// The write path failed (lock, staging, rename).
     #[error("{0}")]
     Publish(#[from] PublishError),
+    /// The site could not be rendered.
     #[error("{0}")]
     Site(#[from] SiteError),
+    /// The private proof store could not be read or written.
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// A file the command reads or writes failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The underlying I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The snapshot asked for has no published manifest.
     #[error("snapshot {id} is not published (no {path})")]
-    NotPublished { id: String, path: PathBuf },
+    NotPublished {
+        /// The snapshot id asked for.
+        id: String,
+        /// The manifest file that does not exist.
+        path: PathBuf,
+    },
+    /// The private proof store does not match the published manifest's root; proofs from it would
+    /// not verify.
     #[error(
         "the proof store of snapshot {id} was built for root {store_root}, but the published manifest's root is {manifest_root}; run `por run --id {id} --replace` to rebuild both"
     )]
     StoreMismatch {
+        /// The snapshot id.
         id: String,
+        /// The root the store was built for, 64 hex.
         store_root: String,
+        /// The root in the published manifest, 64 hex.
         manifest_root: String,
     },
+    /// `por demo --out` names a folder that exists and is not a demo folder.
     #[error("{path}: exists and is not a por demo folder; choose another --out")]
-    NotDemo { path: PathBuf },
+    NotDemo {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// The command needs a `[wallets]` file and the config has none.
     #[error("{file}: no [wallets] file configured")]
-    NoWallets { file: PathBuf },
+    NoWallets {
+        /// The config file.
+        file: PathBuf,
+    },
+    /// A file the command would create already exists.
     #[error("{path}: already exists; not overwritten")]
-    WouldOverwrite { path: PathBuf },
+    WouldOverwrite {
+        /// The existing file.
+        path: PathBuf,
+    },
 }
 
 /// An address whose ownership proof failed.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct FailedAddress {
+    /// The address as listed in the wallets file.
     pub address: String,
+    /// Why its ownership proof was rejected, in one line.
     pub reason: String,
+    /// The proof scheme it was listed with (e.g. `bip137`).
     pub scheme: String,
 }
 
 /// What a published snapshot reports.
 pub struct Outcome {
+    /// The published manifest.
     pub manifest: Manifest,
+    /// SHA-256 of the manifest bytes, lowercase hex.
     pub manifest_sha256: String,
+    /// Accounts in the snapshot.
     pub accounts: u64,
+    /// Time spent reading and validating the liabilities file.
     pub parse_time: Duration,
+    /// Wall-clock time of each publishing phase.
     pub timings: Timings,
+    /// Wall-clock time of the whole command.
     pub total_time: Duration,
     /// Addresses whose ownership proof failed verification.
     pub failed_addresses: Vec<FailedAddress>,
@@ -118,6 +162,8 @@ impl Outcome {
         }
     }
 
+    /// The one-line human summary printed at the end of a run: accounts, reserve ratio per asset
+    /// (with any shortfall), manifest hash.
     pub fn summary_line(&self) -> String {
         let assets: Vec<String> = self
             .manifest
@@ -262,10 +308,12 @@ pub fn snapshot_only(
 
 /// What `por run` did.
 pub struct RunOutcome {
+    /// The snapshot step's outcome (published now or by an earlier run).
     pub snapshot: Outcome,
     /// The site render: an error here means the snapshot is published but the site
     /// is stale ([`ExitCode::SiteNotRendered`]).
     pub site: Result<RenderSummary, SiteError>,
+    /// Wall-clock time of the whole run, snapshot and site.
     pub total_time: Duration,
 }
 
@@ -284,28 +332,47 @@ impl RunOutcome {
 /// stable (log shippers and dashboards read them); keys are in alphabetical order.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct RunSummary {
+    /// Accounts in the snapshot.
     pub accounts: u64,
+    /// `true` when the snapshot was published by an earlier run and this one only rendered the
+    /// site.
     pub already_published: bool,
+    /// The snapshot's `as_of`, RFC 3339 UTC.
     pub as_of: String,
+    /// Per-asset figures, in manifest order.
     pub assets: Vec<AssetSummary>,
+    /// Wall-clock duration of the run in seconds (a timing, not money).
     pub duration_secs: f64,
+    /// The process exit code (see [`crate::exit::ExitCode`]).
     pub exit_code: u8,
+    /// Addresses whose ownership proof failed verification.
     pub failed_addresses: Vec<FailedAddress>,
     /// Files this run published (0 when the snapshot was already published).
     pub files_published: usize,
+    /// SHA-256 of the manifest bytes, lowercase hex.
     pub manifest_sha256: String,
+    /// How the site render went.
     pub site: SiteSummary,
+    /// The snapshot id.
     pub snapshot_id: String,
 }
 
 /// One asset's figures in a [`RunSummary`] (amounts in base units).
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct AssetSummary {
+    /// Sum of all accounts' balances of the asset, base units.
     pub liabilities: crate::amount::Amount,
+    /// `floor(10^4 · reserves / liabilities) / 10^4` with 4 decimals; `null` when liabilities are
+    /// zero.
     pub reserve_ratio: Option<String>,
+    /// Holdings of addresses whose ownership proof verified, base units.
     pub reserves: crate::amount::Amount,
+    /// `true` when reserves are below liabilities.
     pub short: bool,
+    /// The asset's symbol.
     pub symbol: String,
+    /// Holdings of listed addresses without a valid ownership proof (not in `reserves`), base
+    /// units.
     pub unproven_reserves: crate::amount::Amount,
 }
 
@@ -313,12 +380,18 @@ pub struct AssetSummary {
 #[derive(Clone, Debug, serde::Serialize)]
 #[serde(untagged)]
 pub enum SiteSummary {
+    /// The site was rendered.
     Rendered {
+        /// Total bytes written.
         bytes: u64,
+        /// Files written.
         files: usize,
+        /// HTML pages among them.
         pages: usize,
     },
+    /// The site render failed; the snapshot is published but the site is stale.
     Failed {
+        /// The error, in one line.
         error: String,
     },
 }

@@ -54,11 +54,15 @@ pub fn proof(config: &Config, id: &SnapshotId, uid: &str) -> Result<InclusionPro
 /// One address's ownership message to sign for a snapshot (`por messages`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SigningMessage {
+    /// The address as listed in the wallets file.
     pub address: String,
+    /// The address's chain, `bitcoin` or `ethereum`.
     pub chain: String,
+    /// The wallets file's label for the address.
     pub label: String,
     /// The exact text to sign (FORMAT.md §5).
     pub message: String,
+    /// The proof scheme the address is listed with (e.g. `bip137`, `eip191`).
     pub scheme: String,
 }
 

@@ -18,11 +18,14 @@ use crate::excerpt::Excerpt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Chain {
+    /// Bitcoin (mainnet, or the test network the config names).
     Bitcoin,
+    /// An EVM chain (Ethereum mainnet or the configured chain id).
     Ethereum,
 }
 
 impl Chain {
+    /// The lower-case name used in config, wallets files and FORMAT.md §5 (`bitcoin`, `ethereum`).
     pub const fn as_str(self) -> &'static str {
         match self {
             Chain::Bitcoin => "bitcoin",
@@ -81,10 +84,12 @@ impl BitcoinAddress {
         &self.address
     }
 
+    /// The network the address was checked against.
     pub fn network(&self) -> Network {
         self.network
     }
 
+    /// The output script that pays this address (what balances are looked up by).
     pub fn script_pubkey(&self) -> ScriptBuf {
         self.address.script_pubkey()
     }
@@ -116,6 +121,9 @@ impl fmt::Display for BitcoinAddress {
 pub struct EthAddress(AlloyAddress);
 
 impl EthAddress {
+    /// Parses `0x` followed by 40 hex digits; a mixed-case spelling must carry a valid EIP-55
+    /// checksum.
+    /// Errors with [`OwnershipError::NotAnAddress`] or [`OwnershipError::BadChecksum`].
     pub fn parse(s: &str) -> Result<Self, OwnershipError> {
         let not = |reason: &str| OwnershipError::NotAnAddress {
             chain: "ethereum",
@@ -143,6 +151,7 @@ impl EthAddress {
         Ok(EthAddress(address))
     }
 
+    /// The 20-byte address.
     pub fn inner(&self) -> AlloyAddress {
         self.0
     }
@@ -164,7 +173,9 @@ impl fmt::Display for EthAddress {
 /// An address of either chain, checked.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum WalletAddress {
+    /// A Bitcoin address, checked against the configured network.
     Bitcoin(BitcoinAddress),
+    /// An Ethereum address whose spelling passed EIP-55.
     Ethereum(EthAddress),
 }
 
@@ -178,6 +189,7 @@ impl WalletAddress {
         }
     }
 
+    /// The chain the address belongs to.
     pub fn chain(&self) -> Chain {
         match self {
             WalletAddress::Bitcoin(_) => Chain::Bitcoin,

@@ -48,8 +48,11 @@ pub enum Verdict {
     /// `isValidSignature(hash, signature)` on `wallet` at the snapshot block; the
     /// proof holds if it returns `0x1626ba7e`.
     NeedsEip1271 {
+        /// The wallet contract to call.
         wallet: EthAddress,
+        /// The EIP-191 hash of the ownership message, passed as `isValidSignature`'s `hash`.
         hash: B256,
+        /// The proof's bytes, passed as `isValidSignature`'s `signature`.
         signature: Vec<u8>,
     },
 }

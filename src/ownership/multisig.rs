@@ -80,6 +80,7 @@ impl MultisigScript {
         })
     }
 
+    /// The script exactly as given (`OP_m <keys> OP_n OP_CHECKMULTISIG`).
     pub fn script(&self) -> &ScriptBuf {
         &self.script
     }
@@ -89,6 +90,7 @@ impl MultisigScript {
         self.required
     }
 
+    /// The `n` public keys, in script order.
     pub fn keys(&self) -> &[PublicKey] {
         &self.keys
     }

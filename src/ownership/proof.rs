@@ -18,21 +18,29 @@ use crate::excerpt::Excerpt;
 /// How an address proves it is controlled by the exchange (FORMAT.md §5, `scheme`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Scheme {
+    /// `bip137`: a compact ECDSA message signature by the address's key (P2PKH, P2SH-P2WPKH,
+    /// P2WPKH).
     #[serde(rename = "bip137")]
     Bip137,
+    /// `bip322-simple`: a BIP-322 simple signature (P2WPKH, P2TR key path, P2WSH).
     #[serde(rename = "bip322-simple")]
     Bip322Simple,
+    /// `multisig`: the P2SH or P2WSH script and signatures by at least `m` distinct keys of it.
     #[serde(rename = "multisig")]
     Multisig,
+    /// `eip191`: an Ethereum `personal_sign` signature by the address's key.
     #[serde(rename = "eip191")]
     Eip191,
+    /// `eip1271`: a contract wallet's signature, checked by calling `isValidSignature` on it.
     #[serde(rename = "eip1271")]
     Eip1271,
+    /// `none`: listed without proof; its holdings count as unproven reserves only.
     #[serde(rename = "none")]
     None,
 }
 
 impl Scheme {
+    /// Every scheme, in the order of FORMAT.md §5.
     pub const ALL: [Scheme; 6] = [
         Scheme::Bip137,
         Scheme::Bip322Simple,
@@ -76,30 +84,38 @@ impl FromStr for Scheme {
 pub enum OwnershipProof {
     /// A 65-byte compact recoverable signature: header byte (27–42), `r`, `s`.
     Bip137 {
+        /// The signature bytes: header, `r`, `s`.
         signature: [u8; 65],
     },
     /// The BIP-322 `to_sign` witness stack.
     Bip322Simple {
+        /// The witness stack that spends `to_spend`.
         witness: Witness,
     },
     /// A standard `OP_m <keys> OP_n OP_CHECKMULTISIG` script and compact signatures by
     /// its keys (each as `Bip137`).
     Multisig {
+        /// The multisig script, checked to be standard.
         script: MultisigScript,
+        /// Compact signatures (each as `Bip137`) by at least `m` distinct keys of the script.
         signatures: Vec<[u8; 65]>,
     },
     /// `r ‖ s ‖ v`, `v` ∈ {0, 1, 27, 28}.
     Eip191 {
+        /// The signature bytes: `r`, `s`, `v`.
         signature: [u8; 65],
     },
     /// Opaque bytes for the wallet contract's `isValidSignature`.
     Eip1271 {
+        /// The bytes as given.
         signature: Vec<u8>,
     },
+    /// Scheme `none`: no proof.
     None,
 }
 
 impl OwnershipProof {
+    /// The scheme this proof is for.
     pub fn scheme(&self) -> Scheme {
         match self {
             OwnershipProof::Bip137 { .. } => Scheme::Bip137,

@@ -9,10 +9,14 @@ use crate::chains::ethereum::{EthereumEndpointConfig, JsonRpcEthereum};
 use crate::chains::fixture::FixtureChain;
 use crate::config::{ChainsConfig, Endpoint};
 
+/// A configured endpoint could not be turned into a backend (bad URL, client setup, unreadable
+/// fixture).
 #[derive(Debug, thiserror::Error)]
 #[error("{endpoint}: {message}")]
 pub struct ConnectError {
+    /// The endpoint as configured, without credentials.
     pub endpoint: String,
+    /// Why it could not be set up.
     pub message: String,
 }
 

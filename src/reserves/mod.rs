@@ -22,29 +22,46 @@ use crate::ownership::{self, EthAddress, Verdict, WalletAddress};
 use crate::time::Timestamp;
 use wallets::Wallet;
 
+/// Why reserves could not be read; nothing is published when one is returned.
 #[derive(Debug, thiserror::Error)]
 pub enum ReservesError {
+    /// A chain backend failed (transport, reorg, endpoints disagreeing, …).
     #[error("{0}")]
     Chain(#[from] ChainError),
+    /// An asset's on-chain source in the config cannot be used (or `addresses.csv` could not be
+    /// written).
     #[error("{file}: {key}: {message}")]
     Config {
+        /// The config file (or the file being written).
         file: String,
+        /// The offending key, e.g. `assets[1].chain`.
         key: String,
+        /// What is wrong with it.
         message: String,
     },
+    /// An Ethereum endpoint reports another chain id than the config.
     #[error("{endpoint}: chain id {found}, but the config says {expected}")]
     ChainId {
+        /// The endpoint, without credentials.
         endpoint: String,
+        /// The chain id the config names.
         expected: u64,
+        /// The chain id the endpoint reports.
         found: u64,
     },
+    /// A wallets file lists an address on a chain the config has no section for.
     #[error("{file}:{line}: {address} is on {chain}, which has no [chains.{chain}] section")]
     NoChain {
+        /// The wallets file.
         file: String,
+        /// 1-based line of the row.
         line: u64,
+        /// The address.
         address: String,
+        /// Its chain, `bitcoin` or `ethereum`.
         chain: String,
     },
+    /// A chain is needed but no endpoint is configured for it; carries the chain's name.
     #[error("no endpoint is configured for {0}")]
     NoEndpoint(&'static str),
 }
@@ -53,6 +70,7 @@ pub enum ReservesError {
 /// asset and the snapshot's public address files.
 #[derive(Clone, Debug, Default)]
 pub struct ReserveFigures {
+    /// The block each chain was read at (the `chains` of the manifest).
     pub chains: Chains,
     /// Per configured asset, in config order: (verified reserves, unproven reserves).
     pub per_asset: Vec<(Amount, Amount)>,
@@ -63,13 +81,16 @@ pub struct ReserveFigures {
 /// The live connections of a run, one list per chain (several endpoints must agree).
 #[derive(Default)]
 pub struct Backends {
+    /// One backend per configured Bitcoin endpoint.
     pub bitcoin: Vec<Box<dyn BitcoinBackend>>,
+    /// One backend per configured Ethereum endpoint.
     pub ethereum: Vec<Box<dyn EthereumBackend>>,
 }
 
 /// Ownership status of one address after verification.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
+    /// The ownership proof verified.
     Verified,
     /// Scheme `none`.
     Unproven,
@@ -80,16 +101,21 @@ pub enum Status {
 /// One address with what it holds at the snapshot block.
 #[derive(Debug, Clone)]
 pub struct AddressReserves {
+    /// The address as listed.
     pub wallet: Wallet,
+    /// The exact ownership message for this address and snapshot (FORMAT.md §5).
     pub message: String,
     /// (configured asset index, amount).
     pub holdings: Vec<(usize, Amount)>,
+    /// Whether its ownership proof verified.
     pub status: Status,
 }
 
 /// Everything the reserves step found.
 pub struct ReservesReport {
+    /// The figures and files handed to the snapshot.
     pub figures: ReserveFigures,
+    /// Every listed address, in wallets-file order.
     pub addresses: Vec<AddressReserves>,
 }
 

@@ -8,22 +8,39 @@ use crate::excerpt::Excerpt;
 use crate::ownership::{Chain, OwnershipProof, Scheme, WalletAddress};
 use std::path::Path;
 
+/// Why a wallets file was refused; each variant names the file and where in it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WalletsError {
+    /// The file could not be read.
     #[error("{file}: {message}")]
-    Io { file: String, message: String },
-    #[error("{file}:{line}: {message}")]
-    Row {
+    Io {
+        /// The wallets file.
         file: String,
-        line: u64,
+        /// The OS error.
         message: String,
     },
+    /// A row is malformed CSV or has the wrong number of fields.
+    #[error("{file}:{line}: {message}")]
+    Row {
+        /// The wallets file.
+        file: String,
+        /// 1-based line of the row.
+        line: u64,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// One field of a row is invalid (address, scheme, signature, …).
     #[error("{file}:{line}:{column} ({name}): {message}")]
     Field {
+        /// The wallets file.
         file: String,
+        /// 1-based line of the row.
         line: u64,
+        /// 1-based column of the field.
         column: usize,
+        /// The column's header name, e.g. `signature`.
         name: &'static str,
+        /// What is wrong with the value.
         message: String,
     },
 }
@@ -31,13 +48,19 @@ pub enum WalletsError {
 /// One listed address.
 #[derive(Debug, Clone)]
 pub struct Wallet {
+    /// 1-based line of the row in the wallets file.
     pub line: u64,
+    /// The address, checked against its chain's network and spelling rules.
     pub address: WalletAddress,
+    /// The exchange's free-text label for the address.
     pub label: String,
+    /// The ownership scheme it is proved with.
     pub scheme: Scheme,
     /// The signature exactly as given (published byte for byte).
     pub signature: String,
+    /// The `script` column (hex multisig script), when given.
     pub script: Option<String>,
+    /// The parsed proof, checked to be well formed for the scheme (not yet verified).
     pub proof: OwnershipProof,
 }
 
@@ -63,6 +86,9 @@ fn read(path: &Path) -> Result<(String, Vec<u8>), WalletsError> {
     }
 }
 
+/// Parses and validates the wallets CSV `bytes`; `file` names it in errors and `bitcoin_network`
+/// checks Bitcoin addresses.
+/// Errors on a bad header, the first bad row or field, or a file without rows.
 pub fn parse(
     bytes: &[u8],
     file: &str,

@@ -10,9 +10,13 @@ use std::sync::OnceLock;
 /// The tags of por/1, in the order of FORMAT.md §1, then those of por/2 (§6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tag {
+    /// `por/1/account`: an account's commitment, `salt ‖ uid` (FORMAT.md §2).
     Account,
+    /// `por/1/leaf`: a por/1 leaf.
     Leaf,
+    /// `por/1/node`: a por/1 inner node.
     Node,
+    /// `por/1/pad`: the por/1 padding node.
     Pad,
     /// `por/2/account`: a part's commitment, `salt_j ‖ u8(j) ‖ uid`.
     AccountV2,
@@ -27,6 +31,7 @@ pub enum Tag {
 }
 
 impl Tag {
+    /// The tags of por/1, in the order of FORMAT.md §1.
     pub const ALL: [Tag; 4] = [Tag::Account, Tag::Leaf, Tag::Node, Tag::Pad];
 
     /// The tags of por/2, in the order of FORMAT.md §6.
@@ -51,6 +56,7 @@ impl Tag {
         Tag::DummyV2,
     ];
 
+    /// The tag's domain-separation string, e.g. `"por/1/leaf"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Tag::Account => "por/1/account",
@@ -102,6 +108,7 @@ impl NodeHash {
         parse_hex32(s).map(NodeHash)
     }
 
+    /// The hash as 64 lowercase hex characters (FORMAT.md §1).
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }

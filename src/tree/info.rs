@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AssetInfo {
+    /// The asset's ticker, as in the liabilities header (e.g. `BTC`).
     pub symbol: String,
+    /// Decimal places of one unit: amounts are integers of `10^-decimals` units.
     pub decimals: u8,
 }
 
@@ -24,9 +26,14 @@ pub struct TreeInfo {
     /// `2` for por/2; absent for por/1 (any other value is invalid).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<u64>,
+    /// The root hash (64 lowercase hex).
     pub root: NodeHash,
+    /// The root's per-asset sums in base units, in the order of the assets list: the total
+    /// liabilities.
     pub sums: Vec<Amount>,
+    /// `ceil(log2 leaves)`: levels above the leaves, 0 for a single leaf (FORMAT.md §2).
     pub height: u32,
+    /// Leaf count `N` (por/1: one per account; por/2: part and dummy leaves, FORMAT.md §6).
     pub leaves: u64,
     /// por/2: parts per account.
     #[serde(default, skip_serializing_if = "Option::is_none")]

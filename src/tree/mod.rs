@@ -53,20 +53,39 @@ pub fn record_buffer(len: usize) -> Vec<u8> {
 /// Leaves per parallel work unit: big enough to amortize scheduling.
 const MIN_CHUNK: usize = 2048;
 
+/// Why a por/1 tree could not be built from its accounts.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TreeError {
+    /// No accounts were given.
     #[error("a tree needs at least one account")]
     Empty,
+    /// A per-asset sum does not fit in a `u128` (FORMAT.md §2).
     #[error("asset #{asset}: sum exceeds 2^128-1 at level {level}")]
-    SumOverflow { asset: usize, level: u32 },
+    SumOverflow {
+        /// Index of the asset in the assets list.
+        asset: usize,
+        /// Tree level of the overflowing node (0 = leaves).
+        level: u32,
+    },
+    /// An account has not one balance per asset.
     #[error("account {index}: {found} balances for {expected} assets")]
     BalanceCount {
+        /// Index of the account in input order.
         index: usize,
+        /// Balances the account has.
         found: usize,
+        /// Assets of the tree.
         expected: usize,
     },
+    /// A uid is empty or longer than 128 bytes.
     #[error("account {index}: uid must be 1 to 128 bytes, found {len}")]
-    UidLength { index: usize, len: usize },
+    UidLength {
+        /// Index of the account in input order.
+        index: usize,
+        /// The uid's length in bytes.
+        len: usize,
+    },
+    /// More than 2^32-1 accounts (positions are `u32`); carries the count.
     #[error("too many accounts ({0}); at most 2^32-1")]
     TooMany(usize),
 }
@@ -74,7 +93,9 @@ pub enum TreeError {
 /// A tree node: hash and per-asset sums.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Node {
+    /// The node's tagged hash.
     pub hash: NodeHash,
+    /// Per-asset sums of the subtree in base units, one per asset.
     pub sums: Vec<Amount>,
 }
 
@@ -137,6 +158,8 @@ impl Node {
         })
     }
 
+    /// Reads a node from its record: a 32-byte hash, then one 16-byte big-endian sum per
+    /// asset (as many as the record holds). Panics if `rec` is shorter than 32 bytes.
     pub fn from_record(rec: &[u8]) -> Node {
         let sums = rec[32..]
             .chunks_exact(16)
@@ -148,6 +171,8 @@ impl Node {
         }
     }
 
+    /// Writes the node's record (hash, then big-endian sums) into `out`, which must be
+    /// `32 + 16 × assets` bytes.
     pub fn write_record(&self, out: &mut [u8]) {
         out[..32].copy_from_slice(&self.hash.0);
         for (c, s) in out[32..].chunks_exact_mut(16).zip(&self.sums) {
@@ -257,8 +282,11 @@ pub fn next_level_with(
 /// The root and shape of a built tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RootInfo {
+    /// The root node: hash and per-asset totals.
     pub root: Node,
+    /// Levels above the leaves.
     pub height: u32,
+    /// Leaves at level 0 (por/1: one per account; por/2: part and dummy leaves).
     pub leaves: u64,
 }
 
@@ -304,8 +332,11 @@ pub fn build_levels_with<E: From<TreeError>>(
 /// One account of a deterministic build.
 #[derive(Clone, Debug)]
 pub struct AccountLeaf {
+    /// The account's uid (1 to 128 bytes).
     pub uid: String,
+    /// The account's secret 32-byte salt (FORMAT.md §1); never published outside its own proof.
     pub salt: [u8; 32],
+    /// One balance per asset in base units, in the order of the assets list.
     pub balances: Vec<Amount>,
 }
 
@@ -363,22 +394,27 @@ impl Tree {
         Ok(Tree { k, tags, levels })
     }
 
+    /// Number of assets: sums per node.
     pub fn assets(&self) -> usize {
         self.k
     }
 
+    /// Levels above the leaves: the root's level.
     pub fn height(&self) -> u32 {
         (self.levels.len() - 1) as u32
     }
 
+    /// Leaves at level 0 (por/1: one per account; por/2: part and dummy leaves).
     pub fn leaves(&self) -> u64 {
         (self.levels[0].len() / record_size(self.k)) as u64
     }
 
+    /// The root node, hash and per-asset totals.
     pub fn root(&self) -> Node {
         Node::from_record(&self.levels[self.levels.len() - 1])
     }
 
+    /// The root together with the tree's height and leaf count.
     pub fn root_info(&self) -> RootInfo {
         RootInfo {
             root: self.root(),

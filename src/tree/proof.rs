@@ -9,28 +9,38 @@ use crate::amount::Amount;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// The `format` of an inclusion proof (FORMAT.md §3).
 pub const PROOF_FORMAT: &str = "por-inclusion-proof/1";
 
 /// The side of a sibling: `Right` means the running node is the left child.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
+    /// The sibling is the left child; the running node is on the right.
     Left,
+    /// The sibling is the right child; the running node is on the left.
     Right,
 }
 
+/// One entry of a proof's `path`: the sibling at that level, bottom-up (FORMAT.md §3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PathStep {
+    /// Which side the sibling is on.
     pub side: Side,
+    /// The sibling's hash.
     pub hash: NodeHash,
+    /// The sibling's per-asset sums in base units.
     pub sums: Vec<Amount>,
 }
 
+/// A proof's `root`: the node the path must fold to (FORMAT.md §3, step 4).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RootJson {
+    /// The root hash.
     pub hash: NodeHash,
+    /// The root's per-asset sums in base units: the total liabilities.
     pub sums: Vec<Amount>,
 }
 
@@ -39,14 +49,23 @@ pub struct RootJson {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InclusionProof {
+    /// Always [`PROOF_FORMAT`]; any other value is rejected at step 1.
     pub format: String,
+    /// The exchange's name; must equal the manifest's (step 5).
     pub exchange: String,
+    /// The snapshot this proof belongs to; must equal the manifest's (step 5).
     pub snapshot_id: String,
+    /// The assets in manifest order; must equal the manifest's (step 5).
     pub assets: Vec<AssetInfo>,
+    /// The account's uid as exported (1 to 128 bytes).
     pub uid: String,
+    /// The account's secret salt, 64 lowercase hex.
     pub salt: String,
+    /// The account's balances in base units, one per asset.
     pub balances: Vec<Amount>,
+    /// The siblings from the leaf up; its length must be `tree.height` (step 5).
     pub path: Vec<PathStep>,
+    /// The root the path folds to.
     pub root: RootJson,
 }
 
@@ -64,6 +83,7 @@ pub enum Check {
 }
 
 impl Check {
+    /// The step number of FORMAT.md §3 this check is (1, 3, 4 or 5).
     pub fn step(self) -> u8 {
         match self {
             Check::Parse => 1,
@@ -73,6 +93,8 @@ impl Check {
         }
     }
 
+    /// The check code shared with the browser verifier and `vectors.json` (`parse`, `fold`, `root`,
+    /// `manifest`).
     pub fn code(self) -> &'static str {
         match self {
             Check::Parse => "parse",
@@ -87,7 +109,9 @@ impl Check {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("step {} ({}) failed: {reason}", check.step(), check.code())]
 pub struct VerifyError {
+    /// The step that rejected the proof.
     pub check: Check,
+    /// What was wrong, in one line.
     pub reason: String,
 }
 
@@ -104,10 +128,14 @@ fn fail<T>(check: Check, reason: impl Into<String>) -> Result<T, VerifyError> {
 /// ignores the fields a verifier does not need.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct ManifestRef {
+    /// The manifest's exchange name.
     pub exchange: String,
+    /// The manifest's snapshot id.
     pub snapshot_id: String,
+    /// The manifest's assets, in order.
     #[serde(deserialize_with = "asset_infos")]
     pub assets: Vec<AssetInfo>,
+    /// The manifest's `tree`: root, sums, height, leaves.
     pub tree: TreeInfo,
 }
 
@@ -177,7 +205,9 @@ impl ManifestRef {
 /// A proof that passed all five steps against a manifest.
 #[derive(Clone, Debug)]
 pub struct VerifiedProof {
+    /// The proof as given.
     pub proof: InclusionProof,
+    /// The leaf hash recomputed from its uid, salt and balances (step 2).
     pub leaf: NodeHash,
     /// The running node after each path step, bottom-up.
     pub running: Vec<Node>,

@@ -30,36 +30,57 @@ use std::io::{BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
+/// The `format` of a proof store's `store.json`.
 pub const STORE_FORMAT: &str = "por-proof-store/1";
 /// The store's metadata file (it carries the root, so it identifies the build).
 pub const STORE_META_FILE: &str = "store.json";
 const INDEX_ENTRY: usize = 12;
 
+/// Why a proof store could not be written, opened or read.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A store file could not be read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The underlying I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// A store file is missing pieces, has the wrong size or a bad `store.json`.
     #[error("{path}: not a por proof store: {reason}")]
-    Corrupt { path: PathBuf, reason: String },
+    Corrupt {
+        /// The offending file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// No account of the snapshot has this uid.
     #[error("no account with uid {uid} in snapshot {snapshot_id}")]
     UnknownUid {
+        /// The uid asked for, quoted.
         uid: crate::excerpt::Excerpt,
+        /// The snapshot searched.
         snapshot_id: String,
     },
 }
 
+/// The contents of `store.json`: what the store's levels describe.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StoreMeta {
+    /// Always [`STORE_FORMAT`].
     pub format: String,
+    /// The exchange's name.
     pub exchange: String,
+    /// The snapshot the store was built for.
     pub snapshot_id: String,
+    /// The assets, in manifest order.
     pub assets: Vec<AssetInfo>,
+    /// Leaves at level 0.
     pub leaves: u64,
+    /// Levels above the leaves; `level-00.bin` to `level-{height}.bin` exist.
     pub height: u32,
     /// The root hash the store was built for: `por proof` refuses to hand out proofs
     /// from a store whose root is not the published manifest's. Stores written
@@ -91,6 +112,7 @@ pub struct StoreWriter {
 }
 
 impl StoreWriter {
+    /// A writer into `dir`, which must already exist; nothing is written until a `write_*` call.
     pub fn new(dir: &Path) -> StoreWriter {
         StoreWriter {
             dir: dir.to_path_buf(),
@@ -143,6 +165,7 @@ impl StoreWriter {
         w.flush().map_err(io_err(&p))
     }
 
+    /// Writes `store.json`, pretty-printed with a final newline.
     pub fn write_meta(&self, meta: &StoreMeta) -> Result<(), StoreError> {
         let p = self.dir.join(STORE_META_FILE);
         let mut bytes = serde_json::to_vec_pretty(meta).expect("the store meta serializes");
@@ -164,6 +187,9 @@ pub struct ProofStore {
 }
 
 impl ProofStore {
+    /// Opens the store in `dir`, checking `store.json`'s format and every file's size.
+    /// Errors with [`StoreError::Io`] if a file is missing, [`StoreError::Corrupt`] if one is
+    /// malformed.
     pub fn open(dir: &Path) -> Result<ProofStore, StoreError> {
         let mp = dir.join(STORE_META_FILE);
         let text = std::fs::read_to_string(&mp).map_err(io_err(&mp))?;
@@ -195,6 +221,7 @@ impl ProofStore {
         Ok(store)
     }
 
+    /// The store's `store.json` contents.
     pub fn meta(&self) -> &StoreMeta {
         &self.meta
     }

@@ -67,95 +67,183 @@ pub const MAX_LEAVES: u64 = u32::MAX as u64;
 /// a well-formed por/2 tree.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum V2Error {
+    /// No accounts were given.
     #[error("a tree needs at least one account")]
     Empty,
+    /// The split (parts per account) is not in `1..=16`; carries the value.
     #[error("split {0} is not in 1..=16")]
     Split(u64),
+    /// `padding_bits` is not in `0..=8`; carries the value.
     #[error("padding_bits {0} is not in 0..=8")]
     PaddingBits(u64),
+    /// An account has not one balance per asset.
     #[error("account {account}: {found} balances for {expected} assets")]
     BalanceCount {
+        /// Index of the account in input order.
         account: usize,
+        /// Balances the account has.
         found: usize,
+        /// Assets of the tree.
         expected: usize,
     },
+    /// A uid is empty or longer than 128 bytes.
     #[error("account {account}: uid must be 1 to 128 bytes, found {len}")]
-    UidLength { account: usize, len: usize },
+    UidLength {
+        /// Index of the account in input order.
+        account: usize,
+        /// The uid's length in bytes.
+        len: usize,
+    },
+    /// An account's split was not drawn into exactly `split` parts.
     #[error("account {account}: {found} parts, the split is {expected}")]
     PartCount {
+        /// Index of the account in input order.
         account: usize,
+        /// Parts given.
         found: usize,
+        /// The split: parts each account must have.
         expected: usize,
     },
+    /// A part has not one amount per asset.
     #[error("account {account} part {part}: {found} amounts for {expected} assets")]
     PartBalanceCount {
+        /// Index of the account in input order.
         account: usize,
+        /// Index of the part within the account.
         part: usize,
+        /// Amounts the part has.
         found: usize,
+        /// Assets of the tree.
         expected: usize,
     },
+    /// An account's parts do not add up to its balance for one asset.
     #[error("account {account}: the parts of asset #{asset} add up to {found}, not {expected}")]
     PartSum {
+        /// Index of the account in input order.
         account: usize,
+        /// Index of the asset in the assets list.
         asset: usize,
+        /// The sum of the parts, in base units.
         found: Amount,
+        /// The account's balance, in base units.
         expected: Amount,
     },
+    /// An account's parts for one asset overflow `u128`.
     #[error("account {account}: the parts of asset #{asset} add up to more than 2^128-1")]
-    PartSumOverflow { account: usize, asset: usize },
+    PartSumOverflow {
+        /// Index of the account in input order.
+        account: usize,
+        /// Index of the asset in the assets list.
+        asset: usize,
+    },
+    /// Two parts of one account share a salt (each part needs its own, FORMAT.md §6).
     #[error("account {account}: part {part} has the salt of part {first}")]
     DuplicateSalt {
+        /// Index of the account in input order.
         account: usize,
+        /// Index of the part that repeats a salt.
         part: usize,
+        /// Index of the earlier part with the same salt.
         first: usize,
     },
+    /// The number of dummy leaves is not what the padding rule of FORMAT.md §6 requires.
     #[error(
         "{found} dummies, but {part_leaves} part leaves with padding_bits {padding_bits} need {expected}"
     )]
     DummyCount {
+        /// Dummies given.
         found: usize,
+        /// Dummies required.
         expected: u64,
+        /// Part leaves (accounts × split).
         part_leaves: u64,
+        /// The padding granularity used.
         padding_bits: u8,
     },
+    /// The permutation does not have one entry per leaf.
     #[error("permutation has {found} entries for {expected} leaves")]
-    PermutationLength { found: usize, expected: usize },
+    PermutationLength {
+        /// Entries given.
+        found: usize,
+        /// Leaves of the tree.
+        expected: usize,
+    },
+    /// A permutation entry is out of range or repeats an earlier one.
     #[error("permutation[{position}] = {value} is out of range or repeated")]
-    PermutationEntry { position: usize, value: u32 },
+    PermutationEntry {
+        /// Index of the entry.
+        position: usize,
+        /// The offending value.
+        value: u32,
+    },
+    /// More than 2^32-1 leaves would be needed; carries the count.
     #[error("{0} leaves; a tree has at most 2^32-1")]
     TooMany(u128),
+    /// A random draw exceeded the balance it splits.
     #[error("a draw of {draw} exceeds the balance {balance}")]
-    Draw { draw: u128, balance: Amount },
+    Draw {
+        /// The drawn amount, in base units.
+        draw: u128,
+        /// The balance being split, in base units.
+        balance: Amount,
+    },
+    /// A proof was asked for an account index the tree does not have.
     #[error("no account {index}; the tree has {accounts}")]
-    UnknownAccount { index: usize, accounts: usize },
+    UnknownAccount {
+        /// The requested account index.
+        index: usize,
+        /// Accounts in the tree.
+        accounts: usize,
+    },
+    /// The underlying por/1 tree build failed.
     #[error(transparent)]
     Tree(#[from] TreeError),
+    /// `tree.version` is absent or not `2`; carries what was found.
     #[error("tree.version {0:?} is not 2")]
     TreeVersion(Option<u64>),
+    /// A field a por/2 `tree` always carries is absent; carries its name.
     #[error("missing field tree.{0} (a por/2 tree always has it)")]
     MissingField(&'static str),
+    /// `tree.leaves` is `0`.
     #[error("leaves 0: a tree has at least one leaf")]
     NoLeaves,
+    /// `tree.height` is not `ceil(log2 leaves)`.
     #[error("height {height} is not ceil(log2 leaves) = {expected} for {leaves} leaves")]
     Height {
+        /// The published height.
         height: u32,
+        /// The published leaf count.
         leaves: u64,
+        /// `ceil(log2 leaves)`.
         expected: u32,
     },
+    /// `tree.leaves` is not a multiple of the padding granularity `2^q` (FORMAT.md §6).
     #[error(
         "leaves {leaves} is not a multiple of 2^{q} (q = max(min(height, 4), height - padding_bits))"
     )]
-    Granularity { leaves: u64, q: u32 },
+    Granularity {
+        /// The published leaf count.
+        leaves: u64,
+        /// The granularity exponent, `max(min(height, 4), height - padding_bits)`.
+        q: u32,
+    },
+    /// `tree.accounts` is `0`.
     #[error("accounts 0: a tree has at least one account")]
     NoAccounts,
+    /// `tree.leaves` is not the padded leaf count of `accounts × split` part leaves.
     #[error(
         "leaves {leaves} is not {expected}, the padded count of {accounts} accounts of {split} parts with padding_bits {padding_bits}"
     )]
     AccountLeaves {
+        /// The published leaf count.
         leaves: u64,
+        /// The padded count the other fields imply.
         expected: u128,
+        /// The published account count.
         accounts: u64,
+        /// The published split.
         split: u8,
+        /// The published `padding_bits`.
         padding_bits: u8,
     },
 }
