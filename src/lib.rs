@@ -1,13 +1,25 @@
 //! por: proof-of-reserves publisher.
 //!
-//! - [`tree`]: the Merkle sum tree, inclusion proofs and their verification (pure).
-//! - [`liabilities`]: the exchange's balance export, parsed and validated.
-//! - [`chains`]: on-chain reserves, one module per backend.
-//! - [`ownership`]: address ownership proofs (signatures) per scheme.
-//! - [`site`]: the static transparency site.
-//! - [`publish`]: the one write path (staging area, lock, journal, rename).
-//! - [`job`]: the commands that write, end to end; [`exit`]: their exit codes.
-//! - [`excerpt`]: bounded quotes of input values in error messages.
+//! Data flows one way (`scripts/module-graph.py` checks it): input → core → publish.
+//! The formats are specified in `docs/spec/FORMAT.md`.
+//!
+//! - Primitives: [`amount`] (checked base-unit integers, exact decimals), [`time`]
+//!   (RFC 3339 UTC), [`excerpt`] (bounded quotes of input in error messages),
+//!   [`exit`] (the exit codes).
+//! - Core: [`tree`] (the Merkle sum tree, por/1 and por/2, proofs and their
+//!   verification, the proof store), [`format`](mod@format) (the published documents as types),
+//!   [`ownership`] (address checks and ownership proofs per scheme), [`dispute`]
+//!   (re-checking a dispute file).
+//! - Input: [`config`] (the validated configuration), [`liabilities`] (the balance
+//!   export), [`chains`] (one adapter per backend behind one trait per concern),
+//!   [`reserves`] (reads at the snapshot block, figures and address lists).
+//! - Publish: [`lock`] and [`publish`] (the one write path: lock, staging area,
+//!   journal, atomic rename), [`snapshot`] (the tree into the store, the manifest),
+//!   [`site`] (the static site).
+//! - Commands: [`job`] (run, snapshot, render, demo, proof, messages, init),
+//!   [`bench`](mod@bench) (`por bench`).
+
+#![warn(missing_docs)]
 
 pub mod amount;
 pub mod bench;
