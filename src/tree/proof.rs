@@ -2,7 +2,7 @@
 //! downloads, and its verification in the five steps of §3. The browser verifier
 //! (`site/static/verify.js`) implements the same steps with the same check codes.
 
-use super::hash::{NodeHash, parse_hex32};
+use super::hash::{NodeHash, TreeTags, parse_hex32};
 use super::info::{AssetInfo, TreeInfo};
 use super::{Node, TreeError};
 use crate::amount::Amount;
@@ -276,49 +276,14 @@ impl InclusionProof {
         self.check_shape()?;
         let salt = parse_hex32(&self.salt).expect("checked by check_shape");
         let leaf = Node::leaf(&salt, self.uid.as_bytes(), &self.balances);
-        let mut node = leaf.clone();
-        let mut running = Vec::with_capacity(self.path.len());
-        for (level, step) in self.path.iter().enumerate() {
-            let sib = Node {
-                hash: step.hash,
-                sums: step.sums.clone(),
-            };
-            let combined = match step.side {
-                Side::Right => Node::parent(&node, &sib),
-                Side::Left => Node::parent(&sib, &node),
-            };
-            node = combined.or_else(|e| match e {
-                TreeError::SumOverflow { asset, .. } => fail(
-                    Check::Fold,
-                    format!(
-                        "path[{level}]: sum of asset {} exceeds 2^128-1",
-                        self.asset_name(asset)
-                    ),
-                ),
-                other => fail(Check::Fold, other.to_string()),
-            })?;
-            running.push(node.clone());
-        }
-        if node.hash != self.root.hash {
-            return fail(
-                Check::Root,
-                format!(
-                    "recomputed root hash {} differs from the proof's root {}",
-                    node.hash, self.root.hash
-                ),
-            );
-        }
-        if let Some(i) = (0..node.sums.len()).find(|&i| node.sums[i] != self.root.sums[i]) {
-            return fail(
-                Check::Root,
-                format!(
-                    "recomputed root sum of {} is {}, the proof says {}",
-                    self.asset_name(i),
-                    node.sums[i],
-                    self.root.sums[i]
-                ),
-            );
-        }
+        let running = fold_to_root(
+            &leaf,
+            &self.path,
+            &self.root,
+            TreeTags::V1,
+            &self.assets,
+            "",
+        )?;
         Ok(VerifiedProof {
             proof: self.clone(),
             leaf: leaf.hash,
@@ -357,13 +322,75 @@ impl InclusionProof {
         }
         Ok(verified)
     }
+}
 
-    fn asset_name(&self, i: usize) -> String {
-        self.assets
+/// Steps 3–4 shared by both proof formats: folds `path` up from `leaf` with the tag
+/// set `tags` (overflow checked, [`Check::Fold`]) and compares the result with `root`
+/// ([`Check::Root`]). Returns the running node after each step. `at` prefixes every
+/// message (e.g. `parts[1] (index 0)`), empty for por/1.
+pub(crate) fn fold_to_root(
+    leaf: &Node,
+    path: &[PathStep],
+    root: &RootJson,
+    tags: TreeTags,
+    assets: &[AssetInfo],
+    at: &str,
+) -> Result<Vec<Node>, VerifyError> {
+    let at = if at.is_empty() {
+        String::new()
+    } else {
+        format!("{at}: ")
+    };
+    let name = |i: usize| {
+        assets
             .get(i)
             .map(|a| a.symbol.clone())
             .unwrap_or_else(|| format!("#{i}"))
+    };
+    let mut node = leaf.clone();
+    let mut running = Vec::with_capacity(path.len());
+    for (level, step) in path.iter().enumerate() {
+        let sib = Node {
+            hash: step.hash,
+            sums: step.sums.clone(),
+        };
+        let combined = match step.side {
+            Side::Right => Node::parent_with(&node, &sib, tags),
+            Side::Left => Node::parent_with(&sib, &node, tags),
+        };
+        node = combined.or_else(|e| match e {
+            TreeError::SumOverflow { asset, .. } => fail(
+                Check::Fold,
+                format!(
+                    "{at}path[{level}]: sum of asset {} exceeds 2^128-1",
+                    name(asset)
+                ),
+            ),
+            other => fail(Check::Fold, format!("{at}{other}")),
+        })?;
+        running.push(node.clone());
     }
+    if node.hash != root.hash {
+        return fail(
+            Check::Root,
+            format!(
+                "{at}recomputed root hash {} differs from the proof's root {}",
+                node.hash, root.hash
+            ),
+        );
+    }
+    if let Some(i) = (0..node.sums.len()).find(|&i| node.sums[i] != root.sums[i]) {
+        return fail(
+            Check::Root,
+            format!(
+                "{at}recomputed root sum of {} is {}, the proof says {}",
+                name(i),
+                node.sums[i],
+                root.sums[i]
+            ),
+        );
+    }
+    Ok(running)
 }
 
 impl fmt::Display for Side {

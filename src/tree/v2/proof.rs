@@ -9,13 +9,14 @@
 
 use super::{MAX_SPLIT, PROOF_FORMAT_V2, TREE_VERSION, TreeParamsV2, part_commitment, part_leaf};
 use crate::amount::Amount;
+use crate::tree::Node;
 use crate::tree::hash::{NodeHash, TreeTags, parse_hex32};
 use crate::tree::info::AssetInfo;
+use crate::tree::proof::fold_to_root;
 use crate::tree::proof::{
     Check, InclusionProof, ManifestRef, PROOF_FORMAT, PathStep, RootJson, Side, VerifiedProof,
     VerifyError,
 };
-use crate::tree::{Node, TreeError};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -297,49 +298,14 @@ impl InclusionProofV2 {
         };
         let account = part_commitment(&salt, part.index, self.uid.as_bytes());
         let leaf = part_leaf(&salt, part.index, self.uid.as_bytes(), &part.balances);
-        let mut node = leaf.clone();
-        let mut running = Vec::with_capacity(part.path.len());
-        for (level, step) in part.path.iter().enumerate() {
-            let sib = Node {
-                hash: step.hash,
-                sums: step.sums.clone(),
-            };
-            let combined = match step.side {
-                Side::Right => Node::parent_with(&node, &sib, TreeTags::V2),
-                Side::Left => Node::parent_with(&sib, &node, TreeTags::V2),
-            };
-            node = combined.or_else(|e| match e {
-                TreeError::SumOverflow { asset, .. } => fail(
-                    Check::Fold,
-                    format!(
-                        "{at}: path[{level}]: sum of asset {} exceeds 2^128-1",
-                        self.asset_name(asset)
-                    ),
-                ),
-                other => fail(Check::Fold, format!("{at}: {other}")),
-            })?;
-            running.push(node.clone());
-        }
-        if node.hash != self.root.hash {
-            return fail(
-                Check::Root,
-                format!(
-                    "{at}: recomputed root hash {} differs from the proof's root {}",
-                    node.hash, self.root.hash
-                ),
-            );
-        }
-        if let Some(i) = (0..node.sums.len()).find(|&i| node.sums[i] != self.root.sums[i]) {
-            return fail(
-                Check::Root,
-                format!(
-                    "{at}: recomputed root sum of {} is {}, the proof says {}",
-                    self.asset_name(i),
-                    node.sums[i],
-                    self.root.sums[i]
-                ),
-            );
-        }
+        let running = fold_to_root(
+            &leaf,
+            &part.path,
+            &self.root,
+            TreeTags::V2,
+            &self.assets,
+            &at,
+        )?;
         Ok(VerifiedPart {
             index: part.index,
             account,
