@@ -71,6 +71,52 @@ fn tick_step(span: u64) -> u64 {
         base *= 10;
     }
 }
+/// The x position of point `i` of `n`: spread over the plot, centred when alone.
+fn x_at(i: usize, n: usize) -> i64 {
+    let plot_w = W - LEFT - RIGHT;
+    if n <= 1 {
+        LEFT + plot_w / 2
+    } else {
+        LEFT + i as i64 * plot_w / (n as i64 - 1)
+    }
+}
+
+/// The x tick labels (every snapshot when few, else the first and the last) and both
+/// axis labels, shared by the charts.
+fn axis_labels(s: &mut String, ids: &[&str], y_label: &str) {
+    let plot_w = W - LEFT - RIGHT;
+    let plot_h = H - TOP - BOTTOM;
+    let label_all = ids.len() <= 4;
+    for (i, id) in ids.iter().enumerate() {
+        if label_all || i == 0 || i + 1 == ids.len() {
+            let anchor = match (ids.len(), i) {
+                (1, _) => "middle",
+                (_, 0) => "start",
+                (n, i) if i + 1 == n => "end",
+                _ => "middle",
+            };
+            let _ = write!(
+                s,
+                r#"<text class="tick" x="{}" y="{}" text-anchor="{anchor}">{}</text>"#,
+                x_at(i, ids.len()),
+                H - BOTTOM + 20,
+                esc(id)
+            );
+        }
+    }
+    let _ = write!(
+        s,
+        r#"<text class="axis-label" x="{}" y="{}" text-anchor="middle">snapshot (oldest to newest)</text>"#,
+        LEFT + plot_w / 2,
+        H - 8
+    );
+    let _ = write!(
+        s,
+        r#"<text class="axis-label" x="16" y="{cy}" text-anchor="middle" transform="rotate(-90 16 {cy})">{}</text>"#,
+        esc(y_label),
+        cy = TOP + plot_h / 2
+    );
+}
 
 /// The chart of one asset's ratio over `points` (oldest first). `key` makes element
 /// ids unique on the page.
@@ -88,17 +134,9 @@ pub fn ratio_chart(key: &str, symbol: &str, points: &[Point<'_>]) -> String {
     if y_max == y_min {
         y_max += step;
     }
-    let plot_w = W - LEFT - RIGHT;
     let plot_h = H - TOP - BOTTOM;
     let y = |v: u64| TOP + ((y_max - v) as i64 * plot_h) / (y_max - y_min) as i64;
-    let n = points.len() as i64;
-    let x = |i: usize| {
-        if n <= 1 {
-            LEFT + plot_w / 2
-        } else {
-            LEFT + i as i64 * plot_w / (n - 1)
-        }
-    };
+    let x = |i: usize| x_at(i, points.len());
 
     let first = points.first().map(|p| p.snapshot_id).unwrap_or("");
     let last = points.last().map(|p| p.snapshot_id).unwrap_or("");
@@ -157,36 +195,8 @@ pub fn ratio_chart(key: &str, symbol: &str, points: &[Point<'_>]) -> String {
         r#"<line class="ref" x1="{LEFT}" y1="{y1}" x2="{r}" y2="{y1}"><title>1.0 = fully backed</title></line>"#,
         r = W - RIGHT,
     );
-    // X labels: every snapshot when few, else the first and the last.
-    let label_all = points.len() <= 4;
-    for (i, p) in points.iter().enumerate() {
-        if label_all || i == 0 || i + 1 == points.len() {
-            let anchor = match (points.len(), i) {
-                (1, _) => "middle",
-                (_, 0) => "start",
-                (n, i) if i + 1 == n => "end",
-                _ => "middle",
-            };
-            let _ = write!(
-                s,
-                r#"<text class="tick" x="{}" y="{}" text-anchor="{anchor}">{}</text>"#,
-                x(i),
-                H - BOTTOM + 20,
-                esc(p.snapshot_id)
-            );
-        }
-    }
-    let _ = write!(
-        s,
-        r#"<text class="axis-label" x="{}" y="{}" text-anchor="middle">snapshot (oldest to newest)</text>"#,
-        LEFT + plot_w / 2,
-        H - 8
-    );
-    let _ = write!(
-        s,
-        r#"<text class="axis-label" x="16" y="{cy}" text-anchor="middle" transform="rotate(-90 16 {cy})">reserve ratio</text>"#,
-        cy = TOP + plot_h / 2
-    );
+    let ids: Vec<&str> = points.iter().map(|p| p.snapshot_id).collect();
+    axis_labels(&mut s, &ids, "reserve ratio");
     // The line, broken where a ratio is missing.
     let mut run: Vec<String> = Vec::new();
     let flush = |run: &mut Vec<String>, s: &mut String| {
@@ -281,7 +291,6 @@ pub fn amounts_chart(key: &str, symbol: &str, decimals: u8, points: &[AmountPoin
         .max(1);
     let step = amount_step(max);
     let y_max = max.div_ceil(step).saturating_mul(step).max(step);
-    let plot_w = W - LEFT - RIGHT;
     let plot_h = H - TOP - BOTTOM;
     // (y_max - v) / y_max of the plot height, in integers. Both are first shifted
     // right until y_max fits in 64 bits, so `d * h` cannot overflow (the error is
@@ -293,14 +302,7 @@ pub fn amounts_chart(key: &str, symbol: &str, decimals: u8, points: &[AmountPoin
         let off = d * h / (y_max >> shift).max(1);
         TOP + off.min(h) as i64
     };
-    let n = points.len() as i64;
-    let x = |i: usize| {
-        if n <= 1 {
-            LEFT + plot_w / 2
-        } else {
-            LEFT + i as i64 * plot_w / (n - 1)
-        }
-    };
+    let x = |i: usize| x_at(i, points.len());
     let units = |a: Amount| format!("{} {symbol}", a.display_units(decimals));
     let first = points.first().map(|p| p.snapshot_id).unwrap_or("");
     let last = points.last().map(|p| p.snapshot_id).unwrap_or("");
@@ -352,36 +354,8 @@ pub fn amounts_chart(key: &str, symbol: &str, decimals: u8, points: &[AmountPoin
         b = H - BOTTOM,
         r = W - RIGHT
     );
-    let label_all = points.len() <= 4;
-    for (i, p) in points.iter().enumerate() {
-        if label_all || i == 0 || i + 1 == points.len() {
-            let anchor = match (points.len(), i) {
-                (1, _) => "middle",
-                (_, 0) => "start",
-                (n, i) if i + 1 == n => "end",
-                _ => "middle",
-            };
-            let _ = write!(
-                s,
-                r#"<text class="tick" x="{}" y="{}" text-anchor="{anchor}">{}</text>"#,
-                x(i),
-                H - BOTTOM + 20,
-                esc(p.snapshot_id)
-            );
-        }
-    }
-    let _ = write!(
-        s,
-        r#"<text class="axis-label" x="{}" y="{}" text-anchor="middle">snapshot (oldest to newest)</text>"#,
-        LEFT + plot_w / 2,
-        H - 8
-    );
-    let _ = write!(
-        s,
-        r#"<text class="axis-label" x="16" y="{cy}" text-anchor="middle" transform="rotate(-90 16 {cy})">{}</text>"#,
-        esc(symbol),
-        cy = TOP + plot_h / 2
-    );
+    let ids: Vec<&str> = points.iter().map(|p| p.snapshot_id).collect();
+    axis_labels(&mut s, &ids, symbol);
     // Two lines, each broken where the asset is missing.
     for (class, pick) in [("line liab", 0usize), ("line res", 1usize)] {
         let mut run: Vec<String> = Vec::new();
