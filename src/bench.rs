@@ -11,13 +11,13 @@
 // Floats here are timing statistics for a report, never money.
 #![allow(clippy::float_arithmetic)]
 
-use crate::config::{AssetConfig, Config, SiteConfig};
+use crate::config::{AssetConfig, Config, SiteConfig, TreeConfig};
 use crate::format::SnapshotId;
 use crate::job;
 use crate::time::Timestamp;
 use crate::tree::hash::Tag;
 use crate::tree::record_size;
-use crate::tree::store::ProofStore;
+use crate::tree::store::AnyStore;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use sha2::Digest;
@@ -60,6 +60,15 @@ fn rate(n: u64, d: Duration) -> String {
     } else {
         format!("{:.0} k/s", r / 1e3)
     }
+}
+
+/// Bytes of the files directly in `dir`.
+fn dir_size(dir: &Path) -> std::io::Result<u64> {
+    let mut total = 0;
+    for e in std::fs::read_dir(dir)? {
+        total += e?.metadata()?.len();
+    }
+    Ok(total)
 }
 
 /// Peak resident set size of this process, from /proc (Linux).
@@ -147,17 +156,19 @@ impl Drop for WorkDir {
 pub fn run(
     accounts: u64,
     assets: usize,
+    tree: TreeConfig,
     dir: Option<PathBuf>,
     lookups: usize,
 ) -> Result<BenchReport, BenchError> {
     let parent = dir.unwrap_or_else(std::env::temp_dir);
     let work = WorkDir::create(&parent)?;
-    run_in(accounts, assets, &work.0, lookups)
+    run_in(accounts, assets, tree, &work.0, lookups)
 }
 
 fn run_in(
     accounts: u64,
     assets: usize,
+    tree: TreeConfig,
     dir: &Path,
     lookups: usize,
 ) -> Result<BenchReport, BenchError> {
@@ -187,34 +198,75 @@ fn run_in(
         site_dir: dir.join("public"),
         private_dir: dir.join("private"),
         site: SiteConfig::default(),
+        tree,
     };
     let id = SnapshotId::new("bench").expect("valid id");
     let out =
         crate::publish::Output::open(&job::output_dirs(&config)).map_err(job::JobError::from)?;
     let outcome = job::snapshot(&out, &config, &id, Timestamp(1_795_219_200), true)?;
     let tm = &outcome.timings;
-    let build = tm.leaves + tm.tree;
+    let manifest_tree = &outcome.manifest.tree;
+    let leaves = manifest_tree.leaves;
+    lines.push(format!(
+        "tree:         {} ({leaves} leaves, height {})",
+        match tree {
+            TreeConfig::V1 => "por/1, one leaf per account".to_string(),
+            TreeConfig::V2 {
+                split,
+                padding_bits,
+                ..
+            } => format!("por/2, split {split}, padding_bits {padding_bits}"),
+        },
+        manifest_tree.height
+    ));
     lines.push(format!(
         "parse:        {:>7.2}s  {}  ({:.0} MB/s)",
         outcome.parse_time.as_secs_f64(),
         rate(accounts, outcome.parse_time),
         bytes as f64 / 1e6 / outcome.parse_time.as_secs_f64()
     ));
-    lines.push(format!(
-        "random:       {:>7.2}s  {}  (32-byte salts from the OS CSPRNG, leaf order)",
-        tm.random.as_secs_f64(),
-        rate(accounts, tm.random)
-    ));
-    lines.push(format!(
-        "leaf hashing: {:>7.2}s  {}",
-        tm.leaves.as_secs_f64(),
-        rate(accounts, tm.leaves)
-    ));
-    lines.push(format!(
-        "levels:       {:>7.2}s  {}  (every level above the leaves)",
-        tm.tree.as_secs_f64(),
-        rate(accounts, tm.tree)
-    ));
+    let r = record_size(assets);
+    // Every leaf is one leaf hash of its commitment and sums (plus the commitment's
+    // own hash) and there is one node hash per leaf, less one.
+    let leaf_limit = sha256_limit(leaves, Tag::Leaf, r);
+    let node_limit = sha256_limit(leaves.saturating_sub(1).max(1), Tag::Node, 2 * r);
+    let limit = leaf_limit + node_limit;
+    let pct = |limit: Duration, actual: Duration| {
+        100.0 * limit.as_secs_f64() / actual.as_secs_f64().max(1e-9)
+    };
+    let build = match tree {
+        TreeConfig::V1 => {
+            lines.push(format!(
+                "random:       {:>7.2}s  {}  (32-byte salts from the OS CSPRNG, leaf order)",
+                tm.random.as_secs_f64(),
+                rate(accounts, tm.random)
+            ));
+            lines.push(format!(
+                "leaf hashing: {:>7.2}s  {}",
+                tm.leaves.as_secs_f64(),
+                rate(accounts, tm.leaves)
+            ));
+            lines.push(format!(
+                "levels:       {:>7.2}s  {}  (every level above the leaves)",
+                tm.tree.as_secs_f64(),
+                rate(accounts, tm.tree)
+            ));
+            tm.leaves + tm.tree
+        }
+        TreeConfig::V2 { .. } => {
+            lines.push(format!(
+                "layout:       {:>7.2}s  {}  (leaf order from the snapshot secret: keys, counting sort)",
+                tm.random.as_secs_f64(),
+                rate(leaves, tm.random)
+            ));
+            lines.push(format!(
+                "tree:         {:>7.2}s  {} leaves  (parts derived, leaves hashed, 256-leaf chunks, levels)",
+                tm.tree.as_secs_f64(),
+                rate(leaves, tm.tree)
+            ));
+            tm.tree
+        }
+    };
     lines.push(format!(
         "store write:  {:>7.2}s  {}",
         tm.store.as_secs_f64(),
@@ -224,43 +276,37 @@ fn run_in(
         "end to end:   {:>7.2}s  (parse, tree, proof store, manifest)",
         outcome.total_time.as_secs_f64()
     ));
-    let r = record_size(assets);
-    let leaf_limit = sha256_limit(accounts, Tag::Leaf, r);
-    // A tree of N leaves has N - 1 inner nodes: one node hash per account.
-    let node_limit = sha256_limit(accounts.saturating_sub(1).max(1), Tag::Node, 2 * r);
-    let limit = leaf_limit + node_limit;
     lines.push(format!(
-        "sha256 limit: {:>7.2}s  {}  (one {r}-byte leaf + one {}-byte node hash per account, {} threads)",
+        "sha256 limit: {:>7.2}s  {}  (one {r}-byte leaf + one {}-byte node hash per leaf, {} threads)",
         limit.as_secs_f64(),
-        rate(accounts, limit),
+        rate(leaves, limit),
         2 * r,
         rayon::current_num_threads()
     ));
-    let pct = |limit: Duration, actual: Duration| {
-        100.0 * limit.as_secs_f64() / actual.as_secs_f64().max(1e-9)
-    };
     lines.push(format!(
-        "levels vs node-hash limit: {:.0}% ({:.2}s of pure node hashing, {:.2}s of level building)",
-        pct(node_limit, tm.tree),
-        node_limit.as_secs_f64(),
-        tm.tree.as_secs_f64()
-    ));
-    lines.push(format!(
-        "leaves vs leaf-hash limit: {:.0}% (a leaf also hashes its account commitment: 3 compressions, not 2)",
-        pct(leaf_limit, tm.leaves)
-    ));
-    lines.push(format!(
-        "tree build (leaf hashing + levels) at {:.0}% of the SHA-256 limit; gather into leaf order {:.2}s",
+        "tree build at {:.0}% of the SHA-256 limit (a leaf also hashes its account commitment: 3 compressions, not 2)",
         pct(limit, build),
-        tm.gather.as_secs_f64()
     ));
+    if tm.gather > Duration::ZERO {
+        lines.push(format!(
+            "levels vs node-hash limit: {:.0}%; gather into leaf order {:.2}s",
+            pct(node_limit, tm.tree),
+            tm.gather.as_secs_f64()
+        ));
+    }
     if let Some(rss) = peak_rss_bytes() {
         lines.push(format!(
             "peak RSS:     {:.2} GiB",
             rss as f64 / (1u64 << 30) as f64
         ));
     }
-    let store = ProofStore::open(&config.private_dir.join("bench"))?;
+    let store_bytes = dir_size(&config.private_dir.join("bench"))?;
+    lines.push(format!(
+        "store:        {:.0} MB, {:.2} x the CSV",
+        store_bytes as f64 / 1e6,
+        store_bytes as f64 / bytes as f64
+    ));
+    let store = AnyStore::open(&config.private_dir.join("bench"))?;
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let mut times: Vec<Duration> = (0..lookups)
         .map(|_| {

@@ -59,6 +59,21 @@ struct RawConfig {
     output: RawOutput,
     #[serde(default)]
     site: Option<RawSite>,
+    #[serde(default)]
+    tree: Option<RawTree>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTree {
+    #[serde(default)]
+    version: Option<u64>,
+    #[serde(default)]
+    split: Option<u64>,
+    #[serde(default)]
+    padding_bits: Option<u64>,
+    #[serde(default)]
+    publish_account_count: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -254,6 +269,75 @@ pub struct SiteConfig {
     pub ethereum_explorer: String,
 }
 
+/// How the liabilities tree of a new snapshot is built (`[tree]`, FORMAT.md §2, §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TreeConfig {
+    /// `version = 1`: one leaf per account, as every snapshot before por/2.
+    V1,
+    /// por/2 (the default): accounts split into parts, the tree padded.
+    V2 {
+        /// Parts per account, 1 to 16 (default 4).
+        split: u8,
+        /// Padding granularity, 0 to 8 (default 6).
+        padding_bits: u8,
+        /// Whether the manifest states the account count (default false).
+        publish_account_count: bool,
+    },
+}
+
+impl Default for TreeConfig {
+    fn default() -> TreeConfig {
+        TreeConfig::V2 {
+            split: crate::tree::v2::DEFAULT_SPLIT,
+            padding_bits: crate::tree::v2::DEFAULT_PADDING_BITS,
+            publish_account_count: false,
+        }
+    }
+}
+
+fn tree_config(raw: Option<&RawTree>) -> Result<TreeConfig, (&'static str, String)> {
+    use crate::tree::v2::{DEFAULT_PADDING_BITS, DEFAULT_SPLIT, MAX_PADDING_BITS, MAX_SPLIT};
+    let Some(raw) = raw else {
+        return Ok(TreeConfig::default());
+    };
+    match raw.version.unwrap_or(2) {
+        1 => {
+            for (key, set) in [
+                ("tree.split", raw.split.is_some()),
+                ("tree.padding_bits", raw.padding_bits.is_some()),
+                (
+                    "tree.publish_account_count",
+                    raw.publish_account_count.is_some(),
+                ),
+            ] {
+                if set {
+                    return Err((key, "applies to version = 2 only".into()));
+                }
+            }
+            Ok(TreeConfig::V1)
+        }
+        2 => {
+            let split = raw.split.unwrap_or(u64::from(DEFAULT_SPLIT));
+            if !(1..=u64::from(MAX_SPLIT)).contains(&split) {
+                return Err(("tree.split", format!("{split} is not in 1..={MAX_SPLIT}")));
+            }
+            let padding_bits = raw.padding_bits.unwrap_or(u64::from(DEFAULT_PADDING_BITS));
+            if padding_bits > u64::from(MAX_PADDING_BITS) {
+                return Err((
+                    "tree.padding_bits",
+                    format!("{padding_bits} is not in 0..={MAX_PADDING_BITS}"),
+                ));
+            }
+            Ok(TreeConfig::V2 {
+                split: split as u8,
+                padding_bits: padding_bits as u8,
+                publish_account_count: raw.publish_account_count.unwrap_or(false),
+            })
+        }
+        v => Err(("tree.version", format!("{v} is not 1 or 2"))),
+    }
+}
+
 /// The validated configuration.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -277,6 +361,8 @@ pub struct Config {
     pub private_dir: PathBuf,
     /// Site title and explorer links.
     pub site: SiteConfig,
+    /// How new snapshots' trees are built (`[tree]`; por/2 by default).
+    pub tree: TreeConfig,
 }
 
 impl Config {
@@ -467,7 +553,10 @@ impl Config {
         }
 
         let site = raw.site.as_ref();
+        let tree =
+            tree_config(raw.tree.as_ref()).map_err(|(key, message)| invalid(key, message))?;
         Ok(Config {
+            tree,
             file: path.to_path_buf(),
             exchange: raw.exchange.clone(),
             assets,

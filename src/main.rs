@@ -98,7 +98,8 @@ enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
-    /// Print one account's inclusion proof (por-inclusion-proof/1) on stdout.
+    /// Print one account's inclusion proof on stdout (por-inclusion-proof/2 for a por/2
+    /// snapshot, por-inclusion-proof/1 for a por/1 one).
     Proof {
         #[arg(long)]
         config: PathBuf,
@@ -113,6 +114,15 @@ enum Command {
         accounts: u64,
         #[arg(long, default_value_t = 4)]
         assets: usize,
+        /// The tree version: 2 (por/2, the default: split 4, padding_bits 6) or 1.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2))]
+        tree: u8,
+        /// Parts per account (por/2).
+        #[arg(long, default_value_t = por::tree::v2::DEFAULT_SPLIT, value_parser = clap::value_parser!(u8).range(1..=16))]
+        split: u8,
+        /// Padding granularity (por/2).
+        #[arg(long, default_value_t = por::tree::v2::DEFAULT_PADDING_BITS, value_parser = clap::value_parser!(u8).range(0..=8))]
+        padding_bits: u8,
         /// Where the bench makes its own fresh work folder (removed afterwards; DIR
         /// itself is kept). Default: the system temp folder.
         #[arg(long)]
@@ -299,10 +309,21 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
         Command::Bench {
             accounts,
             assets,
+            tree,
+            split,
+            padding_bits,
             dir,
             lookups,
         } => {
-            let report = por::bench::run(accounts, assets, dir, lookups);
+            let tree = match tree {
+                1 => por::config::TreeConfig::V1,
+                _ => por::config::TreeConfig::V2 {
+                    split,
+                    padding_bits,
+                    publish_account_count: false,
+                },
+            };
+            let report = por::bench::run(accounts, assets, tree, dir, lookups);
             for line in report.map_err(operational)?.lines {
                 println!("{line}");
             }

@@ -5,7 +5,7 @@
 //! files, so this module never touches a network.
 
 use crate::amount::reserve_ratio;
-use crate::config::Config;
+use crate::config::{Config, TreeConfig};
 use crate::format::{
     MANIFEST_FORMAT, Manifest, ManifestAsset, PreviousLink, SnapshotId, TreeInfo, sha256_hex,
     to_json_bytes,
@@ -14,7 +14,11 @@ use crate::liabilities::Liabilities;
 use crate::publish::{Mode, Move, Output, PublishError};
 use crate::time::Timestamp;
 use crate::tree::store::{STORE_FORMAT, STORE_META_FILE, StoreError, StoreMeta, StoreWriter};
-use crate::tree::{self, RootInfo, TreeError};
+use crate::tree::v2::build::{AccountSource, Layout, build};
+use crate::tree::v2::derive::Derivation;
+use crate::tree::v2::store::{STORE_FORMAT_V2, StoreMetaV2, StoreWriterV2};
+use crate::tree::v2::{TREE_VERSION, V2Error};
+use crate::tree::{self, TreeError};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
@@ -70,9 +74,18 @@ pub enum SnapshotError {
     /// The tree could not be built.
     #[error("{0}")]
     Tree(#[from] TreeError),
+    /// The por/2 tree could not be laid out or built (boxed: the error is large).
+    #[error("{0}")]
+    TreeV2(Box<V2Error>),
     /// The OS CSPRNG could not provide salts or the leaf order; carries its error.
     #[error("the OS random generator failed: {0}")]
     Random(String),
+}
+
+impl From<V2Error> for SnapshotError {
+    fn from(e: V2Error) -> SnapshotError {
+        SnapshotError::TreeV2(Box::new(e))
+    }
 }
 
 /// What the reserves step hands to the snapshot (defined by the reserves step,
@@ -230,96 +243,51 @@ pub fn publish(
     previous: Option<PublishedSnapshot>,
     replace: bool,
 ) -> Result<Published, SnapshotError> {
-    let k = liabilities.assets.len();
-    let n = liabilities.len();
-    let mut timings = Timings::default();
-
-    // Leaves are hashed in input order (sequential reads), then the finished records
-    // are put in a uniformly random order drawn from a ChaCha CSPRNG seeded by the OS.
-    let t = Instant::now();
-    let salts = random_salts(n)?;
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    let mut rng = rand::rngs::StdRng::from_rng(rand::rngs::OsRng)
-        .map_err(|e| SnapshotError::Random(e.to_string()))?;
-    order.shuffle(&mut rng);
-    timings.random = t.elapsed();
-    let t = Instant::now();
-    let row_records = tree::leaf_level(k, n, |row| {
-        (&salts[row], liabilities.uid(row), liabilities.balances(row))
-    });
-    liabilities.drop_balances();
-    timings.leaves = t.elapsed();
-
-    let meta = StoreMeta {
-        format: STORE_FORMAT.into(),
-        exchange: config.exchange.clone(),
-        snapshot_id: id.to_string(),
-        assets: liabilities.assets.clone(),
-        leaves: n as u64,
-        height: 0,
-        root: None,
-    };
     let mode = if replace { Mode::Replace } else { Mode::New };
+    let mut timings = Timings::default();
     let store_dir = out.stage(&format!("store-{id}"))?;
     let snapshot_dir = out.stage(&format!("snapshot-{id}"))?;
     let discard = || {
         let _ = std::fs::remove_dir_all(&store_dir);
         let _ = std::fs::remove_dir_all(&snapshot_dir);
     };
-    let mut tree_time = Duration::ZERO;
-    let mut gather_time = Duration::ZERO;
-    let t = Instant::now();
-    let built = (|| -> Result<RootInfo, SnapshotError> {
-        let w = StoreWriter::new(&store_dir);
-        w.write_salts(&salts)?;
-        drop(salts);
-        let (uid_bytes, uid_ends) = liabilities.uid_arena();
-        w.write_uids(uid_bytes, uid_ends)?;
-        w.write_index(liabilities.uid_index.iter().copied())?;
-        let tg = Instant::now();
-        let level0 = tree::gather(&row_records, k, &order);
-        drop(row_records);
-        gather_time = tg.elapsed();
-        let tb = Instant::now();
-        let mut positions = vec![0u32; n];
-        for (pos, &row) in order.iter().enumerate() {
-            positions[row as usize] = pos as u32;
-        }
-        drop(order);
-        let mut write_time = Duration::ZERO;
-        let info = tree::build_levels::<SnapshotError>(level0, k, |level, recs| {
-            let tw = Instant::now();
-            w.write_level(level, &recs)?;
-            write_time += tw.elapsed();
-            Ok(())
-        })?;
-        tree_time = tb.elapsed() - write_time;
-        w.write_positions(&positions)?;
-        w.write_meta(&StoreMeta {
-            height: info.height,
-            root: Some(info.root.hash),
-            ..meta
-        })?;
-        Ok(info)
-    })();
-    let root = match built {
-        Ok(root) => root,
+    let n = liabilities.len();
+    let built = match config.tree {
+        TreeConfig::V1 => build_store_v1(
+            &config.exchange,
+            id,
+            &mut liabilities,
+            &store_dir,
+            &mut timings,
+        ),
+        TreeConfig::V2 {
+            split,
+            padding_bits,
+            publish_account_count,
+        } => build_store_v2(
+            &config.exchange,
+            id,
+            &liabilities,
+            (split, padding_bits, publish_account_count),
+            &store_dir,
+            &mut timings,
+        ),
+    };
+    let tree_info = match built {
+        Ok(info) => info,
         Err(e) => {
             discard();
             return Err(e);
         }
     };
-    timings.tree = tree_time;
-    timings.gather = gather_time;
-    timings.store = t.elapsed() - tree_time - gather_time;
 
     let t = Instant::now();
     let manifest = compose_manifest(
-        config,
+        &config.exchange,
         id,
         as_of,
         &liabilities,
-        &root,
+        tree_info,
         &reserves,
         previous.as_ref(),
     );
@@ -361,12 +329,169 @@ pub fn publish(
     })
 }
 
+/// The por/1 tree (FORMAT.md §2): fresh salts and leaf order, leaves hashed in input
+/// order, the store written into `store_dir`. Returns the manifest's `tree`.
+fn build_store_v1(
+    exchange: &str,
+    id: &SnapshotId,
+    liabilities: &mut Liabilities,
+    store_dir: &Path,
+    timings: &mut Timings,
+) -> Result<TreeInfo, SnapshotError> {
+    let k = liabilities.assets.len();
+    let n = liabilities.len();
+    // Leaves are hashed in input order (sequential reads), then the finished records
+    // are put in a uniformly random order drawn from a ChaCha CSPRNG seeded by the OS.
+    let t = Instant::now();
+    let salts = random_salts(n)?;
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    let mut rng = rand::rngs::StdRng::from_rng(rand::rngs::OsRng)
+        .map_err(|e| SnapshotError::Random(e.to_string()))?;
+    order.shuffle(&mut rng);
+    timings.random = t.elapsed();
+    let t = Instant::now();
+    let row_records = tree::leaf_level(k, n, |row| {
+        (&salts[row], liabilities.uid(row), liabilities.balances(row))
+    });
+    liabilities.drop_balances();
+    timings.leaves = t.elapsed();
+
+    let meta = StoreMeta {
+        format: STORE_FORMAT.into(),
+        exchange: exchange.to_string(),
+        snapshot_id: id.to_string(),
+        assets: liabilities.assets.clone(),
+        leaves: n as u64,
+        height: 0,
+        root: None,
+    };
+    let t = Instant::now();
+    let w = StoreWriter::new(store_dir);
+    w.write_salts(&salts)?;
+    drop(salts);
+    let (uid_bytes, uid_ends) = liabilities.uid_arena();
+    w.write_uids(uid_bytes, uid_ends)?;
+    w.write_index(liabilities.uid_index.iter().copied())?;
+    let tg = Instant::now();
+    let level0 = tree::gather(&row_records, k, &order);
+    drop(row_records);
+    timings.gather = tg.elapsed();
+    let tb = Instant::now();
+    let mut positions = vec![0u32; n];
+    for (pos, &row) in order.iter().enumerate() {
+        positions[row as usize] = pos as u32;
+    }
+    drop(order);
+    let mut write_time = Duration::ZERO;
+    let info = tree::build_levels::<SnapshotError>(level0, k, |level, recs| {
+        let tw = Instant::now();
+        w.write_level(level, &recs)?;
+        write_time += tw.elapsed();
+        Ok(())
+    })?;
+    timings.tree = tb.elapsed() - write_time;
+    w.write_positions(&positions)?;
+    w.write_meta(&StoreMeta {
+        height: info.height,
+        root: Some(info.root.hash),
+        ..meta
+    })?;
+    timings.store = t.elapsed() - timings.tree - timings.gather;
+    Ok(TreeInfo {
+        version: None,
+        root: info.root.hash,
+        sums: info.root.sums,
+        height: info.height,
+        leaves: info.leaves,
+        split: None,
+        padding_bits: None,
+        accounts: None,
+    })
+}
+
+/// The parsed accounts as the source of a por/2 build.
+struct Rows<'a>(&'a Liabilities);
+
+impl AccountSource for Rows<'_> {
+    type Error = V2Error;
+    fn with_account<T>(
+        &self,
+        account: u64,
+        f: impl FnOnce(&[u8], &[u128]) -> T,
+    ) -> Result<T, V2Error> {
+        let row = account as usize;
+        Ok(f(self.0.uid(row), self.0.balances(row)))
+    }
+}
+
+/// The por/2 tree (FORMAT.md §6) with every secret derived from one fresh snapshot
+/// secret ([`Derivation`]): the layout, then the chunks and upper levels, the store
+/// written into `store_dir`. Returns the manifest's `tree`.
+fn build_store_v2(
+    exchange: &str,
+    id: &SnapshotId,
+    liabilities: &Liabilities,
+    (split, padding_bits, publish_accounts): (u8, u8, bool),
+    store_dir: &Path,
+    timings: &mut Timings,
+) -> Result<TreeInfo, SnapshotError> {
+    let k = liabilities.assets.len();
+    let n = liabilities.len();
+    let t = Instant::now();
+    let mut secret = [0u8; 32];
+    getrandom::getrandom(&mut secret).map_err(|e| SnapshotError::Random(e.to_string()))?;
+    let d = Derivation::new(&secret);
+    let layout = Layout::new(&d, n as u64, split, padding_bits)?;
+    timings.random = t.elapsed();
+
+    let t = Instant::now();
+    let w = StoreWriterV2::new(store_dir);
+    w.write_secret(&secret)?;
+    w.write_accounts(n, |row| (liabilities.uid(row), liabilities.balances(row)))?;
+    w.write_index(liabilities.uid_index.iter().copied())?;
+    w.write_layout(&layout)?;
+    let mut write_time = Duration::ZERO;
+    let tb = Instant::now();
+    let info = build::<_, SnapshotError>(&d, &Rows(liabilities), &layout, k, |level, recs| {
+        let tw = Instant::now();
+        w.write_level(level, &recs)?;
+        write_time += tw.elapsed();
+        Ok(())
+    })?;
+    timings.tree = tb.elapsed() - write_time;
+    w.write_meta(&StoreMetaV2 {
+        format: STORE_FORMAT_V2.into(),
+        exchange: exchange.to_string(),
+        snapshot_id: id.to_string(),
+        assets: liabilities.assets.clone(),
+        accounts: n as u64,
+        split,
+        padding_bits,
+        leaves: layout.leaves,
+        height: info.height,
+        chunk_bits: layout.chunk_bits,
+        bucket_bits: layout.bucket_bits,
+        root: info.root.hash,
+    })?;
+    timings.store = t.elapsed() - timings.tree;
+    Ok(TreeInfo {
+        version: Some(TREE_VERSION),
+        root: info.root.hash,
+        sums: info.root.sums,
+        height: info.height,
+        leaves: info.leaves,
+        split: Some(u64::from(split)),
+        padding_bits: Some(u64::from(padding_bits)),
+        accounts: Some(publish_accounts.then_some(n as u64)),
+    })
+}
+
 fn compose_manifest(
-    config: &Config,
+    exchange: &str,
     id: &SnapshotId,
     as_of: Timestamp,
     liabilities: &Liabilities,
-    root: &RootInfo,
+    tree: TreeInfo,
     reserves: &ReserveFigures,
     previous: Option<&PublishedSnapshot>,
 ) -> Manifest {
@@ -375,7 +500,7 @@ fn compose_manifest(
         .iter()
         .enumerate()
         .map(|(i, a)| {
-            let liab = root.root.sums[i];
+            let liab = tree.sums[i];
             let (res, unproven) = reserves.per_asset.get(i).copied().unwrap_or_default();
             ManifestAsset {
                 symbol: a.symbol.clone(),
@@ -389,20 +514,11 @@ fn compose_manifest(
         .collect();
     Manifest {
         format: MANIFEST_FORMAT.into(),
-        exchange: config.exchange.clone(),
+        exchange: exchange.to_string(),
         snapshot_id: id.clone(),
         as_of: as_of.to_rfc3339(),
         assets,
-        tree: TreeInfo {
-            version: None,
-            root: root.root.hash,
-            sums: root.root.sums.clone(),
-            height: root.height,
-            leaves: root.leaves,
-            split: None,
-            padding_bits: None,
-            accounts: None,
-        },
+        tree,
         chains: reserves.chains.clone(),
         files: reserves
             .files

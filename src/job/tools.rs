@@ -7,13 +7,13 @@ use crate::config::Config;
 use crate::format::{Manifest, SnapshotId};
 use crate::reserves;
 use crate::snapshot::SnapshotError;
-use crate::tree::proof::InclusionProof;
-use crate::tree::store::ProofStore;
+use crate::tree::store::AnyStore;
+use crate::tree::v2::AnyProof;
 use std::path::{Path, PathBuf};
 
 /// `por proof`: one account's proof from the private store of `id`, refused when
 /// the store was not built for the published manifest's root.
-pub fn proof(config: &Config, id: &SnapshotId, uid: &str) -> Result<InclusionProof, JobError> {
+pub fn proof(config: &Config, id: &SnapshotId, uid: &str) -> Result<AnyProof, JobError> {
     let dirs = output_dirs(config);
     let manifest_path = dirs.snapshot(id.as_str()).join("manifest.json");
     let bytes = std::fs::read(&manifest_path).map_err(|e| match e.kind() {
@@ -39,7 +39,7 @@ pub fn proof(config: &Config, id: &SnapshotId, uid: &str) -> Result<InclusionPro
             path: store_dir,
         });
     }
-    let store = ProofStore::open(&store_dir)?;
+    let store = AnyStore::open(&store_dir)?;
     let store_root = store.root()?;
     if store_root != manifest.tree.root {
         return Err(JobError::StoreMismatch {

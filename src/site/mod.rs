@@ -79,6 +79,10 @@ pub const SCHEMAS: &[(&str, &str)] = &[
         include_str!("../../site/schema/por-inclusion-proof-1.json"),
     ),
     (
+        "por-inclusion-proof-2.json",
+        include_str!("../../site/schema/por-inclusion-proof-2.json"),
+    ),
+    (
         "por-addresses-1.json",
         include_str!("../../site/schema/por-addresses-1.json"),
     ),

@@ -204,8 +204,15 @@ pub struct Overview {
     pub any_short: bool,
     /// One row per chain the snapshot read.
     pub chains: Vec<ChainRow>,
-    /// Number of leaves (accounts) in the liabilities tree.
+    /// Number of leaves in the liabilities tree (por/2: parts and dummies).
     pub leaves: u64,
+    /// The account count, when the manifest states it (por/1 always; por/2 only if
+    /// the operator publishes it).
+    pub accounts: Option<u64>,
+    /// por/2: parts per account; `None` for a por/1 tree.
+    pub split: Option<u64>,
+    /// por/2: the padding granularity.
+    pub padding_bits: Option<u64>,
     /// Height of the liabilities tree.
     pub height: u32,
     /// The tree's root hash, hex.
@@ -237,6 +244,9 @@ pub fn overview(snapshots: &[Checked], site: &SiteConfig) -> Overview {
         assets,
         chains: chain_rows(&m.chains, site),
         leaves: m.tree.leaves,
+        accounts: m.tree.account_count(),
+        split: m.tree.split,
+        padding_bits: m.tree.padding_bits,
         height: m.tree.height,
         root: m.tree.root.to_string(),
         manifest: Link {
@@ -285,8 +295,8 @@ pub struct HistoryRow {
     pub ratios: Vec<HistoryRatio>,
     /// The snapshot's manifest.
     pub manifest: Link,
-    /// Number of leaves in that snapshot's tree.
-    pub leaves: u64,
+    /// That snapshot's account count, when its manifest states it.
+    pub accounts: Option<u64>,
 }
 
 /// One asset's chart on the history page.
@@ -349,7 +359,7 @@ pub fn history(snapshots: &[Checked]) -> History {
                     href: manifest_href(m.snapshot_id.as_str()),
                     sha256: s.manifest_sha256.clone(),
                 },
-                leaves: m.tree.leaves,
+                accounts: m.tree.account_count(),
             }
         })
         .collect();

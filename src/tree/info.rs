@@ -50,6 +50,17 @@ pub struct TreeInfo {
     pub accounts: Option<Option<u64>>,
 }
 
+impl TreeInfo {
+    /// The account count as the manifest states it: the leaf count of a por/1 tree,
+    /// `tree.accounts` of a por/2 one (`None` when the operator did not publish it).
+    pub fn account_count(&self) -> Option<u64> {
+        match self.version {
+            None => Some(self.leaves),
+            Some(_) => self.accounts.flatten(),
+        }
+    }
+}
+
 /// Tells a field that is present with `null` (`Some(None)`) from an absent one (`None`).
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
     Option::<u64>::deserialize(d).map(Some)

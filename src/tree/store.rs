@@ -56,6 +56,9 @@ pub enum StoreError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A por/2 store's accounts do not rebuild its tree (a record changed on disk).
+    #[error("the store does not rebuild its tree: {0}")]
+    Rebuild(Box<crate::tree::v2::V2Error>),
     /// No account of the snapshot has this uid.
     #[error("no account with uid {uid} in snapshot {snapshot_id}")]
     UnknownUid {
@@ -64,6 +67,12 @@ pub enum StoreError {
         /// The snapshot searched.
         snapshot_id: String,
     },
+}
+
+impl From<crate::tree::v2::V2Error> for StoreError {
+    fn from(e: crate::tree::v2::V2Error) -> StoreError {
+        StoreError::Rebuild(Box::new(e))
+    }
 }
 
 /// The contents of `store.json`: what the store's levels describe.
@@ -95,15 +104,73 @@ pub fn uid_key(uid: &[u8]) -> u64 {
     u64::from_be_bytes(d[..8].try_into().expect("8 bytes"))
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::Io {
         path: path.to_path_buf(),
         source,
     }
 }
 
-fn level_file(dir: &Path, level: u32) -> PathBuf {
+pub(crate) fn level_file(dir: &Path, level: u32) -> PathBuf {
     dir.join(format!("level-{level:02}.bin"))
+}
+
+/// Writes the uid index `path` from `(uid_key, row)` pairs sorted by key: 12 bytes
+/// each, the key big-endian then the row.
+pub(crate) fn write_index_file(
+    path: &Path,
+    entries: impl Iterator<Item = (u64, u32)>,
+) -> Result<(), StoreError> {
+    let mut w = BufWriter::with_capacity(1 << 20, File::create(path).map_err(io_err(path))?);
+    for (key, row) in entries {
+        w.write_all(&key.to_be_bytes()).map_err(io_err(path))?;
+        w.write_all(&row.to_le_bytes()).map_err(io_err(path))?;
+    }
+    w.flush().map_err(io_err(path))
+}
+
+fn index_entry(index: &File, path: &Path, i: u64) -> Result<(u64, u64), StoreError> {
+    let mut e = [0u8; INDEX_ENTRY];
+    index
+        .read_exact_at(&mut e, i * INDEX_ENTRY as u64)
+        .map_err(io_err(path))?;
+    let key = u64::from_be_bytes(e[..8].try_into().expect("8"));
+    let row = u64::from(u32::from_le_bytes(e[8..].try_into().expect("4")));
+    Ok((key, row))
+}
+
+/// The row of `uid` in the index `index` (`path`) of `n` entries, by binary search
+/// on its key; candidates sharing the key are told apart by `uid_at(row)`.
+pub(crate) fn find_row(
+    index: &File,
+    path: &Path,
+    n: u64,
+    uid: &str,
+    uid_at: impl Fn(u64) -> Result<Vec<u8>, StoreError>,
+) -> Result<Option<u64>, StoreError> {
+    let key = uid_key(uid.as_bytes());
+    let (mut lo, mut hi) = (0u64, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if index_entry(index, path, mid)?.0 < key {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    // Distinct uids may share a key: check each candidate's uid.
+    let mut i = lo;
+    while i < n {
+        let (k, row) = index_entry(index, path, i)?;
+        if k != key {
+            break;
+        }
+        if uid_at(row)? == uid.as_bytes() {
+            return Ok(Some(row));
+        }
+        i += 1;
+    }
+    Ok(None)
 }
 
 /// Writes a store into a folder (normally the temp folder of a publish).
@@ -156,13 +223,7 @@ impl StoreWriter {
 
     /// Writes the index from `(uid_key, row)` pairs sorted by key.
     pub fn write_index(&self, entries: impl Iterator<Item = (u64, u32)>) -> Result<(), StoreError> {
-        let p = self.dir.join("index.bin");
-        let mut w = BufWriter::with_capacity(1 << 20, File::create(&p).map_err(io_err(&p))?);
-        for (key, pos) in entries {
-            w.write_all(&key.to_be_bytes()).map_err(io_err(&p))?;
-            w.write_all(&pos.to_le_bytes()).map_err(io_err(&p))?;
-        }
-        w.flush().map_err(io_err(&p))
+        write_index_file(&self.dir.join("index.bin"), entries)
     }
 
     /// Writes `store.json`, pretty-printed with a final newline.
@@ -294,14 +355,6 @@ impl ProofStore {
         Ok(uid)
     }
 
-    fn index_entry(&self, i: u64) -> Result<(u64, u64), StoreError> {
-        let mut e = [0u8; INDEX_ENTRY];
-        self.read_at(&self.index, "index.bin", i * INDEX_ENTRY as u64, &mut e)?;
-        let key = u64::from_be_bytes(e[..8].try_into().expect("8"));
-        let row = u64::from(u32::from_le_bytes(e[8..].try_into().expect("4")));
-        Ok((key, row))
-    }
-
     fn position_of_row(&self, row: u64) -> Result<u64, StoreError> {
         let mut b = [0u8; 4];
         self.read_at(&self.positions, "positions.bin", row * 4, &mut b)?;
@@ -317,29 +370,13 @@ impl ProofStore {
 
     /// The input row of `uid`, by binary search of the index.
     pub fn row_of(&self, uid: &str) -> Result<Option<u64>, StoreError> {
-        let key = uid_key(uid.as_bytes());
-        let (mut lo, mut hi) = (0u64, self.meta.leaves);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if self.index_entry(mid)?.0 < key {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        // Distinct uids may share a key: check each candidate's uid.
-        let mut i = lo;
-        while i < self.meta.leaves {
-            let (k, row) = self.index_entry(i)?;
-            if k != key {
-                break;
-            }
-            if self.uid_at(row)? == uid.as_bytes() {
-                return Ok(Some(row));
-            }
-            i += 1;
-        }
-        Ok(None)
+        find_row(
+            &self.index,
+            &self.dir.join("index.bin"),
+            self.meta.leaves,
+            uid,
+            |row| self.uid_at(row),
+        )
     }
 
     fn node(&self, level: u32, idx: u64) -> Result<Node, StoreError> {
@@ -395,5 +432,65 @@ impl ProofStore {
     /// The root sums recorded in the store.
     pub fn root_sums(&self) -> Result<Vec<Amount>, StoreError> {
         Ok(self.node(self.meta.height, 0)?.sums)
+    }
+}
+
+/// A proof store of either version, told apart by its `store.json` `format`.
+pub enum AnyStore {
+    /// `por-proof-store/1`: every leaf and salt stored.
+    V1(ProofStore),
+    /// `por-proof-store/2`: accounts, the snapshot secret, the order and upper levels.
+    V2(crate::tree::v2::store::ProofStoreV2),
+}
+
+impl AnyStore {
+    /// Opens the store in `dir` by the `format` its `store.json` names.
+    pub fn open(dir: &Path) -> Result<AnyStore, StoreError> {
+        use crate::tree::v2::store::{ProofStoreV2, STORE_FORMAT_V2, StoreMetaV2};
+        #[derive(Deserialize)]
+        struct Format {
+            format: String,
+        }
+        let mp = dir.join(STORE_META_FILE);
+        let text = std::fs::read_to_string(&mp).map_err(io_err(&mp))?;
+        let corrupt = |reason: String| StoreError::Corrupt {
+            path: mp.clone(),
+            reason,
+        };
+        let Format { format } = serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))?;
+        match format.as_str() {
+            STORE_FORMAT => ProofStore::open(dir).map(AnyStore::V1),
+            STORE_FORMAT_V2 => {
+                let meta: StoreMetaV2 =
+                    serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))?;
+                ProofStoreV2::open(dir, meta).map(AnyStore::V2)
+            }
+            other => Err(corrupt(format!("format {other:?}"))),
+        }
+    }
+
+    /// The root hash the store was built for.
+    pub fn root(&self) -> Result<NodeHash, StoreError> {
+        match self {
+            AnyStore::V1(s) => s.root(),
+            AnyStore::V2(s) => Ok(s.meta().root),
+        }
+    }
+
+    /// The root's per-asset sums, read from the store's top level.
+    pub fn root_sums(&self) -> Result<Vec<Amount>, StoreError> {
+        match self {
+            AnyStore::V1(s) => s.root_sums(),
+            AnyStore::V2(s) => Ok(s.root_node()?.sums),
+        }
+    }
+
+    /// The proof of `uid`, in the store's version.
+    pub fn proof(&self, uid: &str) -> Result<crate::tree::v2::AnyProof, StoreError> {
+        use crate::tree::v2::AnyProof;
+        match self {
+            AnyStore::V1(s) => s.proof(uid).map(AnyProof::V1),
+            AnyStore::V2(s) => s.proof(uid).map(AnyProof::V2),
+        }
     }
 }

@@ -24,8 +24,11 @@
 //!   reads a proof of either version by its `format` and verifies it against a
 //!   manifest, so a caller has one entry point for both.
 
+pub mod build;
+pub mod derive;
 pub mod proof;
 pub mod shape;
+pub mod store;
 
 pub use proof::{
     AnyProof, AnyVerified, InclusionProofV2, PartProof, VerifiedPart, VerifiedProofV2,
@@ -70,6 +73,9 @@ pub enum V2Error {
     /// No accounts were given.
     #[error("a tree needs at least one account")]
     Empty,
+    /// More assets than a derived build handles ([`build::MAX_ASSETS`]); carries the count.
+    #[error("{0} assets; a por/2 tree of this publisher has at most 64")]
+    TooManyAssets(usize),
     /// The split (parts per account) is not in `1..=16`; carries the value.
     #[error("split {0} is not in 1..=16")]
     Split(u64),
@@ -261,7 +267,13 @@ pub fn part_commitment(salt: &[u8; 32], index: u8, uid: &[u8]) -> NodeHash {
 }
 
 /// Writes the record (`hash ‖ u128be(sums…)`) of part `index` of `uid`.
-fn write_part_record(rec: &mut [u8], salt: &[u8; 32], index: u8, uid: &[u8], amounts: &[Amount]) {
+fn write_part_record(
+    rec: &mut [u8],
+    salt: &[u8; 32],
+    index: u8,
+    uid: &[u8],
+    amounts: impl IntoIterator<Item = u128>,
+) {
     let account = part_commitment(salt, index, uid);
     for (c, a) in rec[32..].chunks_exact_mut(16).zip(amounts) {
         c.copy_from_slice(&a.to_be_bytes());
@@ -280,7 +292,7 @@ pub fn dummy_hash(r: &[u8; 32]) -> NodeHash {
 /// The leaf of part `index` of `uid` with its amounts (one per asset).
 pub fn part_leaf(salt: &[u8; 32], index: u8, uid: &[u8], amounts: &[Amount]) -> Node {
     let mut rec = vec![0u8; record_size(amounts.len())];
-    write_part_record(&mut rec, salt, index, uid, amounts);
+    write_part_record(&mut rec, salt, index, uid, amounts.iter().map(|a| a.0));
     Node::from_record(&rec)
 }
 
@@ -559,7 +571,7 @@ impl TreeV2 {
                         &part.salt,
                         j as u8,
                         accounts[a].uid.as_bytes(),
-                        &part.balances,
+                        part.balances.iter().map(|a| a.0),
                     );
                 } else {
                     // Dummy: H("por/2/dummy", r) and zero sums (the buffer is zeroed).

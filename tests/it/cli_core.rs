@@ -16,7 +16,13 @@ struct Case {
 }
 
 impl Case {
+    /// A case with the default tree (por/2).
     fn new(liabilities: &str) -> Case {
+        Case::with_tree(liabilities, "")
+    }
+
+    /// A case whose config ends with `tree` (a `[tree]` section, or nothing).
+    fn with_tree(liabilities: &str, tree: &str) -> Case {
         let dir = tempfile::tempdir().unwrap();
         std::fs::copy(fixture(liabilities), dir.path().join("liabilities.csv")).unwrap();
         std::fs::write(
@@ -34,7 +40,9 @@ path = "liabilities.csv"
 snapshots = "out/snapshots"
 site = "out/public"
 private = "secret"
-"#,
+"#
+            .to_string()
+                + tree,
         )
         .unwrap();
         Case { dir }
@@ -68,9 +76,30 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Every salt of a proof of either version.
+fn salts(proof: &serde_json::Value) -> Vec<String> {
+    match proof["parts"].as_array() {
+        Some(parts) => parts
+            .iter()
+            .map(|p| p["salt"].as_str().unwrap().to_string())
+            .collect(),
+        None => vec![proof["salt"].as_str().unwrap().to_string()],
+    }
+}
+
 #[test]
-fn snapshot_proof_verify_round_trip() {
-    let c = Case::new("good.csv");
+fn snapshot_proof_verify_round_trip_por2() {
+    round_trip("", 16, 4);
+}
+
+#[test]
+fn snapshot_proof_verify_round_trip_por1() {
+    round_trip("[tree]\nversion = 1\n", 3, 2);
+}
+
+fn round_trip(tree: &str, leaves: u64, height: u64) {
+    let v2 = tree.is_empty();
+    let c = Case::with_tree("good.csv", tree);
     let o = c.snapshot("2026-11-21", "2026-11-21T00:00:00Z");
     // No reserves are configured: every asset is short, which is exit 1, but published.
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
@@ -83,8 +112,16 @@ fn snapshot_proof_verify_round_trip() {
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
     assert_eq!(manifest["format"], "por-manifest/1");
-    assert_eq!(manifest["tree"]["leaves"], 3);
-    assert_eq!(manifest["tree"]["height"], 2);
+    assert_eq!(manifest["tree"]["leaves"], leaves);
+    assert_eq!(manifest["tree"]["height"], height);
+    if v2 {
+        assert_eq!(manifest["tree"]["version"], 2);
+        assert_eq!(manifest["tree"]["split"], 4);
+        assert_eq!(manifest["tree"]["padding_bits"], 6);
+        assert_eq!(manifest["tree"]["accounts"], serde_json::Value::Null);
+    } else {
+        assert!(manifest["tree"].get("version").is_none());
+    }
     assert_eq!(
         manifest["tree"]["sums"],
         serde_json::json!(["150000001", "2000000000000000001"])
@@ -111,15 +148,28 @@ fn snapshot_proof_verify_round_trip() {
             String::from_utf8_lossy(&v.stdout)
         );
         assert!(String::from_utf8_lossy(&v.stdout).starts_with(&format!("valid: uid \"{uid}\"")));
+        let proof: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let format = if v2 {
+            "por-inclusion-proof/2"
+        } else {
+            "por-inclusion-proof/1"
+        };
+        assert_eq!(proof["format"], format);
+        if v2 {
+            let parts = proof["parts"].as_array().unwrap();
+            assert_eq!(parts.len(), 4);
+            for p in parts {
+                assert_eq!(p["path"].as_array().unwrap().len() as u64, height);
+            }
+        }
     }
 
-    // A tampered balance is invalid (exit 1) and names the failed check.
+    // A tampered balance is invalid (exit 1) and names the failed check: the leaf (in
+    // por/2 the changed part's leaf, changed with the balance so that the parts still
+    // add up) no longer leads to the root (step 4).
     let text = std::fs::read_to_string(c.path("alice.json")).unwrap();
-    std::fs::write(
-        c.path("bad.json"),
-        text.replace("\"150000000\"", "\"150000001\""),
-    )
-    .unwrap();
+    let tampered = crate::support::proofs::raise_first_balance(&text);
+    std::fs::write(c.path("bad.json"), tampered).unwrap();
     let v = c.por(&[
         "verify",
         "--proof",
@@ -128,7 +178,8 @@ fn snapshot_proof_verify_round_trip() {
         manifest_path.to_str().unwrap(),
     ]);
     assert_eq!(v.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&v.stdout).starts_with("invalid: step 4 (root) failed"));
+    let out = String::from_utf8_lossy(&v.stdout);
+    assert!(out.starts_with("invalid: step 4 (root) failed"), "{out}");
 
     // Unusable input is exit 2.
     std::fs::write(c.path("junk.json"), "{not json").unwrap();
@@ -163,12 +214,25 @@ fn published_folder_holds_no_uid_salt_or_balance() {
     let c = Case::new("good.csv");
     c.snapshot("s1", "2026-11-21T00:00:00Z");
     let proof: serde_json::Value = serde_json::from_slice(&c.proof("s1", "alice").stdout).unwrap();
-    let salt = proof["salt"].as_str().unwrap().to_string();
+    let mut secrets: Vec<String> = salts(&proof);
+    for p in proof["parts"].as_array().unwrap() {
+        secrets.extend(
+            p["balances"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|b| format!("{b}")),
+        );
+    }
+    secrets.retain(|s| s != "\"0\"");
     let mut published = String::new();
     for entry in walk(&c.path("out")) {
         published.push_str(&String::from_utf8_lossy(&std::fs::read(entry).unwrap()));
     }
-    for secret in ["alice", "bob", "carol", &salt, "\"150000000\"", "\"1\""] {
+    for secret in ["alice", "bob", "carol", "\"150000000\"", "\"1\""]
+        .into_iter()
+        .chain(secrets.iter().map(String::as_str))
+    {
         assert!(
             !published.contains(secret),
             "published output contains {secret}"
@@ -419,7 +483,7 @@ fn verify_rechecks_a_dispute_file() {
         out.trim_end(),
         "valid: the proof is valid; the manifest is the one the dispute file names; the page said valid, this re-check agrees"
     );
-    let tampered = proof.replace("\"150000000\"", "\"150000001\"");
+    let tampered = crate::support::proofs::raise_first_balance(&proof);
     let (code, out) = check(bundle(&tampered, &sha, "invalid", Some("root")));
     assert_eq!(code, Some(1), "{out}");
     assert!(

@@ -29,7 +29,7 @@ fn assert_complete(d: &Path, id: &str) {
         let bytes = std::fs::read(d.join(format!("snapshots/{id}/{name}"))).unwrap();
         assert_eq!(&sha(&bytes), hash, "{id}/{name}");
     }
-    let store = por::tree::store::ProofStore::open(&d.join(format!("private/{id}")))
+    let store = por::tree::store::AnyStore::open(&d.join(format!("private/{id}")))
         .unwrap_or_else(|e| panic!("private store of {id}: {e}"));
     assert_eq!(
         store.root().unwrap(),

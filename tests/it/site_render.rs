@@ -5,7 +5,7 @@
 //! leaves the previous site untouched.
 
 use por::amount::Amount;
-use por::config::Config;
+use por::config::{Config, TreeConfig};
 use por::format::{
     ADDRESSES_FORMAT, AddressEntry, AddressList, BitcoinChain, Chains, EthereumChain, Holding,
     Manifest, OwnershipJson, SnapshotId, SnapshotIndex, sha256_hex, to_json_bytes,
@@ -158,7 +158,9 @@ fn figures(sid: &str, eth_covered: bool) -> ReserveFigures {
 }
 
 impl Case {
-    /// Three published snapshots: `s1` (no reserves), `s2` (ETH short), `s3` (covered).
+    /// Three published snapshots: `s1` (no reserves), `s2` (ETH short), `s3` (covered);
+    /// the first two por/1 (`[tree] version = 1`), the newest por/2 (the default), as
+    /// on a site that has published since before por/2.
     fn new() -> Case {
         let dir = tempfile::tempdir().unwrap();
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/site");
@@ -187,10 +189,13 @@ site = "out/public"
 private = "secret"
 [site]
 ethereum_explorer = "https://etherscan.io/"
+[tree]
+version = 1
 "#,
         )
         .unwrap();
         let config = Config::from_file(&dir.path().join("por.toml")).unwrap();
+        assert_eq!(config.tree, TreeConfig::V1);
         let out = Output::open(&por::job::output_dirs(&config)).unwrap();
         por::job::snapshot(
             &out,
@@ -201,8 +206,9 @@ ethereum_explorer = "https://etherscan.io/"
         )
         .unwrap();
         drop(out);
-        let case = Case { dir, config };
+        let mut case = Case { dir, config };
         case.publish("2026-10-21", "2026-10-21T00:00:00Z", false);
+        case.config.tree = TreeConfig::default();
         case.publish("2026-11-21", "2026-11-21T00:00:00Z", true);
         case
     }
@@ -298,6 +304,7 @@ fn renders_every_page_with_the_key_figures() {
         "schema/por-manifest-1.json",
         "schema/por-inclusion-proof-1.json",
         "schema/por-addresses-1.json",
+        "schema/por-inclusion-proof-2.json",
         "schema/por-snapshot-index-1.json",
         "schema/por-dispute-1.json",
         "snapshots/index.json",
@@ -436,6 +443,9 @@ fn renders_every_page_with_the_key_figures() {
         "por verify --proof proof.json --manifest manifest.json",
         "schema/por-manifest-1.json",
         "schema/por-inclusion-proof-1.json",
+        "schema/por-inclusion-proof-2.json",
+        "cut into the same number of parts",
+        "What a sibling can reveal",
         "salt",
         "random",
         "snapshot block",
@@ -863,13 +873,42 @@ fn published_documents_validate_against_the_schemas() {
         schema_errors("por-snapshot-index-1.json", &index),
         Vec::<String>::new()
     );
-    let store =
-        por::tree::store::ProofStore::open(&c.config.private_dir.join("2026-11-21")).unwrap();
+    let store = por::tree::store::AnyStore::open(&c.config.private_dir.join("2026-10-21")).unwrap();
     let proof = serde_json::to_value(store.proof("carol").unwrap()).unwrap();
+    assert_eq!(proof["format"], "por-inclusion-proof/1");
     assert_eq!(
         schema_errors("por-inclusion-proof-1.json", &proof),
         Vec::<String>::new()
     );
+    let store2 =
+        por::tree::store::AnyStore::open(&c.config.private_dir.join("2026-11-21")).unwrap();
+    let proof2 = serde_json::to_value(store2.proof("carol").unwrap()).unwrap();
+    assert_eq!(proof2["format"], "por-inclusion-proof/2");
+    assert_eq!(
+        schema_errors("por-inclusion-proof-2.json", &proof2),
+        Vec::<String>::new()
+    );
+    assert!(!schema_errors("por-inclusion-proof-1.json", &proof2).is_empty());
+    assert!(!schema_errors("por-inclusion-proof-2.json", &proof).is_empty());
+    let mut p = proof2.clone();
+    p["parts"][0]["index"] = 16.into();
+    assert!(!schema_errors("por-inclusion-proof-2.json", &p).is_empty());
+    let mut p = proof2;
+    p["parts"][1]["salt"] = "ab".into();
+    assert!(!schema_errors("por-inclusion-proof-2.json", &p).is_empty());
+    // Both manifest versions validate, and a por/2 tree without its fields does not.
+    for sid in IDS {
+        let m = json(&site.join(format!("snapshots/{sid}/manifest.json")));
+        assert_eq!(
+            schema_errors("por-manifest-1.json", &m),
+            Vec::<String>::new(),
+            "{sid}"
+        );
+    }
+    let mut m2 = json(&site.join("snapshots/2026-11-21/manifest.json"));
+    assert_eq!(m2["tree"]["version"], 2);
+    m2["tree"].as_object_mut().unwrap().remove("accounts");
+    assert!(!schema_errors("por-manifest-1.json", &m2).is_empty());
 
     // And they reject what FORMAT.md forbids.
     let m = json(&site.join("latest/manifest.json"));
@@ -955,8 +994,7 @@ fn a_dispute_file_validates_and_is_rechecked_against_the_published_manifest() {
     por::job::render(&c.config).unwrap();
     let manifest = std::fs::read(c.site().join("snapshots/2026-11-21/manifest.json")).unwrap();
     let sha = sha256_hex(&manifest);
-    let store =
-        por::tree::store::ProofStore::open(&c.config.private_dir.join("2026-11-21")).unwrap();
+    let store = por::tree::store::AnyStore::open(&c.config.private_dir.join("2026-11-21")).unwrap();
     let proof = serde_json::to_string_pretty(&store.proof("carol").unwrap()).unwrap();
 
     let valid = dispute_file(&proof, &sha, "valid", None);
@@ -969,10 +1007,8 @@ fn a_dispute_file_validates_and_is_rechecked_against_the_published_manifest() {
     assert!(r.agrees_with_bundle());
 
     // A raised balance: the re-check fails at the root, as the page said.
-    let mut p: Value = serde_json::from_str(&proof).unwrap();
-    let b = p["balances"][0].as_str().unwrap().parse::<u128>().unwrap() + 1;
-    p["balances"][0] = b.to_string().into();
-    let tampered = dispute_file(&p.to_string(), &sha, "invalid", Some("root"));
+    let tampered = crate::support::proofs::raise_first_balance(&proof);
+    let tampered = dispute_file(&tampered, &sha, "invalid", Some("root"));
     assert_eq!(
         schema_errors("por-dispute-1.json", &tampered),
         Vec::<String>::new()
@@ -988,7 +1024,9 @@ fn a_dispute_file_validates_and_is_rechecked_against_the_published_manifest() {
         r.manifest_hash,
         por::dispute::ManifestHash::Differs { .. }
     ));
-    assert_eq!(r.check(), Some("manifest"));
+    // That older snapshot is por/1: a por/2 proof against it fails at step 1 (FORMAT.md
+    // §6: the proof's format must match the manifest's tree version).
+    assert_eq!(r.check(), Some("parse"));
     assert!(!r.is_valid() && !r.agrees_with_bundle());
 
     // The schema rejects what the format forbids.

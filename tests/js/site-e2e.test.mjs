@@ -144,6 +144,9 @@ test("the rendered site in headless Chromium", { timeout: 180000 }, async (t) =>
     await t.test("a tampered proof is invalid", async () => {
       const p = structuredClone(proof);
       p.balances[2] = (BigInt(p.balances[2]) + 1n).toString();
+      // por/2: raise one part with it, so the parts still add up and the changed
+      // part's leaf misses the root (step 4), as a por/1 leaf does.
+      if (p.parts) p.parts[0].balances[2] = (BigInt(p.parts[0].balances[2]) + 1n).toString();
       const v = await verify(JSON.stringify(p));
       assert.equal(v.result, "invalid", v.text);
       assert.equal(v.check, "root", v.text);

@@ -363,8 +363,10 @@ impl InclusionProofV2 {
 // ---------------------------------------------------------------------------
 // Either version
 
-/// An inclusion proof of either version, chosen by its `format`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// An inclusion proof of either version, chosen by its `format`; serializes as the
+/// proof itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
 pub enum AnyProof {
     /// `por-inclusion-proof/1` (FORMAT.md §3).
     V1(InclusionProof),

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests: a local HTTP server that speaks
-//! canned replies, and real anvil nodes.
+//! canned replies, real anvil nodes, and proof tampering.
 
 pub mod anvil;
 pub mod cli;
 pub mod http_server;
+pub mod proofs;
