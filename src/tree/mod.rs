@@ -261,8 +261,13 @@ pub fn next_level_with(
                 &pad[..]
             };
             let mut h = tags.node.hasher();
-            h.update(left);
-            h.update(right);
+            if 2 * j + 1 < n {
+                // Both children are adjacent in `cur`: one update.
+                h.update(&cur[2 * j * r..(2 * j + 2) * r]);
+            } else {
+                h.update(left);
+                h.update(right);
+            }
             dst[..32].copy_from_slice(&h.finalize());
             for asset in 0..k {
                 let o = 32 + 16 * asset;

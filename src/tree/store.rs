@@ -75,6 +75,12 @@ impl From<crate::tree::v2::V2Error> for StoreError {
     }
 }
 
+impl From<crate::tree::TreeError> for StoreError {
+    fn from(e: crate::tree::TreeError) -> StoreError {
+        StoreError::Rebuild(Box::new(e.into()))
+    }
+}
+
 /// The contents of `store.json`: what the store's levels describe.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

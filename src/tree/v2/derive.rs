@@ -58,11 +58,8 @@ fn subkey(label: &str, secret: &[u8; 32]) -> [u8; 32] {
 fn uniform_inclusive(rng: &mut ChaCha12Rng, max: u128) -> u128 {
     if max < u128::from(u64::MAX) {
         let range = max as u64 + 1;
-        let mut b = [0u8; 8];
-        let mut draw = |rng: &mut ChaCha12Rng| {
-            rng.fill_bytes(&mut b);
-            u128::from(u64::from_le_bytes(b)) * u128::from(range)
-        };
+        // `next_u64` is two 32-bit words, low first: the 8 bytes little-endian.
+        let draw = |rng: &mut ChaCha12Rng| u128::from(rng.next_u64()) * u128::from(range);
         let mut m = draw(rng);
         if (m as u64) < range {
             let threshold = range.wrapping_neg() % range;

@@ -475,6 +475,215 @@ impl ProofStoreV2 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tree::info::TreeInfo;
+    use crate::tree::proof::ManifestRef;
+    use crate::tree::v2::build::build;
+    use crate::tree::v2::{AccountParts, PartSecret, TreeV2, TreeV2Input};
+
+    struct Mem(Vec<(Vec<u8>, Vec<u128>)>);
+    impl AccountSource for Mem {
+        type Error = StoreError;
+        fn with_account<T>(
+            &self,
+            account: u64,
+            f: impl FnOnce(&[u8], &[u128]) -> T,
+        ) -> Result<T, StoreError> {
+            let (u, b) = &self.0[account as usize];
+            Ok(f(u, b))
+        }
+    }
+
+    /// Writes the store of `accounts` (K = 2) into `dir` as a snapshot would and
+    /// returns the manifest's view of it.
+    fn write_store(dir: &Path, accounts: &Mem, split: u8, g: u8, secret: [u8; 32]) -> ManifestRef {
+        let k = 2;
+        let n = accounts.0.len();
+        let d = Derivation::new(&secret);
+        let layout = Layout::new(&d, n as u64, split, g).unwrap();
+        let w = StoreWriterV2::new(dir);
+        w.write_secret(&secret).unwrap();
+        w.write_accounts(n, |row| (&accounts.0[row].0[..], &accounts.0[row].1[..]))
+            .unwrap();
+        let mut index: Vec<(u64, u32)> = accounts
+            .0
+            .iter()
+            .enumerate()
+            .map(|(i, (u, _))| (crate::tree::store::uid_key(u), i as u32))
+            .collect();
+        index.sort_unstable();
+        w.write_index(index.into_iter()).unwrap();
+        w.write_layout(&layout).unwrap();
+        let info =
+            build::<_, StoreError>(&d, accounts, &layout, k, |l, recs| w.write_level(l, &recs))
+                .unwrap();
+        let assets = vec![
+            AssetInfo {
+                symbol: "BTC".into(),
+                decimals: 8,
+            },
+            AssetInfo {
+                symbol: "ETH".into(),
+                decimals: 18,
+            },
+        ];
+        w.write_meta(&StoreMetaV2 {
+            format: STORE_FORMAT_V2.into(),
+            exchange: "X".into(),
+            snapshot_id: "s1".into(),
+            assets: assets.clone(),
+            accounts: n as u64,
+            split,
+            padding_bits: g,
+            leaves: layout.leaves,
+            height: info.height,
+            chunk_bits: layout.chunk_bits,
+            bucket_bits: layout.bucket_bits,
+            root: info.root.hash,
+        })
+        .unwrap();
+        ManifestRef {
+            exchange: "X".into(),
+            snapshot_id: "s1".into(),
+            assets,
+            tree: TreeInfo {
+                version: Some(2),
+                root: info.root.hash,
+                sums: info.root.sums,
+                height: info.height,
+                leaves: info.leaves,
+                split: Some(u64::from(split)),
+                padding_bits: Some(u64::from(g)),
+                accounts: Some(None),
+            },
+        }
+    }
+
+    fn accounts(n: usize) -> Mem {
+        Mem((0..n)
+            .map(|i| {
+                (
+                    format!("acct-{i:05}").into_bytes(),
+                    vec![
+                        (i as u128) * 99_991,
+                        if i % 3 == 0 {
+                            0
+                        } else {
+                            u128::from(u64::MAX) + i as u128
+                        },
+                    ],
+                )
+            })
+            .collect())
+    }
+
+    /// Every account's proof from the store verifies against the manifest and is the
+    /// proof the reference build of the same derived values gives.
+    #[test]
+    fn every_proof_from_the_store_verifies_and_equals_the_reference() {
+        for (n, split, g) in [
+            (1usize, 4u8, 6u8),
+            (5, 1, 0),
+            (37, 4, 6),
+            (300, 3, 2),
+            (700, 4, 6),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let acc = accounts(n);
+            let secret = [n as u8 ^ 0x5a; 32];
+            let manifest = write_store(dir.path(), &acc, split, g, secret);
+            let meta: StoreMetaV2 =
+                serde_json::from_slice(&std::fs::read(dir.path().join("store.json")).unwrap())
+                    .unwrap();
+            let store = ProofStoreV2::open(dir.path(), meta).unwrap();
+            let d = Derivation::new(&secret);
+            let layout = Layout::new(&d, n as u64, split, g).unwrap();
+            let reference = TreeV2::build(TreeV2Input {
+                k: 2,
+                split,
+                padding_bits: g,
+                accounts: acc
+                    .0
+                    .iter()
+                    .enumerate()
+                    .map(|(a, (uid, b))| AccountParts {
+                        uid: String::from_utf8(uid.clone()).unwrap(),
+                        balances: b.iter().map(|&x| Amount(x)).collect(),
+                        parts: d
+                            .parts(a as u64, b, split)
+                            .unwrap()
+                            .into_iter()
+                            .enumerate()
+                            .map(|(j, balances)| PartSecret {
+                                salt: d.salt(a as u64, j as u8, split),
+                                balances,
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+                dummies: (0..layout.leaves - n as u64 * u64::from(split))
+                    .map(|i| d.dummy(i))
+                    .collect(),
+                permutation: layout.order.clone(),
+            })
+            .unwrap();
+            let labels = ProofLabels {
+                exchange: "X".into(),
+                snapshot_id: "s1".into(),
+                assets: manifest.assets.clone(),
+            };
+            // Every account of the small cases, a sample of the large one (unit tests
+            // run unoptimized).
+            let step = if n > 300 { 13 } else { 1 };
+            for (a, (uid, _)) in acc.0.iter().enumerate().step_by(step) {
+                let uid = std::str::from_utf8(uid).unwrap();
+                let p = store.proof(uid).unwrap();
+                p.verify_against(&manifest)
+                    .unwrap_or_else(|e| panic!("n={n} {uid}: {e}"));
+                assert_eq!(p, reference.proof(a, &labels).unwrap(), "n={n} {uid}");
+            }
+            assert!(matches!(
+                store.proof("nobody"),
+                Err(StoreError::UnknownUid { .. })
+            ));
+        }
+    }
+
+    /// A changed balance in the store gives proofs that do not verify (never a valid
+    /// proof of other figures), and a truncated file is refused at open.
+    #[test]
+    fn a_changed_store_is_caught() {
+        let dir = tempfile::tempdir().unwrap();
+        let acc = accounts(50);
+        let manifest = write_store(dir.path(), &acc, 4, 6, [9; 32]);
+        let mut changed = acc.0.clone();
+        changed[7].1[0] += 1;
+        let mut bytes = Vec::new();
+        let mut offsets = vec![0u64];
+        for (u, b) in &changed {
+            encode_account(&mut bytes, u, b);
+            offsets.push(bytes.len() as u64);
+        }
+        std::fs::write(dir.path().join("accounts.bin"), &bytes).unwrap();
+        let offs: Vec<u8> = offsets.iter().flat_map(|o| o.to_le_bytes()).collect();
+        std::fs::write(dir.path().join("account-offsets.bin"), offs).unwrap();
+        let meta: StoreMetaV2 =
+            serde_json::from_slice(&std::fs::read(dir.path().join("store.json")).unwrap()).unwrap();
+        let store = ProofStoreV2::open(dir.path(), meta.clone()).unwrap();
+        assert!(
+            store
+                .proof("acct-00007")
+                .unwrap()
+                .verify_against(&manifest)
+                .is_err()
+        );
+        let order = dir.path().join("order.bin");
+        let o = std::fs::read(&order).unwrap();
+        std::fs::write(&order, &o[..o.len() - 4]).unwrap();
+        assert!(matches!(
+            ProofStoreV2::open(dir.path(), meta),
+            Err(StoreError::Corrupt { .. })
+        ));
+    }
 
     #[test]
     fn varints_round_trip() {
