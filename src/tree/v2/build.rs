@@ -104,19 +104,18 @@ impl Layout {
 
         // Counting sort by the top bits of each key: counts per block of leaves in
         // parallel, then each block places its leaves at its own offsets.
-        const BLOCK: u64 = 1 << 16;
-        let blocks: Vec<(u64, u64)> = (0..m.div_ceil(BLOCK))
-            .map(|b| (b * BLOCK, ((b + 1) * BLOCK).min(m)))
+        // A few blocks per thread: each block keeps one count per bucket (4 bytes ×
+        // 2^bucket_bits), so the block count, not the leaf count, sets that memory.
+        let nblocks = (rayon::current_num_threads() as u64 * 4).clamp(1, m);
+        let block = m.div_ceil(nblocks);
+        let blocks: Vec<(u64, u64)> = (0..m.div_ceil(block))
+            .map(|b| (b * block, ((b + 1) * block).min(m)))
             .collect();
         let counts: Vec<Vec<u32>> = blocks
             .par_iter()
             .map(|&(lo, hi)| {
-                let mut keys = vec![0u128; (hi - lo) as usize];
-                d.order_keys(lo, &mut keys);
                 let mut c = vec![0u32; nb];
-                for k in keys {
-                    c[bucket_of(k, bucket_bits)] += 1;
-                }
+                for_keys(d, lo, hi, |_, k| c[bucket_of(k, bucket_bits)] += 1);
                 c
             })
             .collect();
@@ -145,9 +144,7 @@ impl Layout {
                 .zip(offsets.into_par_iter())
                 .for_each(|(&(lo, hi), mut off)| {
                     let slots = &slots;
-                    let mut keys = vec![0u128; (hi - lo) as usize];
-                    d.order_keys(lo, &mut keys);
-                    for (i, k) in keys.into_iter().enumerate() {
+                    for_keys(d, lo, hi, |u, k| {
                         let b = bucket_of(k, bucket_bits);
                         let at = off[b] as usize;
                         // SAFETY: the offsets of (block, bucket) pairs are disjoint
@@ -155,11 +152,11 @@ impl Layout {
                         // position below `m` is written exactly once, and both
                         // arrays outlive the parallel loop.
                         unsafe {
-                            slots.0.add(at).write(lo as u32 + i as u32);
+                            slots.0.add(at).write(u as u32);
                             slots.1.add(at).write((k << bucket_bits >> 96) as u32);
                         }
                         off[b] += 1;
-                    }
+                    });
                 });
         }
         // Each bucket sorted by key: by the next 32 bits, and by the whole key (derived
@@ -204,6 +201,20 @@ impl Layout {
             order,
             buckets,
         })
+    }
+}
+
+/// Calls `f(u, key)` for the leaves `u` in `lo..hi`, keys generated 4096 at a time.
+fn for_keys(d: &Derivation, lo: u64, hi: u64, mut f: impl FnMut(u64, u128)) {
+    let mut keys = vec![0u128; 4096];
+    let mut at = lo;
+    while at < hi {
+        let n = ((hi - at) as usize).min(keys.len());
+        d.order_keys(at, &mut keys[..n]);
+        for (i, &k) in keys[..n].iter().enumerate() {
+            f(at + i as u64, k);
+        }
+        at += n as u64;
     }
 }
 
