@@ -19,7 +19,7 @@ SRC = pathlib.Path(__file__).resolve().parent.parent / "src"
 # only without forming a cycle.
 LAYERS = [
     ["amount", "excerpt", "time", "exit"],           # primitives
-    ["format", "tree", "ownership"],                 # pure core and its types
+    ["format", "tree", "ownership", "log"],          # pure core and its types
     ["config", "liabilities", "chains"],             # input and adapters
     ["reserves", "dispute"],                         # core over inputs
     ["lock", "publish", "snapshot", "site"],         # the write path and outputs

@@ -9,7 +9,8 @@
 //! - Core: [`tree`] (the Merkle sum tree, por/1 and por/2, proofs and their
 //!   verification, the proof store), [`format`](mod@format) (the published documents as types),
 //!   [`ownership`] (address checks and ownership proofs per scheme), [`dispute`]
-//!   (re-checking a dispute file).
+//!   (re-checking a dispute file), [`log`] (the snapshot log: checkpoints, proofs,
+//!   cosignatures, the witness's decision).
 //! - Input: [`config`] (the validated configuration), [`liabilities`] (the balance
 //!   export), [`chains`] (one adapter per backend behind one trait per concern),
 //!   [`reserves`] (reads at the snapshot block, figures and address lists).
@@ -32,6 +33,7 @@ pub mod format;
 pub mod job;
 pub mod liabilities;
 pub mod lock;
+pub mod log;
 pub mod ownership;
 pub mod publish;
 pub mod reserves;

@@ -13,6 +13,7 @@ mod cli_ops;
 mod demo_data;
 mod ethereum_anvil;
 mod faults;
+mod log_vectors;
 mod operator_safety;
 mod ownership;
 mod reserves_anvil;
