@@ -22,7 +22,7 @@ LAYERS = [
     ["format", "tree", "ownership", "log"],          # pure core and its types
     ["config", "liabilities", "chains"],             # input and adapters
     ["reserves", "dispute"],                         # core over inputs
-    ["lock", "publish", "snapshot", "site"],         # the write path and outputs
+    ["lock", "publish", "snapshot", "site", "witness"],  # the write path and outputs
     ["job", "bench"],                                # commands end to end
 ]
 LAYER = {m: i for i, layer in enumerate(LAYERS) for m in layer}

@@ -199,6 +199,7 @@ fn run_in(
         private_dir: dir.join("private"),
         site: SiteConfig::default(),
         tree,
+        log: None,
     };
     let id = SnapshotId::new("bench").expect("valid id");
     let out =

@@ -7,6 +7,7 @@ use crate::amount::MAX_DECIMALS;
 pub use crate::chains::bitcoind::RpcAuth;
 use crate::excerpt::Excerpt;
 use crate::format::AssetInfo;
+use crate::log::{KeyType, VerifierKey};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -61,6 +62,8 @@ struct RawConfig {
     site: Option<RawSite>,
     #[serde(default)]
     tree: Option<RawTree>,
+    #[serde(default)]
+    log: Option<RawLog>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,6 +77,29 @@ struct RawTree {
     padding_bits: Option<u64>,
     #[serde(default)]
     publish_account_count: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLog {
+    origin: String,
+    key: PathBuf,
+    #[serde(default)]
+    dir: Option<PathBuf>,
+    #[serde(default)]
+    required: Option<usize>,
+    #[serde(default)]
+    timeout_secs: Option<u64>,
+    #[serde(default)]
+    witnesses: Vec<RawWitness>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWitness {
+    name: String,
+    key: String,
+    url: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -338,6 +364,34 @@ fn tree_config(raw: Option<&RawTree>) -> Result<TreeConfig, (&'static str, Strin
     }
 }
 
+/// One `[[log.witnesses]]` entry: a witness the publisher submits every checkpoint to.
+#[derive(Clone, Debug)]
+pub struct WitnessConfig {
+    /// Its label, in messages and on the site.
+    pub name: String,
+    /// Its cosignature verifier key (type `0x04`), pinned.
+    pub key: VerifierKey,
+    /// Its submission prefix (`POST <url>/add-checkpoint`), without a trailing `/`.
+    pub url: String,
+}
+
+/// `[log]`: the snapshot log (FORMAT.md §7).
+#[derive(Clone, Debug)]
+pub struct LogConfig {
+    /// The log's origin, e.g. `proof-of-reserves.example.com/por`; also its key's name.
+    pub origin: String,
+    /// The log's private key file (`por keygen` writes it; mode 0600).
+    pub key_file: PathBuf,
+    /// The public log folder: `checkpoint`, `consistency/`, `key.txt` (default `log`).
+    pub dir: PathBuf,
+    /// How many witnesses must cosign (k); fewer is exit 1.
+    pub required: usize,
+    /// Per-request timeout towards witnesses (`timeout_secs`, default 10 s).
+    pub timeout: Duration,
+    /// The witnesses, in configured order.
+    pub witnesses: Vec<WitnessConfig>,
+}
+
 /// The validated configuration.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -363,6 +417,8 @@ pub struct Config {
     pub site: SiteConfig,
     /// How new snapshots' trees are built (`[tree]`; por/2 by default).
     pub tree: TreeConfig,
+    /// The snapshot log, when `[log]` is configured.
+    pub log: Option<LogConfig>,
 }
 
 impl Config {
@@ -552,6 +608,10 @@ impl Config {
             }
         }
 
+        let log = match &raw.log {
+            None => None,
+            Some(l) => Some(parse_log(l, &invalid, &resolve)?),
+        };
         let site = raw.site.as_ref();
         let tree =
             tree_config(raw.tree.as_ref()).map_err(|(key, message)| invalid(key, message))?;
@@ -575,8 +635,75 @@ impl Config {
                     .and_then(|s| s.ethereum_explorer.clone())
                     .unwrap_or_else(|| "https://etherscan.io".into()),
             },
+            log,
         })
     }
+}
+
+fn parse_log(
+    l: &RawLog,
+    invalid: &impl Fn(&str, String) -> ConfigError,
+    resolve: &impl Fn(&Path) -> PathBuf,
+) -> Result<LogConfig, ConfigError> {
+    if !signed_note::is_key_name_valid(&l.origin) || l.origin.len() > 255 {
+        return Err(invalid(
+            "log.origin",
+            format!(
+                "{}: 1 to 255 characters without spaces or +, e.g. \"proof-of-reserves.example.com/por\"",
+                Excerpt::quoted(&l.origin)
+            ),
+        ));
+    }
+    let mut witnesses: Vec<WitnessConfig> = Vec::new();
+    for (i, w) in l.witnesses.iter().enumerate() {
+        let key_name = format!("log.witnesses[{i}]");
+        if w.name.trim().is_empty() || w.name.contains('\n') {
+            return Err(invalid(
+                &format!("{key_name}.name"),
+                "must be one non-empty line".into(),
+            ));
+        }
+        let key = VerifierKey::parse_as(&w.key, KeyType::Cosignature)
+            .map_err(|e| invalid(&format!("{key_name}.key"), e.message))?;
+        if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
+            return Err(invalid(
+                &format!("{key_name}.url"),
+                format!(
+                    "{}: expected an http:// or https:// URL",
+                    Excerpt::quoted(&w.url)
+                ),
+            ));
+        }
+        if let Some(j) = witnesses.iter().position(|o| o.key == key) {
+            return Err(invalid(
+                &format!("{key_name}.key"),
+                format!("the same key as log.witnesses[{j}]: one witness counts once"),
+            ));
+        }
+        witnesses.push(WitnessConfig {
+            name: w.name.clone(),
+            key,
+            url: w.url.trim_end_matches('/').to_string(),
+        });
+    }
+    let required = l.required.unwrap_or(witnesses.len());
+    if required > witnesses.len() {
+        return Err(invalid(
+            "log.required",
+            format!(
+                "{required} cosignatures required, but only {} witness(es) configured",
+                witnesses.len()
+            ),
+        ));
+    }
+    Ok(LogConfig {
+        origin: l.origin.clone(),
+        key_file: resolve(&l.key),
+        dir: resolve(l.dir.as_deref().unwrap_or(Path::new("log"))),
+        required,
+        timeout: Duration::from_secs(l.timeout_secs.unwrap_or(10).max(1)),
+        witnesses,
+    })
 }
 
 fn parse_chains(

@@ -16,7 +16,8 @@
 //!   [`reserves`] (reads at the snapshot block, figures and address lists).
 //! - Publish: [`lock`] and [`publish`] (the one write path: lock, staging area,
 //!   journal, atomic rename), [`snapshot`] (the tree into the store, the manifest),
-//!   [`site`] (the static site).
+//!   [`site`] (the static site), [`witness`] (`por witness serve` and the publisher's
+//!   submissions to witnesses).
 //! - Commands: [`job`] (run, snapshot, render, demo, proof, messages, init),
 //!   [`bench`](mod@bench) (`por bench`).
 
@@ -41,3 +42,4 @@ pub mod site;
 pub mod snapshot;
 pub mod time;
 pub mod tree;
+pub mod witness;

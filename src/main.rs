@@ -130,6 +130,21 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         lookups: usize,
     },
+    /// Make the snapshot log's Ed25519 signed-note key (FORMAT.md §7): the private key
+    /// into the private folder (or `[log] key`), mode 0600, never over an existing one;
+    /// the verifier key printed and written to the log folder's key.txt.
+    Keygen {
+        #[arg(long)]
+        config: PathBuf,
+        /// The log's origin, e.g. proof-of-reserves.example.com/por (the key's name).
+        #[arg(long)]
+        name: String,
+    },
+    /// Run or set up a witness (c2sp.org/tlog-witness) that cosigns snapshot logs.
+    Witness {
+        #[command(subcommand)]
+        command: WitnessCommand,
+    },
     /// Verify an inclusion proof against a snapshot's manifest (all five steps).
     Verify {
         #[arg(long, required_unless_present = "bundle")]
@@ -140,6 +155,36 @@ enum Command {
         /// proof: its proof against MANIFEST, and MANIFEST against the hash it names.
         #[arg(long, conflicts_with = "proof")]
         bundle: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum WitnessCommand {
+    /// Serve add-checkpoint: cosign each configured log's checkpoints only when they
+    /// extend the last one cosigned (state kept in --state, flushed before answering).
+    Serve {
+        /// The witness's private key (`por witness keygen` writes it).
+        #[arg(long)]
+        key: PathBuf,
+        /// The state folder: the latest cosigned size and root per log.
+        #[arg(long)]
+        state: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:7380")]
+        listen: String,
+        /// A log to follow, `<origin>=<verifier key>` (repeatable).
+        #[arg(long = "log", required = true)]
+        logs: Vec<String>,
+    },
+    /// Make a witness key (Ed25519 cosignature/v1, type 0x04): the private key into
+    /// --key (mode 0600, never over an existing file), the verifier key printed.
+    Keygen {
+        /// The witness's name, e.g. witness.example.com/w1.
+        #[arg(long)]
+        name: String,
+        /// The private key file to create.
+        #[arg(long)]
+        key: PathBuf,
     },
 }
 
@@ -198,6 +243,8 @@ fn command_name(c: &Command) -> &'static str {
         Command::Proof { .. } => "proof",
         Command::Bench { .. } => "bench",
         Command::Verify { .. } => "verify",
+        Command::Keygen { .. } => "keygen",
+        Command::Witness { .. } => "witness",
     }
 }
 
@@ -300,6 +347,25 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             Ok(ExitCode::Ok)
         }
         Command::Demo { out } => demo(&out),
+        Command::Keygen { config, name } => {
+            let config = load_config(&config)?;
+            let k = por::job::log::keygen(&config, &name).map_err(operational)?;
+            println!("{}", k.vkey);
+            eprintln!(
+                "wrote the private key to {} (mode 0600; keep it secret, back it up) and the verifier key to {}",
+                k.key_file.display(),
+                k.public_file.display()
+            );
+            if k.needs_config {
+                eprintln!(
+                    "add to {}:\n[log]\norigin = \"{name}\"\nkey = \"{}\"",
+                    config.file.display(),
+                    k.key_file.display()
+                );
+            }
+            Ok(ExitCode::Ok)
+        }
+        Command::Witness { command } => witness(command),
         Command::Init { dir } => {
             for p in por::job::init(&dir).map_err(operational)? {
                 println!("wrote {}", p.display());
@@ -401,6 +467,45 @@ fn demo(out: &Path) -> Result<ExitCode, Failure> {
         out.join("por.toml").display()
     );
     Ok(d.exit_code())
+}
+
+fn witness(command: WitnessCommand) -> Result<ExitCode, Failure> {
+    match command {
+        WitnessCommand::Keygen { name, key } => {
+            let v = por::job::log::witness_keygen(&name, &key).map_err(operational)?;
+            println!("{v}");
+            eprintln!(
+                "wrote the private key to {} (mode 0600); give the verifier key above to the logs and users that rely on this witness",
+                key.display()
+            );
+            Ok(ExitCode::Ok)
+        }
+        WitnessCommand::Serve {
+            key,
+            state,
+            listen,
+            logs,
+        } => {
+            let key = por::job::log::read_witness_key(&key).map_err(operational)?;
+            let logs = logs
+                .iter()
+                .map(|l| por::job::log::parse_log_arg(l))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(operational)?;
+            let names: Vec<String> = logs.iter().map(|l| l.name().to_string()).collect();
+            let w = por::witness::Witness::open(key, logs, &state).map_err(operational)?;
+            let vkey = w.verifier();
+            por::witness::server::serve(std::sync::Arc::new(w), &listen, |addr| {
+                // One line on stdout once it accepts connections (scripts wait for it).
+                println!(
+                    "witness {vkey} listening on http://{addr} for {}",
+                    names.join(", ")
+                );
+            })
+            .map_err(operational)?;
+            Ok(ExitCode::Ok)
+        }
+    }
 }
 
 /// A spinner on stderr when it is a terminal; nothing otherwise (cron, pipes).

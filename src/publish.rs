@@ -85,6 +85,38 @@ pub fn fault_point(point: &str) {
     }
 }
 
+/// Writes a new secret file (a private key): created with mode 0600 (never readable
+/// by others, not even for an instant), flushed with its folder; refused when `path`
+/// exists, so a key is never overwritten.
+pub fn write_new_secret(path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let parent = parent_of(path);
+    fs::create_dir_all(parent).map_err(io(parent))?;
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                PublishError::Exists {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                io(path)(e)
+            }
+        })?;
+    let res = f
+        .write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(io(path))
+        .and_then(|()| sync_dir(parent));
+    if res.is_err() {
+        let _ = fs::remove_file(path);
+    }
+    res
+}
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PublishError + '_ {
     move |source| PublishError::Io {
         path: path.to_path_buf(),

@@ -77,6 +77,9 @@ pub enum SnapshotError {
     /// The por/2 tree could not be laid out or built (boxed: the error is large).
     #[error("{0}")]
     TreeV2(Box<V2Error>),
+    /// The snapshot log could not be extended with this snapshot (FORMAT.md §7).
+    #[error("{0}")]
+    Log(String),
     /// The OS CSPRNG could not provide salts or the leaf order; carries its error.
     #[error("the OS random generator failed: {0}")]
     Random(String),
@@ -238,10 +241,39 @@ pub fn publish(
     config: &Config,
     id: &SnapshotId,
     as_of: Timestamp,
+    liabilities: Liabilities,
+    reserves: ReserveFigures,
+    previous: Option<PublishedSnapshot>,
+    replace: bool,
+) -> Result<Published, SnapshotError> {
+    publish_with(
+        out,
+        config,
+        id,
+        as_of,
+        liabilities,
+        reserves,
+        previous,
+        replace,
+        |_| Ok(Vec::new()),
+    )
+}
+
+/// [`publish`], with more folders committed in the same publication: `also` gets the
+/// exact manifest bytes once they are final and stages what must appear together
+/// with the snapshot (the snapshot log's folder), returning its moves. An error from
+/// it publishes nothing.
+#[allow(clippy::too_many_arguments)]
+pub fn publish_with(
+    out: &Output,
+    config: &Config,
+    id: &SnapshotId,
+    as_of: Timestamp,
     mut liabilities: Liabilities,
     reserves: ReserveFigures,
     previous: Option<PublishedSnapshot>,
     replace: bool,
+    also: impl FnOnce(&[u8]) -> Result<Vec<Move>, SnapshotError>,
 ) -> Result<Published, SnapshotError> {
     let mode = if replace { Mode::Replace } else { Mode::New };
     let mut timings = Timings::default();
@@ -300,7 +332,7 @@ pub fn publish(
         let p = snapshot_dir.join("manifest.json");
         std::fs::write(&p, &manifest_bytes)
             .map_err(|source| PublishError::Io { path: p, source })?;
-        out.commit(vec![
+        let mut moves = vec![
             Move::new(
                 &store_dir,
                 &out.dirs().store(id.as_str()),
@@ -313,7 +345,9 @@ pub fn publish(
                 mode,
                 "manifest.json",
             ),
-        ])?;
+        ];
+        moves.extend(also(&manifest_bytes)?);
+        out.commit(moves)?;
         Ok(())
     })();
     if let Err(e) = written {

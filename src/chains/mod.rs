@@ -15,7 +15,7 @@ pub mod bitcoind;
 pub mod esplora;
 pub mod ethereum;
 pub mod fixture;
-mod http;
+pub(crate) mod http;
 
 use std::fmt;
 use std::time::Duration;

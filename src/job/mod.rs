@@ -13,6 +13,7 @@
 //!   (one proof, the messages to sign, the example files).
 
 pub mod demo;
+pub mod log;
 pub mod tools;
 
 pub use demo::{DEMO_SNAPSHOTS, DemoOutcome, demo};
@@ -109,6 +110,38 @@ pub enum JobError {
         /// The existing file.
         path: PathBuf,
     },
+    /// The snapshot log's key, checkpoint or entries are not what they must be.
+    #[error("{path}: {message}")]
+    Log {
+        /// The file or folder at fault.
+        path: PathBuf,
+        /// What is wrong, in one line.
+        message: String,
+    },
+    /// `--replace` of a snapshot the published checkpoint already includes.
+    #[error(
+        "snapshot {id} is entry {entry} of the published log checkpoint (size {size}); replacing it would fork the log, which every witness refuses: publish a new snapshot instead"
+    )]
+    LogReplace {
+        /// The snapshot id.
+        id: String,
+        /// Its entry number in the log.
+        entry: u64,
+        /// The published checkpoint's size.
+        size: u64,
+    },
+    /// A witness could not be set up or run.
+    #[error("{0}")]
+    Witness(#[from] crate::witness::WitnessError),
+}
+
+impl From<crate::log::LogError> for JobError {
+    fn from(e: crate::log::LogError) -> JobError {
+        JobError::Log {
+            path: PathBuf::from("log"),
+            message: e.to_string(),
+        }
+    }
 }
 
 /// An address whose ownership proof failed.
@@ -140,6 +173,8 @@ pub struct Outcome {
     pub failed_addresses: Vec<FailedAddress>,
     /// The snapshot was published by an earlier run; this one only finished the job.
     pub already_published: bool,
+    /// The snapshot log's checkpoint and its cosignatures, when `[log]` is configured.
+    pub log: Option<log::LogOutcome>,
 }
 
 impl Outcome {
@@ -155,7 +190,8 @@ impl Outcome {
     /// [`ExitCode::Ok`] solvent and every address verified; else
     /// [`ExitCode::CheckFailed`].
     pub fn exit_code(&self) -> ExitCode {
-        if self.short_assets().is_empty() && self.failed_addresses.is_empty() {
+        let log_ok = self.log.as_ref().is_none_or(log::LogOutcome::ok);
+        if self.short_assets().is_empty() && self.failed_addresses.is_empty() && log_ok {
             ExitCode::Ok
         } else {
             ExitCode::CheckFailed
@@ -207,6 +243,10 @@ impl Outcome {
                 self.failed_addresses.len()
             ));
         }
+        if let Some(l) = &self.log {
+            line.push_str("; ");
+            line.push_str(&l.summary());
+        }
         line
     }
 }
@@ -230,6 +270,16 @@ pub fn snapshot(
 ) -> Result<Outcome, JobError> {
     let start = Instant::now();
     let previous = snapshot::plan(out, id, as_of, replace)?;
+    let log_state = match &config.log {
+        Some(l) => {
+            let state = log::LogState::load(config, l)?;
+            if replace {
+                state.check_replace(id)?;
+            }
+            Some(state)
+        }
+        None => None,
+    };
     let t = Instant::now();
     let liabilities =
         liabilities::parse_file(&config.liabilities_for(id.as_str()), &config.asset_infos())?;
@@ -274,7 +324,8 @@ pub fn snapshot(
             (report.figures, failed)
         }
     };
-    let published = snapshot::publish(
+    let mut staged_log = None;
+    let published = snapshot::publish_with(
         out,
         config,
         id,
@@ -283,7 +334,20 @@ pub fn snapshot(
         reserves,
         previous,
         replace,
+        |manifest| match &log_state {
+            None => Ok(Vec::new()),
+            Some(state) => {
+                let staged = state.stage(out, Some((id, manifest)), replace)?;
+                let moves = staged.moves.clone();
+                staged_log = Some(staged);
+                Ok(moves)
+            }
+        },
     )?;
+    let log = match (&log_state, &staged_log) {
+        (Some(state), Some(staged)) => Some(state.witness(out, staged)?),
+        _ => None,
+    };
     Ok(Outcome {
         manifest: published.manifest,
         manifest_sha256: published.manifest_sha256,
@@ -293,6 +357,7 @@ pub fn snapshot(
         total_time: start.elapsed(),
         failed_addresses,
         already_published: false,
+        log,
     })
 }
 
@@ -349,6 +414,10 @@ pub struct RunSummary {
     pub failed_addresses: Vec<FailedAddress>,
     /// Files this run published (0 when the snapshot was already published).
     pub files_published: usize,
+    /// The snapshot log's checkpoint: size, root, the witnesses that cosigned and the
+    /// ones that did not, with why (absent without `[log]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<log::LogOutcome>,
     /// SHA-256 of the manifest bytes, lowercase hex.
     pub manifest_sha256: String,
     /// How the site render went.
@@ -425,6 +494,7 @@ impl RunOutcome {
             } else {
                 snap.manifest.files.len() + 1
             },
+            log: snap.log.clone(),
             manifest_sha256: snap.manifest_sha256.clone(),
             site: match &self.site {
                 Ok(s) => SiteSummary::Rendered {
@@ -459,7 +529,12 @@ pub fn run(
     };
     let outcome = if !replace && out.dirs().snapshot(id.as_str()).exists() {
         tracing::info!(snapshot = %id, "already published: checking it and rendering the site");
-        published_outcome(config, &id)?
+        let mut o = published_outcome(config, &id)?;
+        if let Some(l) = &config.log {
+            // Imports what the log lacks, or has the current checkpoint cosigned again.
+            o.log = Some(log::refresh(&out, config, l)?);
+        }
+        o
     } else {
         snapshot(&out, config, &id, as_of, replace)?
     };
@@ -503,6 +578,7 @@ fn published_outcome(config: &Config, id: &SnapshotId) -> Result<Outcome, JobErr
         total_time: Duration::ZERO,
         failed_addresses,
         already_published: true,
+        log: None,
     })
 }
 
