@@ -155,7 +155,104 @@ enum Command {
         /// proof: its proof against MANIFEST, and MANIFEST against the hash it names.
         #[arg(long, conflicts_with = "proof")]
         bundle: Option<PathBuf>,
+        /// With pinned keys: also check that MANIFEST is in the site's cosigned log.
+        #[command(flatten)]
+        pins: PinArgs,
+        /// The site (URL or folder) to read log/checkpoint and snapshots/index.json
+        /// from; default: the folder MANIFEST sits in (<site>/snapshots/<id>/).
+        #[arg(long)]
+        site: Option<String>,
     },
+    /// The snapshot log, for auditors.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// The whole history: every manifest and its files, the hash chain, the log tree
+    /// (snapshots/index.json), every consistency file, the checkpoint and its
+    /// cosignatures, with pinned keys. Exit 0 all good, 1 a check failed, 2 unreadable.
+    Check {
+        /// The site: an http(s) URL or a folder.
+        #[arg(long)]
+        site: String,
+        #[command(flatten)]
+        pins: PinArgs,
+    },
+}
+
+/// Keys a verifier pins (never the site's own): the log's, the witnesses', and how
+/// many witnesses must cosign.
+#[derive(clap::Args, Clone, Default)]
+struct PinArgs {
+    /// The log's verifier key (type 0x01; its name is the origin).
+    #[arg(long)]
+    log_key: Option<String>,
+    /// A witness's verifier key (type 0x04); repeatable.
+    #[arg(long = "witness")]
+    witnesses: Vec<String>,
+    /// Cosignatures required (k); default: every pinned witness.
+    #[arg(long)]
+    witnesses_required: Option<usize>,
+    /// A file of pinned keys, one a line (# comments): the type-0x01 one is the log's,
+    /// type-0x04 ones are witnesses.
+    #[arg(long)]
+    keys: Option<PathBuf>,
+    /// The oldest a cosignature may be, in hours.
+    #[arg(long, default_value_t = 72)]
+    max_cosignature_age_hours: u64,
+}
+
+impl PinArgs {
+    fn given(&self) -> bool {
+        self.log_key.is_some() || !self.witnesses.is_empty() || self.keys.is_some()
+    }
+
+    fn pins(&self) -> Result<por::log::audit::Pins, Failure> {
+        use por::log::{KeyType, VerifierKey};
+        let (mut log_key, mut witnesses) = (None, Vec::new());
+        if let Some(f) = &self.keys {
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| operational(format!("{}: {e}", f.display())))?;
+            let (l, w) = por::log::audit::Pins::parse_keys(&text)
+                .map_err(|e| operational(format!("{}: {e}", f.display())))?;
+            log_key = l;
+            witnesses = w;
+        }
+        if let Some(k) = &self.log_key {
+            log_key = Some(
+                VerifierKey::parse_as(k, KeyType::Note)
+                    .map_err(|e| operational(format!("--log-key: {e}")))?,
+            );
+        }
+        for w in &self.witnesses {
+            witnesses.push(
+                VerifierKey::parse_as(w, KeyType::Cosignature)
+                    .map_err(|e| operational(format!("--witness: {e}")))?,
+            );
+        }
+        let Some(log_key) = log_key else {
+            return Err(operational(
+                "--log-key (or a --keys file with a type-0x01 key) is needed to check the log",
+            ));
+        };
+        let required = self.witnesses_required.unwrap_or(witnesses.len());
+        if required > witnesses.len() {
+            return Err(operational(format!(
+                "--witnesses-required {required}: only {} witness key(s) pinned",
+                witnesses.len()
+            )));
+        }
+        Ok(por::log::audit::Pins {
+            log_key,
+            witnesses,
+            required,
+            max_age_secs: self.max_cosignature_age_hours.saturating_mul(3600),
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -244,6 +341,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Bench { .. } => "bench",
         Command::Verify { .. } => "verify",
         Command::Keygen { .. } => "keygen",
+        Command::Log { .. } => "log",
         Command::Witness { .. } => "witness",
     }
 }
@@ -307,11 +405,23 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             proof,
             manifest,
             bundle,
+            pins,
+            site,
         } => match (proof, bundle) {
             (_, Some(bundle)) => verify_bundle(&bundle, &manifest),
-            (Some(proof), None) => verify(&proof, &manifest),
+            (Some(proof), None) => {
+                let log = if pins.given() {
+                    Some((pins.pins()?, site))
+                } else {
+                    None
+                };
+                verify(&proof, &manifest, log)
+            }
             (None, None) => unreachable!("clap requires --proof or --bundle"),
         },
+        Command::Log {
+            command: LogCommand::Check { site, pins },
+        } => log_check(&site, &pins),
         Command::Run {
             config,
             id,
@@ -571,7 +681,100 @@ fn verify_bundle(bundle_path: &Path, manifest_path: &Path) -> Result<ExitCode, F
     })
 }
 
-fn verify(proof_path: &Path, manifest_path: &Path) -> Result<ExitCode, Failure> {
+fn log_check(site: &str, pins: &PinArgs) -> Result<ExitCode, Failure> {
+    let pins = pins.pins()?;
+    let site = por::job::audit::Site::parse(site);
+    let now = Timestamp::now().0;
+    match por::job::audit::log_check(&site, &pins, now).map_err(operational)? {
+        Ok(r) => {
+            let cp = &r.checkpoint;
+            println!(
+                "valid: log {} of {} snapshots ({} to {}), root {}; every manifest, file, link and consistency proof checks; {}",
+                cp.origin,
+                cp.size,
+                r.snapshots.first().map(String::as_str).unwrap_or("-"),
+                r.snapshots.last().map(String::as_str).unwrap_or("-"),
+                cp.root,
+                seen_by(cp),
+            );
+            Ok(ExitCode::Ok)
+        }
+        Err(e) => {
+            println!("invalid: {e}");
+            Ok(ExitCode::CheckFailed)
+        }
+    }
+}
+
+fn seen_by(cp: &por::log::VerifiedCheckpoint) -> String {
+    let names: Vec<String> = cp
+        .cosignatures
+        .iter()
+        .map(|c| format!("{} at {}", c.witness, Timestamp(c.timestamp)))
+        .collect();
+    if names.is_empty() {
+        "seen by no witness".into()
+    } else {
+        format!(
+            "seen by {} independent witness(es): {}",
+            names.len(),
+            names.join(", ")
+        )
+    }
+}
+
+/// The log check of `por verify`: the checkpoint and index from `--site` (or the site
+/// folder MANIFEST sits in). `Ok(Err(line))` is a refusal.
+fn verify_log(
+    manifest_path: &Path,
+    manifest: &[u8],
+    pins: &por::log::audit::Pins,
+    site: Option<String>,
+) -> Result<Result<String, String>, Failure> {
+    let site = match site {
+        Some(s) => por::job::audit::Site::parse(&s),
+        None => {
+            let dir = manifest_path
+                .parent()
+                .and_then(Path::parent)
+                .and_then(Path::parent)
+                .filter(|d| d.join("log/checkpoint").is_file())
+                .ok_or_else(|| {
+                    operational(format!(
+                        "{}: no log/checkpoint in the site folder it sits in; give --site URL_OR_DIR",
+                        manifest_path.display()
+                    ))
+                })?;
+            por::job::audit::Site::Dir(dir.to_path_buf())
+        }
+    };
+    let checkpoint = site.get("log/checkpoint").map_err(operational)?;
+    let index = site.get("snapshots/index.json").map_err(operational)?;
+    Ok(
+        match por::job::audit::verify_in_log(
+            manifest,
+            &checkpoint,
+            &index,
+            pins,
+            Timestamp::now().0,
+        ) {
+            Ok(inc) => Ok(format!(
+                "; in log {} as entry {} of {}, {}",
+                inc.checkpoint.origin,
+                inc.index,
+                inc.checkpoint.size,
+                seen_by(&inc.checkpoint)
+            )),
+            Err(e) => Err(format!("log: {e}")),
+        },
+    )
+}
+
+fn verify(
+    proof_path: &Path,
+    manifest_path: &Path,
+    log: Option<(por::log::audit::Pins, Option<String>)>,
+) -> Result<ExitCode, Failure> {
     let read = |p: &Path| {
         std::fs::read_to_string(p)
             .with_context(|| p.display().to_string())
@@ -634,8 +837,22 @@ fn verify(proof_path: &Path, manifest_path: &Path) -> Result<ExitCode, Failure> 
             } else {
                 String::new()
             };
+            let in_log = match &log {
+                None => String::new(),
+                Some((pins, site)) => {
+                    match verify_log(manifest_path, manifest_text.as_bytes(), pins, site.clone())? {
+                        Ok(line) => line,
+                        Err(e) => {
+                            println!(
+                                "invalid: the proof is valid for this manifest, but the manifest fails the log check: {e}"
+                            );
+                            return Ok(ExitCode::CheckFailed);
+                        }
+                    }
+                }
+            };
             println!(
-                "valid: uid {uid:?} is included in snapshot {snapshot} of {exchange} with balances {}; root {root} (height {height}){parts}",
+                "valid: uid {uid:?} is included in snapshot {snapshot} of {exchange} with balances {}; root {root} (height {height}){parts}{in_log}",
                 balances.join(", "),
             );
             Ok(ExitCode::Ok)

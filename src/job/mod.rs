@@ -9,9 +9,13 @@
 //! - [`run`]: the cron job: the snapshot, then the site. Re-running an id that is
 //!   already published finishes the job (renders the site) without touching it.
 //! - [`render`]: the site alone.
+//! - [`log`](mod@log): the publisher's half of the snapshot log (keys, checkpoint,
+//!   witnesses); [`audit`]: the verifiers' half (`por verify` with witnesses,
+//!   `por log check`).
 //! - [`demo()`]: the bundled demo; [`tools`]: the commands around a run
 //!   (one proof, the messages to sign, the example files).
 
+pub mod audit;
 pub mod demo;
 pub mod log;
 pub mod tools;

@@ -13,12 +13,15 @@
 //! - [`checkpoint`]: the checkpoint text, its log signature and cosignature lines
 //!   (over `signed_note`), and the verifier's checks in order: key, note format, log
 //!   signature, origin, cosignatures and their age.
+//! - [`audit`]: what a verifier with pinned keys concludes: one snapshot in a
+//!   checkpoint (`por verify`), or the whole history (`por log check`).
 //! - [`witness`]: the `add-checkpoint` request and the witness's decision on it
 //!   (cosign, or 400 / 403 / 404 / 409 / 422), given the state it keeps.
 //!
 //! Every refusal is a [`LogError`] naming the check that failed ([`Check`]), the
 //! same names the vectors' `log.invalid` cases use.
 
+pub mod audit;
 pub mod checkpoint;
 pub mod keys;
 pub mod tree;

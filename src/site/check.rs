@@ -107,6 +107,14 @@ pub enum CheckError {
         /// What does not link.
         detail: String,
     },
+    /// The published log folder does not match the snapshots (FORMAT.md §7).
+    #[error("{path}: {message}")]
+    Log {
+        /// The log file at fault.
+        path: PathBuf,
+        /// What is wrong, in one line.
+        message: String,
+    },
     /// `addresses.json` does not parse, or belongs to another snapshot or other chains.
     #[error("snapshot {snapshot}: {file}: {message}")]
     Addresses {

@@ -8,6 +8,8 @@
 //!   stops the render before anything is written.
 //! - [`view`]: the pages' data (pure); [`chart`]: the inline SVG charts (pure).
 //! - [`pages`]: the embedded templates and the strict minijinja environment.
+//! - [`log`](mod@log): the snapshot log folder, checked against the snapshots, copied
+//!   to `log/`, and the keys the pages show and pin.
 //!
 //! The whole site is built in the staging area and swapped into place by
 //! [`crate::publish::Output::publish_dir`]: on any error the previous site stays.
@@ -15,6 +17,7 @@
 
 pub mod chart;
 pub mod check;
+pub mod log;
 pub mod pages;
 pub mod view;
 
@@ -105,7 +108,14 @@ pub fn render(out: &Output, config: &Config) -> Result<RenderSummary, SiteError>
         message: e.to_string(),
     };
     let env = pages::environment().map_err(|e| template_error(("(environment)".into(), e)))?;
-    let html = pages::render_pages(&env, config, &snapshots).map_err(template_error)?;
+    let published_log = log::load(config, &snapshots)?;
+    let html = pages::render_pages(
+        &env,
+        config,
+        &snapshots,
+        published_log.as_ref().map(|l| &l.view),
+    )
+    .map_err(template_error)?;
 
     let index = SnapshotIndex {
         format: INDEX_FORMAT.into(),
@@ -143,6 +153,11 @@ pub fn render(out: &Output, config: &Config) -> Result<RenderSummary, SiteError>
                     &format!("snapshots/{}/{name}", s.manifest.snapshot_id),
                     bytes,
                 )?;
+            }
+        }
+        if let Some(l) = &published_log {
+            for (name, bytes) in &l.files {
+                out.write(&format!("log/{name}"), bytes)?;
             }
         }
         let newest = snapshots.last().expect("load returns at least one");

@@ -88,6 +88,7 @@ pub fn render_pages(
     env: &Environment<'_>,
     config: &Config,
     snapshots: &[Checked],
+    log: Option<&super::log::LogView>,
 ) -> Result<Vec<(&'static str, String)>, (String, minijinja::Error)> {
     let newest = snapshots.last().expect("at least one snapshot");
     let latest_id = newest.manifest.snapshot_id.to_string();
@@ -99,6 +100,7 @@ pub fn render_pages(
             exchange => config.exchange.clone(),
             latest_id => latest_id.clone(),
             latest_as_of => newest.manifest.as_of.clone(),
+            log => Value::from_serialize(log),
         }
     };
     let overview = view::overview(snapshots, &config.site);
