@@ -1,15 +1,28 @@
 //! `por demo`: the bundled demo (a fictitious exchange and a synthetic, offline chain
 //! fixture; see demo/README.md), written into a folder and run end to end under that
 //! folder's lock: three monthly snapshots, then the site.
+//!
+//! The demo's snapshot log is cosigned by two **demo witnesses** that `por demo` runs
+//! itself, on loopback, for as long as it runs (`por witness serve` in this process;
+//! state in `<out>/demo-witnesses/`). They show the mechanism, not independence: the
+//! same program holds the log key and both witness keys, all three derived from
+//! public strings (`sha256("por demo log key")`, …), so they are NOT SECRET. The
+//! config written into the folder says so and requires no cosignature (`required =
+//! 0`), since the demo witnesses are gone once the demo ends; a real log requires k ≥ 1
+//! independent witnesses.
 
 use super::{JobError, Outcome, output_dirs, snapshot};
 use crate::config::Config;
 use crate::exit::ExitCode;
 use crate::format::SnapshotId;
+use crate::log::{KeyType, SigningKey};
 use crate::publish::Output;
 use crate::site::{self, RenderSummary};
 use crate::time::Timestamp;
+use crate::witness;
+use sha2::Digest;
 use std::path::Path;
+use std::sync::Arc;
 
 /// The bundled demo inputs, by path relative to the demo folder.
 const DEMO_FILES: &[(&str, &str)] = &[
@@ -44,6 +57,35 @@ const DEMO_FILES: &[(&str, &str)] = &[
         include_str!("../../demo/wallets/2026-11-21.csv"),
     ),
 ];
+/// The demo log's origin.
+pub const DEMO_ORIGIN: &str = "demo-exchange.example/por";
+/// The demo witnesses' names (their keys' names).
+pub const DEMO_WITNESSES: [&str; 2] = ["demo-witness-1.example/w", "demo-witness-2.example/w"];
+
+/// A demo key: its seed is the SHA-256 of a public string, so it is NOT SECRET.
+fn demo_key(name: &str, kind: KeyType, label: &str) -> SigningKey {
+    let seed: [u8; 32] = sha2::Sha256::digest(label.as_bytes()).into();
+    SigningKey::from_seed(name, kind, seed).expect("valid demo key name")
+}
+
+/// The `[log]` section appended to the demo config, naming the witnesses' URLs.
+fn log_section(witnesses: &[(String, String)]) -> String {
+    let mut s = format!(
+        "\n# The snapshot log (FORMAT.md §7), written by `por demo`. DEMO KEYS, NOT SECRET:\n\
+         # the log key and both witness keys are derived from public strings. The two demo\n\
+         # witnesses ran inside `por demo` on loopback and are gone now, so this config\n\
+         # requires no cosignature; a real log requires k >= 1 independent witnesses.\n\
+         [log]\norigin = \"{DEMO_ORIGIN}\"\nkey = \"private/log-key.txt\"\nrequired = 0\ntimeout_secs = 2\n"
+    );
+    for (i, (vkey, url)) in witnesses.iter().enumerate() {
+        s.push_str(&format!(
+            "\n[[log.witnesses]]\nname = \"Demo witness {} (run by por demo, not independent)\"\nkey = \"{vkey}\"\nurl = \"{url}\"\n",
+            i + 1
+        ));
+    }
+    s
+}
+
 /// The demo's snapshot ids (each at 00:00:00Z of its date).
 pub const DEMO_SNAPSHOTS: [&str; 3] = ["2026-09-21", "2026-10-21", "2026-11-21"];
 const DEMO_MARKER: &str = ".por-demo";
@@ -62,11 +104,24 @@ impl DemoOutcome {
     /// The highest exit code of the demo's snapshots: [`ExitCode::Ok`] when every one is solvent
     /// and verified.
     pub fn exit_code(&self) -> ExitCode {
-        self.snapshots
+        // Both demo witnesses must have cosigned every checkpoint (the config requires
+        // none, for the runs after the demo, when they are gone).
+        let witnessed = self.snapshots.iter().all(|o| {
+            o.log
+                .as_ref()
+                .is_some_and(|l| l.cosigned.len() == DEMO_WITNESSES.len())
+        });
+        let worst = self
+            .snapshots
             .iter()
             .map(Outcome::exit_code)
             .max()
-            .unwrap_or(ExitCode::Ok)
+            .unwrap_or(ExitCode::Ok);
+        if witnessed {
+            worst
+        } else {
+            worst.max(ExitCode::CheckFailed)
+        }
     }
 }
 
@@ -86,14 +141,13 @@ pub fn demo(dir: &Path) -> Result<DemoOutcome, JobError> {
             path: dir.to_path_buf(),
         });
     }
-    let config_text = DEMO_FILES[1].1;
-    let config = Config::parse(
-        config_text,
+    let base_config = Config::parse(
+        DEMO_FILES[1].1,
         &dir.join("por.toml").display().to_string(),
         dir,
         &dir.join("por.toml"),
     )?;
-    let dirs = output_dirs(&config);
+    let dirs = output_dirs(&base_config);
     let out = Output::open(&dirs)?;
     // Clear the previous demo, keeping the lock we hold and the staging area.
     for entry in std::fs::read_dir(dir).map_err(io(dir))? {
@@ -115,6 +169,36 @@ pub fn demo(dir: &Path) -> Result<DemoOutcome, JobError> {
         std::fs::create_dir_all(parent).map_err(io(parent))?;
         std::fs::write(&p, text).map_err(io(&p))?;
     }
+    // The log key, and two witnesses served from this process while the demo runs.
+    let log_key = demo_key(DEMO_ORIGIN, KeyType::Note, "por demo log key");
+    crate::publish::write_new_secret(
+        &dirs.private.join("log-key.txt"),
+        format!("{}\n", log_key.to_private_text()).as_bytes(),
+    )?;
+    let mut running = Vec::new();
+    let mut witnesses = Vec::new();
+    for (i, name) in DEMO_WITNESSES.iter().enumerate() {
+        let key = demo_key(
+            name,
+            KeyType::Cosignature,
+            &format!("por demo witness {}", i + 1),
+        );
+        let vkey = key.verifier().to_string();
+        let state = dir.join(format!("demo-witnesses/w{}", i + 1));
+        let w = witness::Witness::open(key, vec![log_key.verifier()], &state)?;
+        let r = witness::spawn(Arc::new(w), "127.0.0.1:0")?;
+        witnesses.push((vkey, r.url()));
+        running.push(r);
+    }
+    let config_text = format!("{}{}", DEMO_FILES[1].1, log_section(&witnesses));
+    let config_path = dir.join("por.toml");
+    std::fs::write(&config_path, &config_text).map_err(io(&config_path))?;
+    let config = Config::parse(
+        &config_text,
+        &config_path.display().to_string(),
+        dir,
+        &config_path,
+    )?;
     let marker = dir.join(DEMO_MARKER);
     std::fs::write(
         &marker,
@@ -128,6 +212,7 @@ pub fn demo(dir: &Path) -> Result<DemoOutcome, JobError> {
         snapshots.push(snapshot(&out, &config, &id, as_of, false)?);
     }
     let site = site::render(&out, &config)?;
+    drop(running);
     Ok(DemoOutcome {
         config,
         snapshots,

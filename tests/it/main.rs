@@ -21,3 +21,4 @@ mod site_render;
 mod tree_properties;
 mod vectors;
 mod vectors_v2;
+mod witness_log;
