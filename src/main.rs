@@ -467,10 +467,12 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                 k.public_file.display()
             );
             if k.needs_config {
+                let base = config.file.parent().unwrap_or(Path::new(""));
+                let rel = k.key_file.strip_prefix(base).unwrap_or(&k.key_file);
                 eprintln!(
                     "add to {}:\n[log]\norigin = \"{name}\"\nkey = \"{}\"",
                     config.file.display(),
-                    k.key_file.display()
+                    rel.display()
                 );
             }
             Ok(ExitCode::Ok)

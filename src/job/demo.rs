@@ -75,7 +75,7 @@ fn log_section(witnesses: &[(String, String)]) -> String {
          # the log key and both witness keys are derived from public strings. The two demo\n\
          # witnesses ran inside `por demo` on loopback and are gone now, so this config\n\
          # requires no cosignature; a real log requires k >= 1 independent witnesses.\n\
-         [log]\norigin = \"{DEMO_ORIGIN}\"\nkey = \"private/log-key.txt\"\nrequired = 0\ntimeout_secs = 2\n"
+         [log]\norigin = \"{DEMO_ORIGIN}\"\nkey = \"private/.log-key\"\nrequired = 0\ntimeout_secs = 2\n"
     );
     for (i, (vkey, url)) in witnesses.iter().enumerate() {
         s.push_str(&format!(
@@ -172,7 +172,7 @@ pub fn demo(dir: &Path) -> Result<DemoOutcome, JobError> {
     // The log key, and two witnesses served from this process while the demo runs.
     let log_key = demo_key(DEMO_ORIGIN, KeyType::Note, "por demo log key");
     crate::publish::write_new_secret(
-        &dirs.private.join("log-key.txt"),
+        &dirs.private.join(".log-key"),
         format!("{}\n", log_key.to_private_text()).as_bytes(),
     )?;
     let mut running = Vec::new();

@@ -404,9 +404,10 @@ pub fn refresh(out: &Output, config: &Config, log: &LogConfig) -> Result<LogOutc
     }
 }
 
-/// Where `por keygen` puts the log key when `[log]` names none yet.
+/// Where `por keygen` puts the log key when `[log]` names none yet: `<private>/.log-key`
+/// (a dot name, which no snapshot id can be, so it is never taken for a proof store).
 pub fn default_key_path(config: &Config) -> PathBuf {
-    config.private_dir.join("log-key.txt")
+    config.private_dir.join(".log-key")
 }
 
 /// What `por keygen` wrote.

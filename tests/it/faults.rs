@@ -307,7 +307,7 @@ fn chain_fault(
     http_server::Route,
 ) {
     let t = tempfile::tempdir().unwrap();
-    let d = demo(t.path());
+    let d = demo_without_log(t.path());
     let scene = EsploraScene::new(&d);
     let hash_replies = if hash_replies.is_empty() {
         vec![scene.hash_ok()]
@@ -372,7 +372,7 @@ fn esplora_timeout_is_retried_then_exit_2() {
 #[test]
 fn esplora_500_then_ok_is_retried_and_publishes() {
     let t = tempfile::tempdir().unwrap();
-    let d = demo(t.path());
+    let d = demo_without_log(t.path());
     let scene = EsploraScene::new(&d);
     let (server, hash_route, _) = scene.serve(
         vec![Reply::text(500, "internal error"), scene.hash_ok()],
@@ -425,7 +425,7 @@ fn esplora_malformed_json_is_exit_2_without_retry() {
 #[test]
 fn block_hash_changing_during_the_run_is_a_reorg() {
     let t = tempfile::tempdir().unwrap();
-    let scene = EsploraScene::new(&demo(t.path()));
+    let scene = EsploraScene::new(&demo_without_log(t.path()));
     let other = format!("{:064x}", 0xdead_u32);
     let (message, details, _, _, _) = chain_fault(
         vec![scene.hash_ok(), Reply::ok(other.clone())],
@@ -631,7 +631,7 @@ fn a_held_lock_refuses_a_second_run_and_a_stale_one_does_not() {
 #[test]
 fn a_short_asset_is_published_with_exit_1() {
     let t = tempfile::tempdir().unwrap();
-    let d = demo(t.path());
+    let d = demo_without_log(t.path());
     // Every bitcoin address empty at every height: BTC reserves are zero.
     let path = d.join("chain-fixture.json");
     let mut fixture: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
@@ -700,7 +700,7 @@ fn a_short_asset_is_published_with_exit_1() {
 #[test]
 fn a_signature_over_another_message_is_published_unverified_with_exit_1() {
     let t = tempfile::tempdir().unwrap();
-    let d = demo(t.path());
+    let d = demo_without_log(t.path());
     let address = "1CGepp2jbTsXHg8ucBnAHnPUXw7SAM8zoP";
     // Well-formed bip137 signature by the right key, but over the 2026-10-21 message.
     let row = |id: &str| {
@@ -762,7 +762,7 @@ fn a_signature_over_another_message_is_published_unverified_with_exit_1() {
 #[test]
 fn replace_works_on_the_newest_snapshot_only() {
     let t = tempfile::tempdir().unwrap();
-    let d = demo(t.path());
+    let d = demo_without_log(t.path());
     let old_bytes = std::fs::read(d.join(format!("snapshots/{NEWEST}/manifest.json"))).unwrap();
     let old: Manifest = serde_json::from_slice(&old_bytes).unwrap();
     let o = rerun_newest(&d);

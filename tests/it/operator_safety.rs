@@ -175,7 +175,7 @@ fn a_run_killed_at_each_phase_boundary_is_finished_by_the_next_run() {
 #[test]
 fn a_replace_killed_between_store_and_manifest_is_refused_then_completed() {
     let t = tempfile::tempdir().unwrap();
-    let d = demo(t.path());
+    let d = demo_without_log(t.path());
     let id = "2026-11-21";
     let old_manifest = std::fs::read(d.join("snapshots/2026-11-21/manifest.json")).unwrap();
     let o = run_new(&d, id, &["--replace"], Some("moved-1"));

@@ -117,7 +117,7 @@ impl Scene {
             ORIGIN,
         ]));
         let log_vkey = out.trim().to_string();
-        let key_file = dir.join("private/log-key.txt");
+        let key_file = dir.join("private/.log-key");
         let mode = std::os::unix::fs::PermissionsExt::mode(
             &std::fs::metadata(&key_file).unwrap().permissions(),
         );
@@ -181,7 +181,7 @@ impl Scene {
     fn configure(&self, dir: &Path, urls: [&str; 2], required: usize) {
         let base = std::fs::read_to_string(root().join("demo/por.toml")).unwrap();
         let mut log = format!(
-            "\n[log]\norigin = \"{ORIGIN}\"\nkey = \"private/log-key.txt\"\nrequired = {required}\ntimeout_secs = 5\n"
+            "\n[log]\norigin = \"{ORIGIN}\"\nkey = \"private/.log-key\"\nrequired = {required}\ntimeout_secs = 5\n"
         );
         for (i, url) in urls.iter().enumerate() {
             log.push_str(&format!(
@@ -354,8 +354,8 @@ fn a_forked_history_is_refused_by_both_witnesses() {
     std::fs::create_dir_all(fork.join("private")).unwrap();
     copy_demo_inputs(&fork);
     std::fs::copy(
-        s.dir.join("private/log-key.txt"),
-        fork.join("private/log-key.txt"),
+        s.dir.join("private/.log-key"),
+        fork.join("private/.log-key"),
     )
     .unwrap();
     let csv = fork.join("liabilities/2026-09-21.csv");
@@ -471,7 +471,7 @@ fn bad_signature_bad_proof_and_unknown_origin_get_their_status() {
     for id in &IDS[..2] {
         ok(&s.run(&s.dir, id));
     }
-    let key_text = std::fs::read_to_string(s.dir.join("private/log-key.txt")).unwrap();
+    let key_text = std::fs::read_to_string(s.dir.join("private/.log-key")).unwrap();
     let key = SigningKey::parse(&key_text).unwrap();
     let tree = LogTree::new(&[[1; 32], [2; 32], [3; 32]]);
     let sign = |k: &SigningKey, origin: &str| {

@@ -62,6 +62,21 @@ pub fn demo(t: &Path) -> PathBuf {
     d
 }
 
+/// [`demo`] without its snapshot log: the `[log]` section `por demo` appends is cut
+/// from the config, for the tests of `--replace` (a snapshot already in the log can
+/// never be replaced: `witness_log` tests that) and of chain faults met while
+/// re-publishing the newest snapshot.
+pub fn demo_without_log(t: &Path) -> PathBuf {
+    let d = demo(t);
+    let config = d.join("por.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let cut = text
+        .find("\n# The snapshot log (FORMAT.md §7), written by `por demo`.")
+        .expect("por demo writes a [log] section");
+    std::fs::write(&config, &text[..cut + 1]).unwrap();
+    d
+}
+
 /// Adds the inputs of a new snapshot `id` (the 2026-11-21 liabilities, or `liabilities`
 /// when given; wallets signed for `id` with the demo keys).
 pub fn add_inputs(d: &Path, id: &str, liabilities: Option<&Path>) {
