@@ -430,7 +430,16 @@ export async function checkEntries(manifestTexts) {
  * the index rebuilds the checkpoint's tree; the manifest is an entry of it under its
  * own id (inclusion proof checked); and its previous link is the preceding entry.
  */
-export async function checkSnapshot({ manifestBytes, indexText, checkpointText, logKey, witnesses, required, now, maxAge = DEFAULT_MAX_AGE_SECS }) {
+export async function checkSnapshot({ manifestBytes, ...rest }) {
+  return checkSnapshotEntry({
+    ...rest,
+    entry: await sha256(manifestBytes),
+    manifest: JSON.parse(dec.decode(manifestBytes)),
+  });
+}
+
+/** `checkSnapshot` with the manifest's SHA-256 (`entry`, bytes) and its parsed JSON. */
+export async function checkSnapshotEntry({ entry, manifest, indexText, checkpointText, logKey, witnesses, required, now, maxAge = DEFAULT_MAX_AGE_SECS }) {
   const v = await verifyCheckpoint(checkpointText, logKey, logKey.name, witnesses);
   requireCosignatures(v, required, now, maxAge);
   let ix;
@@ -444,10 +453,9 @@ export async function checkSnapshot({ manifestBytes, indexText, checkpointText, 
   if (entries.some((e) => !e || e.length !== 32)) throw new LogError("parse", "snapshots/index.json: a manifest_sha256 is not 64 lowercase hex");
   if (entries.length !== v.size) throw new LogError("inclusion", `snapshots/index.json lists ${entries.length} snapshots, the checkpoint's tree has ${v.size}`);
   if (!equal(await treeRoot(entries), v.root)) throw new LogError("inclusion", "snapshots/index.json does not hash to the checkpoint's root");
-  const entry = await sha256(manifestBytes);
   const n = entries.findIndex((e) => equal(e, entry));
   if (n < 0) throw new LogError("inclusion", `this manifest (sha256 ${toHex(entry)}) is not in the log of size ${v.size}: the exchange may be showing you a history others do not see`);
-  const head = JSON.parse(dec.decode(manifestBytes));
+  const head = manifest;
   if (ix.snapshots[n].snapshot_id !== head.snapshot_id) throw new LogError("snapshot_id", `the manifest names snapshot ${head.snapshot_id}, its log entry ${n} names ${ix.snapshots[n].snapshot_id}`);
   await checkInclusion(n, v.size, await recordHash(entry), v.root, await inclusionProof(entries, n, v.size));
   const prev = head.previous;

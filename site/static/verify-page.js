@@ -17,6 +17,15 @@
 // Choosing or dropping a proof file, or choosing a manifest file while a proof is
 // loaded, verifies at once; Verify is for a pasted proof.
 //
+// The snapshot log (FORMAT.md §7, when the site has one, #log-keys): after a valid
+// proof, the page fetches log/checkpoint and snapshots/index.json and checks with
+// log.js that the proof's manifest is in a checkpoint signed by the log key and
+// cosigned by the witnesses; #log-verdict[data-result="seen"|"warning"] says "seen
+// by N independent witnesses" with their names, or why not. The keys are pinned:
+// the first ones this site showed are kept in localStorage ("por-log-pins/<origin>")
+// and used from then on; when the site shows others, the page says so (#log-pins-
+// changed) and keeps checking with the pinned ones until the user accepts the new.
+//
 // Offline: once loaded, the page needs no network except for the manifest. The
 // latest snapshot's manifest is prefetched into memory at load, and any manifest
 // can be picked by hand (#manifest-file), the guaranteed offline path. There is
@@ -24,6 +33,7 @@
 // static/, not this page, so it would add code without making the page load offline.
 
 import { verifyProof, formatUnits, shortHash, sha256, bytesToHex } from "./verify.js";
+import * as Log from "./log.js";
 
 const siteRoot = new URL("../", import.meta.url);
 const MAX_FILE_BYTES = 1 << 20;
@@ -626,6 +636,167 @@ function showResult(text, r, m) {
     });
   }
   offerDispute(text, r, m, { result: r.ok && r.manifestChecked ? "valid" : "invalid" });
+  if (r.ok && r.manifestChecked) logCheck(m, runSeq);
+  else if ($("log-verdict")) setLogVerdict("", "The witnessed log is checked once a proof is valid.");
+}
+
+// ---------------------------------------------------------------------------
+// the snapshot log: pinned keys, checkpoint, cosignatures
+
+const PINS_PREFIX = "por-log-pins/";
+
+/** The keys and policy the site shows (#log-keys), or null without a log. */
+function shownPins() {
+  const box = $("log-keys");
+  if (!box) return null;
+  return {
+    origin: box.dataset.origin,
+    key: box.dataset.key,
+    required: Number(box.dataset.required) || 0,
+    witnesses: Array.from(box.querySelectorAll("#witness-list li"), (li) => ({ name: li.dataset.name, key: li.dataset.key })),
+  };
+}
+
+function samePins(a, b) {
+  const keys = (p) => [p.key, ...p.witnesses.map((w) => w.key).sort()].join("\n");
+  return keys(a) === keys(b) && a.required === b.required;
+}
+
+/** The pinned keys for `shown.origin`: stored on first sight. `{ pins, stored, changed, firstSeen }`. */
+function pinsFor(shown) {
+  const name = PINS_PREFIX + shown.origin;
+  let stored = null;
+  try {
+    stored = JSON.parse(localStorage.getItem(name) || "null");
+  } catch {
+    return { pins: shown, stored: false, changed: false };
+  }
+  if (!stored || !stored.key || !Array.isArray(stored.witnesses)) {
+    const first = { ...shown, firstSeen: new Date().toISOString() };
+    try {
+      localStorage.setItem(name, JSON.stringify(first));
+    } catch {
+      return { pins: shown, stored: false, changed: false };
+    }
+    return { pins: first, stored: true, changed: false, firstSeen: first.firstSeen };
+  }
+  return { pins: stored, stored: true, changed: !samePins(stored, shown), firstSeen: stored.firstSeen };
+}
+
+async function fetchText(url, what) {
+  let res;
+  try {
+    res = await fetch(url, { credentials: "same-origin", signal: AbortSignal.timeout(15000), cache: "no-store" });
+  } catch (e) {
+    throw new FetchFailure(`${cap(what)} could not be fetched from this site (you may be offline).`, `GET ${url.pathname}: ${e && e.name}: ${e && e.message}`);
+  }
+  if (!res.ok) throw new FetchFailure(`${cap(what)} could not be fetched: this site answered HTTP ${res.status}.`, `GET ${url.pathname}: HTTP ${res.status}`);
+  return res.text();
+}
+
+function utc(ts) {
+  return new Date(ts * 1000).toISOString().replace("T", " ").replace(/\.000Z$/, " UTC");
+}
+
+const LOG_PLAIN = {
+  vkey: "A key this page pinned for the log or a witness is malformed.",
+  "note-format": "The published log checkpoint is not a well-formed signed checkpoint.",
+  "note-signature": "The log checkpoint is not signed by the log key this page pinned: the site's log changed keys, or the checkpoint was altered.",
+  origin: "The log checkpoint is for another log than the one this page pinned.",
+  cosignature: "Too few of the pinned witnesses vouch for this log checkpoint (or their cosignatures are too old): this page cannot rule out that you are shown a history others do not see.",
+  inclusion: "This snapshot is not in the witnessed log: the exchange may be showing you a snapshot, or a history, that others do not see.",
+  previous: "This snapshot's link to the one before it does not match the witnessed log.",
+  snapshot_id: "This snapshot's id does not match its entry in the witnessed log.",
+  parse: "The published log files could not be read.",
+};
+
+function setLogVerdict(result, title, text = [], tech = null) {
+  const v = $("log-verdict");
+  if (!v) return;
+  v.dataset.result = result;
+  v.className = `log-verdict card ${result === "seen" ? "ok" : result === "warning" ? "warn" : ""}`;
+  v.replaceChildren(
+    el("p", { class: "verdict-title" }, el("strong", {}, title)),
+    ...text.filter(Boolean).map((t) => (t instanceof Node ? t : el("p", {}, t))),
+    tech && el("details", { class: "tech" }, el("summary", {}, "Technical detail"), el("p", { class: "mono" }, tech)),
+  );
+}
+
+function pinsChangedNote(shown, p) {
+  if (!p.changed) return null;
+  const accept = el("button", { type: "button", class: "button", id: "log-pins-accept" }, "Trust the keys this site shows now");
+  accept.addEventListener("click", () => {
+    try {
+      localStorage.setItem(PINS_PREFIX + shown.origin, JSON.stringify({ ...shown, firstSeen: new Date().toISOString() }));
+    } catch {
+      /* kept as it was */
+    }
+    run();
+  });
+  return el(
+    "div",
+    { class: "caveat", id: "log-pins-changed" },
+    el("p", {}, `The log or witness keys this site shows are not the ones it showed when you first checked here${p.firstSeen ? ` (${p.firstSeen.slice(0, 10)})` : ""}. This page keeps checking with the keys it saw first. Accept the new keys only if ${shown.origin} announced the change somewhere you trust.`),
+    accept,
+  );
+}
+
+/** After a valid proof: is its manifest in the witnessed log? */
+async function logCheck(m, seq) {
+  const shown = shownPins();
+  if (!shown || !$("log-verdict")) return;
+  const p = pinsFor(shown);
+  const changed = pinsChangedNote(shown, p);
+  setLogVerdict("running", "Checking the witnessed log…");
+  try {
+    const logKey = await Log.parseVkey(p.pins.key, Log.TYPE_NOTE);
+    const witnesses = [];
+    const names = new Map();
+    for (const w of p.pins.witnesses) {
+      const k = await Log.parseVkey(w.key, Log.TYPE_COSIGNATURE);
+      witnesses.push(k);
+      names.set(k.name, w.name);
+    }
+    const [checkpointText, indexText] = await Promise.all([
+      fetchText(new URL("log/checkpoint", siteRoot), "the log checkpoint (log/checkpoint)"),
+      fetchText(new URL("snapshots/index.json", siteRoot), "the list of published snapshots (snapshots/index.json)"),
+    ]);
+    const required = Math.max(1, p.pins.required);
+    const r = await Log.checkSnapshotEntry({
+      entry: Log.fromHex(m.sha256),
+      manifest: m.manifest,
+      indexText,
+      checkpointText,
+      logKey,
+      witnesses,
+      required,
+      now: Math.floor(Date.now() / 1000),
+    });
+    if (seq !== runSeq) return;
+    const seen = r.checkpoint.cosignatures;
+    const list = el("ul", { id: "log-witnesses-seen" }, ...seen.map((c) => el("li", {}, `${names.get(c.witness) || c.witness}, cosigned ${utc(c.timestamp)}`)));
+    setLogVerdict(
+      "seen",
+      `Seen by ${seen.length} independent witness${seen.length === 1 ? "" : "es"}.`,
+      [
+        `Snapshot ${m.manifest.snapshot_id} is entry ${r.index + 1} of ${r.checkpoint.size} in the log ${r.checkpoint.origin}, signed by its pinned key and cosigned by:`,
+        list,
+        "Each witness cosigns only a log that extends the one it saw before, so everyone who checks sees this same history.",
+        changed,
+      ],
+      `checkpoint size ${r.checkpoint.size}, root ${Log.b64(r.checkpoint.root)}; ${required} cosignature(s) required`,
+    );
+  } catch (e) {
+    if (seq !== runSeq) return;
+    const plain = e instanceof Log.LogError ? LOG_PLAIN[e.check] || LOG_PLAIN.parse : e.plain || "The witnessed log could not be checked.";
+    setLogVerdict(
+      "warning",
+      "Warning: the witnessed log does not confirm this snapshot.",
+      [plain, "Your proof matches the manifest, but without the witnesses this page cannot rule out that you are shown a different history than other users.", changed],
+      e instanceof Log.LogError ? e.message : e.tech || String(e && e.message),
+    );
+    if (e instanceof Log.LogError) $("log-verdict").dataset.check = e.check;
+  }
 }
 
 // ---------------------------------------------------------------------------

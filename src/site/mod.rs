@@ -61,6 +61,7 @@ pub struct RenderSummary {
 pub const STATIC: &[(&str, &str)] = &[
     ("style.css", include_str!("../../site/static/style.css")),
     ("verify.js", include_str!("../../site/static/verify.js")),
+    ("log.js", include_str!("../../site/static/log.js")),
     (
         "verify-page.js",
         include_str!("../../site/static/verify-page.js"),

@@ -83,6 +83,7 @@ async function buildSite(dir) {
     snapshots: [{ id: proof.snapshot_id, as_of: "2026-01-01T00:00:00Z" }],
     latest_id: proof.snapshot_id,
     verifier_version: "0.0.0-test",
+    log: null,
   });
   await fsp.writeFile(path.join(dir, "verify.html"), html);
   await fsp.cp(path.join(repo, "site/static"), path.join(dir, "static"), { recursive: true });
