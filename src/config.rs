@@ -926,6 +926,47 @@ private = "/var/por/private"
         assert!(e.starts_with("por.toml: assets[0].symbol:"), "{e}");
     }
 
+    #[test]
+    fn log_section_is_validated_with_its_keys_named() {
+        let w = "witness.example.com/w1+1447c596+BMJYqgii1dppL3A16VEXENp00nBGdmWe/502tdpBQKdZ";
+        let good = format!(
+            "{MINIMAL}[log]\norigin = \"example.com/por\"\nkey = \"k\"\n[[log.witnesses]]\nname = \"W\"\nkey = \"{w}\"\nurl = \"https://w.example/\"\n"
+        );
+        let c = parse(&good).unwrap();
+        let l = c.log.unwrap();
+        assert_eq!(
+            (l.required, l.witnesses[0].url.as_str()),
+            (1, "https://w.example")
+        );
+        assert_eq!(l.dir, Path::new("/cfg/log"));
+        assert_eq!(l.key_file, Path::new("/cfg/k"));
+        let e = parse(&good.replace("example.com/por", "has space"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("por.toml: log.origin: "), "{e}");
+        let e = parse(&good.replace("+1447c596+", "+1447c597+"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("por.toml: log.witnesses[0].key: verifier key"),
+            "{e}"
+        );
+        let log_key = "proof-of-reserves.example.com/por+11ca91a2+AaUJON0oAjGlkRmfET5fK1L6n63KPsq26FcNNyRtRzHL";
+        let e = parse(&good.replace(w, log_key)).unwrap_err().to_string();
+        assert!(e.contains("expected a witness key"), "{e}");
+        let e = parse(&good.replace("[[log.witnesses]]", "required = 2\n[[log.witnesses]]"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("log.required: 2 cosignatures required, but only 1"),
+            "{e}"
+        );
+        let e = parse(&good.replace("https://w.example/", "ftp://w"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("por.toml: log.witnesses[0].url:"), "{e}");
+    }
+
     /// A 10 MB value or key in the config is quoted with 80 characters and its length.
     #[test]
     fn huge_values_give_short_messages() {

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
     name = "por",
     version,
     about = "Proof of reserves: liabilities tree, on-chain reserves, published site",
-    after_help = "Exit codes: 0 done, every check passed; 1 published, but an asset is short or an \
-address's ownership proof failed (verify: the proof is rejected); 2 nothing published (bad config \
+    after_help = "Exit codes: 0 done, every check passed; 1 published, but an asset is short, an \
+address's ownership proof failed or too few witnesses cosigned (verify, log check: a check failed); 2 nothing published (bad config \
 or input, chain or I/O error, another por command holds the lock, internal error); 3 the snapshot \
 was published but the site was not rendered (run the same `por run --id ID` again)."
 )]
@@ -564,6 +564,9 @@ fn demo(out: &Path) -> Result<ExitCode, Failure> {
     println!(
         "DEMO: fictitious exchange, synthetic chain fixture (not live data); inputs in {}",
         out.display()
+    );
+    println!(
+        "DEMO: two demo witnesses run inside this process on loopback while it runs (NOT independent; demo keys derived from public strings, NOT SECRET)"
     );
     let d = por::job::demo(out).map_err(operational)?;
     for s in &d.snapshots {
