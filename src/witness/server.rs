@@ -59,17 +59,17 @@ impl Witness {
     pub fn add_checkpoint(&self, body: &[u8], now: u64) -> Answer {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let mut a = add_checkpoint(body, &self.logs, |o| state.get(o), &self.key, now);
-        if let (Some(record), Some(origin)) = (a.record, a.origin.clone()) {
-            if let Err(e) = state.put(&origin, record) {
-                tracing::error!(%origin, error = %e, "cannot record the new size: not cosigned");
-                a = Answer {
-                    status: 500,
-                    content_type: "text/plain; charset=utf-8",
-                    body: "the witness cannot record its state\n".into(),
-                    origin: Some(origin),
-                    record: None,
-                };
-            }
+        if let (Some(record), Some(origin)) = (a.record, a.origin.clone())
+            && let Err(e) = state.put(&origin, record)
+        {
+            tracing::error!(%origin, error = %e, "cannot record the new size: not cosigned");
+            a = Answer {
+                status: 500,
+                content_type: "text/plain; charset=utf-8",
+                body: "the witness cannot record its state\n".into(),
+                origin: Some(origin),
+                record: None,
+            };
         }
         tracing::info!(
             origin = a.origin.as_deref().unwrap_or("-"),

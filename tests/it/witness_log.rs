@@ -300,7 +300,7 @@ fn normal_growth_is_cosigned_by_both_witnesses_and_verifies() {
         "acct-000001",
     ]);
     let proof_file = s.dir.join("proof.json");
-    std::fs::write(&proof_file, &ok(&proof)).unwrap();
+    std::fs::write(&proof_file, ok(&proof)).unwrap();
     let manifest = site.join("snapshots/2026-10-21/manifest.json");
     let mut args = vec![
         "verify",
