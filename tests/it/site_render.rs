@@ -299,6 +299,7 @@ fn renders_every_page_with_the_key_figures() {
         "methodology.html",
         "static/style.css",
         "static/verify.js",
+        "static/log.js",
         "static/verify-page.js",
         "static/addresses.js",
         "schema/por-manifest-1.json",
