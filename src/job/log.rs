@@ -10,7 +10,9 @@
 //!    refused for the same reason. The first run with `[log]` imports every
 //!    published snapshot, oldest first.
 //! 2. [`LogState::stage`], inside the snapshot's publication: the new entry appended,
-//!    the checkpoint signed, `consistency/<n-1>-<n>.txt` for every size, `key.txt`;
+//!    the checkpoint signed, `consistency/<n-1>-<n>.txt` for every size (and
+//!    `<old>-<new>.txt` from the previous checkpoint when the sizes are not
+//!    consecutive), `key.txt`;
 //!    the folder is committed with the snapshot, in the same journal.
 //! 3. [`LogState::witness`], once the entry is durably published (a witness never
 //!    sees a checkpoint whose entry could still vanish, which would be a fork of our
@@ -299,6 +301,18 @@ impl LogState {
                 .map_err(|e| SnapshotError::Log(e.to_string()))?;
             write(
                 &format!("consistency/{}-{n}.txt", n - 1),
+                proof_text(&proof).as_bytes(),
+            )?;
+        }
+        // Between the previous checkpoint's size and this one's, when they are not
+        // consecutive (snapshots published while [log] was off): FORMAT.md §7 names
+        // the proof "between consecutive checkpoint sizes".
+        if old > 0 && tree.size() - old > 1 {
+            let proof = tree
+                .consistency(old, tree.size())
+                .map_err(|e| SnapshotError::Log(e.to_string()))?;
+            write(
+                &format!("consistency/{old}-{}.txt", tree.size()),
                 proof_text(&proof).as_bytes(),
             )?;
         }

@@ -123,6 +123,40 @@ pub fn load(config: &Config, snapshots: &[Checked]) -> Result<Option<PublishedLo
         }
         files.push((rel, proof_text(&proof).into_bytes()));
     }
+    // Proofs between non-consecutive checkpoint sizes, checked the same way.
+    if let Ok(dir) = std::fs::read_dir(log.dir.join("consistency")) {
+        let mut extra = Vec::new();
+        for e in dir.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some((a, b)) = name.strip_suffix(".txt").and_then(|n| n.split_once('-')) else {
+                continue;
+            };
+            let (Ok(a), Ok(b)) = (a.parse::<u64>(), b.parse::<u64>()) else {
+                continue;
+            };
+            if b == a + 1 || name != format!("{a}-{b}.txt") {
+                continue;
+            }
+            let path = e.path();
+            let text = String::from_utf8(read(&path)?).map_err(|_| bad(&path, "not UTF-8"))?;
+            let proof = parse_proof_text(&text, &name).map_err(|x| bad(&path, x.to_string()))?;
+            let want = tree
+                .consistency(a, b)
+                .map_err(|x| bad(&path, x.to_string()))?;
+            if a >= b || proof != want {
+                return Err(bad(
+                    &path,
+                    "is not the consistency proof of the published snapshots",
+                ));
+            }
+            extra.push((
+                format!("consistency/{name}"),
+                proof_text(&proof).into_bytes(),
+            ));
+        }
+        extra.sort();
+        files.extend(extra);
+    }
     let view = LogView {
         origin: log.origin.clone(),
         key: key.to_string(),

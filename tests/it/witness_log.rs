@@ -553,3 +553,40 @@ fn por_refuses_to_extend_a_log_whose_history_was_changed() {
     // Restored, the history extends again.
     ok(&s.run(&s.dir, IDS[2]));
 }
+
+#[test]
+fn snapshots_published_without_the_log_are_imported_oldest_first() {
+    let s = Scene::new();
+    let (w1, w2) = (s.start(0, "127.0.0.1:0"), s.start(1, "127.0.0.1:0"));
+    let plain = std::fs::read_to_string(root().join("demo/por.toml")).unwrap();
+    // A history published before the log existed: imported by the first run with [log].
+    std::fs::write(s.dir.join("por.toml"), &plain).unwrap();
+    ok(&s.run(&s.dir, IDS[0]));
+    assert!(!s.dir.join("log/checkpoint").exists());
+    s.configure(&s.dir, [&w1.url(), &w2.url()], 2);
+    let out = ok(&s.run(&s.dir, IDS[1]));
+    assert!(out.contains("log size 2: cosigned by 2 of 2"), "{out}");
+    // Two snapshots while [log] was off: the next run with it proves 2 -> 4 to the
+    // witnesses and publishes that proof beside the consecutive ones.
+    std::fs::write(s.dir.join("por.toml"), &plain).unwrap();
+    ok(&s.run(&s.dir, IDS[2]));
+    crate::support::cli::add_inputs(&s.dir, "2026-12-18", None);
+    ok(&s.run(&s.dir, "2026-12-18"));
+    s.configure(&s.dir, [&w1.url(), &w2.url()], 2);
+    let out = ok(&s.run(&s.dir, "2026-12-18"));
+    assert!(out.contains("log size 4: cosigned by 2 of 2"), "{out}");
+    let site = s.dir.join("public/log/consistency");
+    for f in ["0-1", "1-2", "2-3", "3-4", "2-4"] {
+        assert!(site.join(format!("{f}.txt")).is_file(), "{f}");
+    }
+    let mut args = vec!["log", "check", "--site"];
+    let public = s.dir.join("public");
+    args.push(public.to_str().unwrap());
+    let pins = s.pins();
+    args.extend(pins.iter().map(String::as_str));
+    let out = ok(&por(&args));
+    assert!(
+        out.starts_with("valid: log exchange.example/por of 4 snapshots"),
+        "{out}"
+    );
+}
