@@ -191,7 +191,7 @@ fn run_in(
                 source: None,
             })
             .collect(),
-        liabilities: csv.clone(),
+        liabilities: crate::liabilities::Source::Csv { path: csv.clone() },
         wallets: None,
         chains: None,
         snapshots_dir: dir.join("snapshots"),

@@ -7,6 +7,7 @@ use crate::amount::MAX_DECIMALS;
 pub use crate::chains::bitcoind::RpcAuth;
 use crate::excerpt::Excerpt;
 use crate::format::AssetInfo;
+use crate::liabilities::source::{RawSource, Source};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -51,7 +52,7 @@ pub enum ConfigError {
 struct RawConfig {
     exchange: String,
     assets: Vec<RawAsset>,
-    liabilities: RawPath,
+    liabilities: RawSource,
     #[serde(default)]
     wallets: Option<RawPath>,
     #[serde(default)]
@@ -347,8 +348,9 @@ pub struct Config {
     pub exchange: String,
     /// The assets, in the order of the tree's sum columns.
     pub assets: Vec<AssetConfig>,
-    /// The liabilities file path; may contain `{id}` (see [`Config::liabilities_for`]).
-    pub liabilities: PathBuf,
+    /// Where the liabilities are read (`[liabilities]`); a file path may contain `{id}`
+    /// (see [`Config::liabilities_for`]).
+    pub liabilities: Source,
     /// The wallets file path, may contain `{id}`; required when `[chains]` is configured.
     pub wallets: Option<PathBuf>,
     /// How chains are read; `None` for an offline setup without reserves.
@@ -366,9 +368,9 @@ pub struct Config {
 }
 
 impl Config {
-    /// The liabilities file of snapshot `id` (`{id}` in the configured path is replaced).
-    pub fn liabilities_for(&self, id: &str) -> PathBuf {
-        with_id(&self.liabilities, id)
+    /// The liabilities source of snapshot `id` (`{id}` in a configured path is replaced).
+    pub fn liabilities_for(&self, id: &str) -> Source {
+        self.liabilities.for_snapshot(id)
     }
 
     /// The wallets file of snapshot `id` (`{id}` in the configured path is replaced).
@@ -552,6 +554,8 @@ impl Config {
             }
         }
 
+        let liabilities =
+            Source::from_raw(&raw.liabilities, &resolve).map_err(|(key, m)| invalid(&key, m))?;
         let site = raw.site.as_ref();
         let tree =
             tree_config(raw.tree.as_ref()).map_err(|(key, message)| invalid(key, message))?;
@@ -560,7 +564,7 @@ impl Config {
             file: path.to_path_buf(),
             exchange: raw.exchange.clone(),
             assets,
-            liabilities: resolve(&raw.liabilities.path),
+            liabilities,
             wallets: raw.wallets.as_ref().map(|w| resolve(&w.path)),
             chains,
             snapshots_dir: resolve(&raw.output.snapshots),
@@ -764,7 +768,12 @@ private = "/var/por/private"
     #[test]
     fn minimal_config_resolves_paths() {
         let c = parse(MINIMAL).unwrap();
-        assert_eq!(c.liabilities, Path::new("/cfg/liabilities.csv"));
+        assert_eq!(
+            c.liabilities,
+            Source::Csv {
+                path: "/cfg/liabilities.csv".into()
+            }
+        );
         assert_eq!(c.private_dir, Path::new("/var/por/private"));
         assert_eq!(
             c.assets[0].info(),
