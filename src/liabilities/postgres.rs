@@ -231,10 +231,16 @@ pub fn read(
         loop {
             line.clear();
             let n = reader.read_until(b'\n', &mut line).map_err(|e| {
-                failed(format!(
-                    "reading rows failed after row {row}: {}",
-                    Excerpt::message(e.to_string().replace(['\n', '\r'], " "))
-                ))
+                // The reader wraps the client's error in an io::Error: unwrap it for
+                // the server's own words (a terminated backend says so).
+                let why = match e
+                    .get_ref()
+                    .and_then(|i| i.downcast_ref::<::postgres::Error>())
+                {
+                    Some(pg) => one_line(pg),
+                    None => Excerpt::message(e.to_string().replace(['\n', '\r'], " ")).to_string(),
+                };
+                failed(format!("reading rows failed after row {row}: {why}"))
             })?;
             if n == 0 {
                 break;
@@ -276,11 +282,12 @@ pub fn read(
         }
     }
     tx.commit().map_err(sql)?;
-    log_moment(&database, started, as_of, pg.max_skew.as_secs());
-    b.finish(|| LiabilitiesError::Invalid {
+    let liabilities = b.finish(|| LiabilitiesError::Invalid {
         at: Location::new(&database, Position::Columns, None),
         kind: Problem::NoRows,
-    })
+    })?;
+    log_moment(&database, started, as_of, pg.max_skew.as_secs());
+    Ok(liabilities)
 }
 
 /// Logs the snapshot's moment beside `as_of`; a warning when they are more than
@@ -288,22 +295,20 @@ pub fn read(
 fn log_moment(database: &str, started: i64, as_of: Timestamp, max_skew: u64) {
     let start = Timestamp(started.max(0) as u64);
     let skew = start.0.abs_diff(as_of.0);
+    tracing::info!(
+        database,
+        transaction_start = %start.to_rfc3339(),
+        as_of = %as_of.to_rfc3339(),
+        skew_secs = skew,
+        "liabilities read in one database snapshot"
+    );
     if skew > max_skew {
         tracing::warn!(
-            database,
             transaction_start = %start.to_rfc3339(),
             as_of = %as_of.to_rfc3339(),
             skew_secs = skew,
             max_skew_secs = max_skew,
             "the database snapshot and as_of are far apart: the liabilities are not of the moment the reserves are read at"
-        );
-    } else {
-        tracing::info!(
-            database,
-            transaction_start = %start.to_rfc3339(),
-            as_of = %as_of.to_rfc3339(),
-            skew_secs = skew,
-            "liabilities read in one database snapshot"
         );
     }
 }
