@@ -217,7 +217,7 @@ impl<'a> Builder<'a> {
             }
         };
         Err(LiabilitiesError::Invalid {
-            at: Location::new(&file(dup_part), at(dup), Some((1, "uid".into()))),
+            at: Location::boxed(&file(dup_part), at(dup), Some((1, "uid".into()))),
             kind: Problem::DuplicateUid {
                 uid: Excerpt::quoted(liabilities.uid(dup)),
                 first: at(first),

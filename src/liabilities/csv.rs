@@ -101,7 +101,7 @@ pub fn parse_reader<R: Read>(
 ) -> Result<Liabilities, LiabilitiesError> {
     let invalid =
         |line: u64, column: Option<(usize, String)>, kind: Problem| LiabilitiesError::Invalid {
-            at: Location::new(file, Position::Line(line), column),
+            at: Location::boxed(file, Position::Line(line), column),
             kind,
         };
     let mut rdr = ::csv::ReaderBuilder::new()

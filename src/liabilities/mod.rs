@@ -76,14 +76,14 @@ pub struct Location {
 }
 
 impl Location {
-    /// A location with no uid.
-    pub fn new(file: &str, at: Position, column: Option<(usize, String)>) -> Location {
-        Location {
+    /// A location with no uid, boxed for [`LiabilitiesError::Invalid`].
+    pub fn boxed(file: &str, at: Position, column: Option<(usize, String)>) -> Box<Location> {
+        Box::new(Location {
             file: file.to_string(),
             at,
             uid: None,
             column,
-        }
+        })
     }
 }
 
@@ -139,8 +139,8 @@ pub enum LiabilitiesError {
     /// The content is wrong at `at`.
     #[error("{at}: {kind}")]
     Invalid {
-        /// File, line or row, column and field of the fault.
-        at: Location,
+        /// File, line or row, column and field of the fault (boxed: errors stay small).
+        at: Box<Location>,
         /// What is wrong there.
         kind: Problem,
     },
@@ -229,6 +229,9 @@ pub enum Problem {
     /// More than 2^32 − 1 account rows.
     #[error("too many accounts: at most 2^32-1")]
     TooMany,
+    /// A table has no `uid` column.
+    #[error("no `uid` column")]
+    NoUidColumn,
     /// A Parquet file or a query with no rows at all.
     #[error("no accounts: no rows")]
     NoRows,

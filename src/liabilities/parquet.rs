@@ -50,7 +50,7 @@ pub fn read_path(path: &Path, assets: &[AssetInfo]) -> Result<Liabilities, Liabi
         read_file(f, &mut b)?;
     }
     b.finish(|| LiabilitiesError::Invalid {
-        at: Location::new(&name, Position::Columns, None),
+        at: Location::boxed(&name, Position::Columns, None),
         kind: Problem::NoRows,
     })
 }
@@ -340,12 +340,12 @@ fn read_file(path: &Path, b: &mut Builder<'_>) -> Result<(), LiabilitiesError> {
     };
     let invalid = |at: Position, uid: Option<&[u8]>, column: Option<(usize, String)>, kind| {
         LiabilitiesError::Invalid {
-            at: Location {
+            at: Box::new(Location {
                 file: file.clone(),
                 at,
                 uid: uid.map(Excerpt::quoted),
                 column,
-            },
+            }),
             kind,
         }
     };
@@ -462,7 +462,6 @@ fn read_file(path: &Path, b: &mut Builder<'_>) -> Result<(), LiabilitiesError> {
                 };
                 check_uid(uid).map_err(|p| invalid(at, None, ucol(), p))?;
                 for (c, &a) in asset_cols.iter_mut().zip(&col_asset) {
-                    let col = (c.index + 1, c.name.clone());
                     let kind = c.kind;
                     let result = match c.take(r) {
                         None => Err(Problem::Null),
@@ -478,7 +477,10 @@ fn read_file(path: &Path, b: &mut Builder<'_>) -> Result<(), LiabilitiesError> {
                             Err(e) => Err(Problem::Amount(e)),
                         },
                     };
-                    result.map_err(|p| invalid(at, Some(uid), Some(col), p))?;
+                    if let Err(p) = result {
+                        let col = (c.index + 1, c.name.clone());
+                        return Err(invalid(at, Some(uid), Some(col), p));
+                    }
                 }
                 b.push(uid, row).map_err(|p| invalid(at, None, None, p))?;
             }

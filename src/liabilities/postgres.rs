@@ -136,12 +136,12 @@ pub fn read(
                 .collect();
             if let Some(missing) = wanted.iter().find(|w| !present.contains(w)) {
                 let problem = if *missing == "uid" {
-                    Problem::FirstColumnNotUid(Excerpt::quoted("(no uid column)"))
+                    Problem::NoUidColumn
                 } else {
                     Problem::MissingAsset(Excerpt::quoted(missing))
                 };
                 return Err(LiabilitiesError::Invalid {
-                    at: Location::new(&format!("{database} table {t}"), Position::Columns, None),
+                    at: Location::boxed(&format!("{database} table {t}"), Position::Columns, None),
                     kind: problem,
                 });
             }
@@ -158,7 +158,7 @@ pub fn read(
     }
     let names: Vec<&str> = statement.columns().iter().map(|c| c.name()).collect();
     let at_columns = |column: Option<(usize, String)>, kind| LiabilitiesError::Invalid {
-        at: Location::new(&database, Position::Columns, column),
+        at: Location::boxed(&database, Position::Columns, column),
         kind,
     };
     let col_asset = map_columns(&names, assets).map_err(|(col, problem)| {
@@ -210,22 +210,22 @@ pub fn read(
     b.part(&database);
     let invalid = |row: u64, uid: Option<&[u8]>, column: Option<(usize, String)>, kind| {
         LiabilitiesError::Invalid {
-            at: Location {
+            at: Box::new(Location {
                 file: database.clone(),
                 at: Position::Row(row),
                 uid: uid.map(Excerpt::quoted),
                 column,
-            },
+            }),
             kind,
         }
     };
     {
         let mut reader = tx
-            .copy_out(&format!("COPY ({select}) TO STDOUT"))
+            // On lines of its own: a query ending in a `--` comment still closes.
+            .copy_out(&format!("COPY (\n{select}\n) TO STDOUT"))
             .map_err(sql)?;
         let mut line = Vec::with_capacity(256);
-        let mut uid = Vec::with_capacity(128);
-        let mut field = Vec::with_capacity(64);
+        let mut uid_buf = Vec::with_capacity(128);
         let mut row: u64 = 0;
         let width = names.len();
         loop {
@@ -251,39 +251,48 @@ pub fn read(
                     "row {row} of the COPY stream ends without a newline"
                 ))
             })?;
-            if text.iter().filter(|&&c| c == b'\t').count() + 1 != width {
-                return Err(failed(format!(
-                    "row {row} of the COPY stream does not have {width} fields"
-                )));
-            }
             let mut fields = text.split(|&c| c == b'\t');
             let ucol = || Some((1, "uid".to_string()));
             let raw_uid = fields.next().unwrap_or_default();
             if raw_uid == b"\\N" {
                 return Err(invalid(row, None, ucol(), Problem::Null));
             }
-            unescape(raw_uid, &mut uid);
-            check_uid(&uid).map_err(|p| invalid(row, None, ucol(), p))?;
-            for ((i, raw), (&a, &kind)) in fields.enumerate().zip(col_asset.iter().zip(&kinds)) {
+            let uid: &[u8] = if raw_uid.contains(&b'\\') {
+                unescape(raw_uid, &mut uid_buf);
+                &uid_buf
+            } else {
+                raw_uid
+            };
+            check_uid(uid).map_err(|p| invalid(row, None, ucol(), p))?;
+            let mut count = 1;
+            // A number's text never holds a backslash: fields are parsed as sent.
+            // The assets first: when they end, no field more is taken.
+            let assets_fields = col_asset.iter().zip(&kinds).zip(fields.by_ref());
+            for (i, ((&a, &kind), raw)) in assets_fields.enumerate() {
+                count += 1;
                 let col = || Some((i + 2, names[i + 1].clone()));
                 if raw == b"\\N" {
-                    return Err(invalid(row, Some(&uid), col(), Problem::Null));
+                    return Err(invalid(row, Some(uid), col(), Problem::Null));
                 }
-                unescape(raw, &mut field);
                 let result = match kind {
-                    Kind::Decimal => b.decimal(a, &field),
-                    Kind::BaseUnits => crate::amount::Amount::parse_decimal_bytes(&field, 0)
+                    Kind::Decimal => b.decimal(a, raw),
+                    Kind::BaseUnits => crate::amount::Amount::parse_decimal_bytes(raw, 0)
                         .map_err(Problem::Amount)
                         .and_then(|v| b.amount(a, v.0)),
                 };
-                result.map_err(|p| invalid(row, Some(&uid), col(), p))?;
+                result.map_err(|p| invalid(row, Some(uid), col(), p))?;
             }
-            b.push(&uid, row).map_err(|p| invalid(row, None, None, p))?;
+            if count != width || fields.next().is_some() {
+                return Err(failed(format!(
+                    "row {row} of the COPY stream does not have {width} fields"
+                )));
+            }
+            b.push(uid, row).map_err(|p| invalid(row, None, None, p))?;
         }
     }
     tx.commit().map_err(sql)?;
     let liabilities = b.finish(|| LiabilitiesError::Invalid {
-        at: Location::new(&database, Position::Columns, None),
+        at: Location::boxed(&database, Position::Columns, None),
         kind: Problem::NoRows,
     })?;
     log_moment(&database, started, as_of, pg.max_skew.as_secs());

@@ -197,6 +197,13 @@ impl Source {
                 if parsed.get_hosts().is_empty() {
                     return err("url", "names no host");
                 }
+                use postgres::config::SslMode;
+                if !matches!(parsed.get_ssl_mode(), SslMode::Disable | SslMode::Prefer) {
+                    return err(
+                        "url",
+                        "sslmode=require: TLS is not supported yet; connect over localhost, a Unix socket or an SSH tunnel",
+                    );
+                }
                 let password = match (&raw.password_env, &raw.password_file) {
                     (Some(_), Some(_)) => {
                         return err(
@@ -354,6 +361,13 @@ mod tests {
         assert_eq!(
             e("kind = \"postgres\"\nurl = \"postgresql://h/db\"\ntable = \"a.b.c\"").0,
             "liabilities.table"
+        );
+        let (key, m) =
+            e("kind = \"postgres\"\nurl = \"postgresql://h/db?sslmode=require\"\ntable = \"t\"");
+        assert_eq!(key, "liabilities.url");
+        assert!(
+            m.starts_with("sslmode=require: TLS is not supported"),
+            "{m}"
         );
     }
 

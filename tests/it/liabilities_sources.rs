@@ -657,3 +657,69 @@ fn a_bad_parquet_export_stops_the_snapshot() {
         "{e}"
     );
 }
+
+/// The example config (`por init` writes it) shows every source commented out; each
+/// one, uncommented in place of the CSV, loads.
+#[test]
+fn the_example_config_shows_every_source_and_each_loads() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("docs/example/por.toml")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let at = |prefix: &str| {
+        lines
+            .iter()
+            .position(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no line {prefix:?} in the example"))
+    };
+    let csv_path = at("path = \"liabilities.csv\"");
+    let variant = |from: usize, to: usize, skip: &dyn Fn(&str) -> bool| {
+        let mut out: Vec<String> = Vec::new();
+        let mut skipping = false;
+        for (i, l) in lines.iter().enumerate() {
+            if i == csv_path {
+                continue;
+            }
+            if !(from..=to).contains(&i) {
+                out.push(l.to_string());
+            } else if skipping {
+                // A skipped multi-line string runs to its closing quotes.
+                skipping = !l.contains("\"\"\"");
+            } else if skip(l) {
+                skipping = l.matches("\"\"\"").count() == 1;
+            } else {
+                out.push(l.strip_prefix("# ").unwrap_or(l).to_string());
+            }
+        }
+        out.join("\n")
+    };
+    let load = |text: &str| {
+        por::config::Config::parse(text, "por.toml", Path::new("/x"), Path::new("/x/por.toml"))
+            .unwrap_or_else(|e| panic!("{e}\n{text}"))
+            .liabilities
+    };
+    assert!(matches!(load(&text), Source::Csv { .. }));
+    let exact = |line: &str| lines.iter().position(|l| *l == line).unwrap();
+    let p = exact("# kind = \"parquet\"");
+    assert_eq!(
+        load(&variant(p, p + 1, &|_| false)),
+        Source::Parquet {
+            path: "/x/warehouse/liabilities/{id}/".into()
+        }
+    );
+    let (from, to) = (exact("# kind = \"postgres\""), at("# max_skew_secs"));
+    let table = load(&variant(from, to, &|l| l.starts_with("# query")));
+    let query = load(&variant(from, to, &|l| l.starts_with("# table")));
+    for (s, want_table) in [(table, true), (query, false)] {
+        let Source::Postgres(pg) = s else {
+            panic!("not postgres: {s:?}")
+        };
+        assert_eq!(
+            pg.password,
+            por::liabilities::source::Password::Env("POR_PG_PASSWORD".into())
+        );
+        assert_eq!(
+            matches!(pg.select, por::liabilities::source::Select::Table(_)),
+            want_table
+        );
+    }
+}

@@ -148,7 +148,7 @@ fn the_snapshot_sees_one_state_while_balances_keep_moving() {
     }
     let c = Case::new(
         &cluster,
-        "query = \"SELECT uid, \\\"BTC\\\", \\\"ETH\\\" FROM book WHERE current_setting('transaction_isolation') = 'repeatable read' AND current_setting('transaction_read_only') = 'on'\"",
+        "query = \"SELECT uid, \\\"BTC\\\", \\\"ETH\\\" FROM book WHERE current_setting('transaction_isolation') = 'repeatable read' AND current_setting('transaction_read_only') = 'on' -- one snapshot\"",
     );
     let before = rounds.load(Ordering::SeqCst);
     let o = c.command(POR_PASSWORD, "info").output().unwrap();
@@ -227,7 +227,8 @@ fn bad_rows_and_columns_are_refused_with_row_and_uid() {
     );
     table(&cluster, "empty", "numeric", &[]);
     cluster.sql(&format!(
-        "CREATE TABLE no_eth (uid text, \"BTC\" numeric); GRANT SELECT ON no_eth TO {POR_USER};"
+        "CREATE TABLE no_eth (uid text, \"BTC\" numeric); GRANT SELECT ON no_eth TO {POR_USER};
+         CREATE TABLE no_uid (id text, \"BTC\" numeric, \"ETH\" numeric); GRANT SELECT ON no_uid TO {POR_USER};"
     ));
     let d = db(&cluster);
     let cases = [
@@ -280,6 +281,10 @@ fn bad_rows_and_columns_are_refused_with_row_and_uid() {
         (
             "table = \"no_eth\"".into(),
             format!("{d} table no_eth: configured asset \"ETH\" has no column"),
+        ),
+        (
+            "table = \"no_uid\"".into(),
+            format!("{d} table no_uid: no `uid` column"),
         ),
         (
             "query = \"SELECT uid, \\\"BTC\\\" AS \\\"XRP\\\", \\\"ETH\\\" FROM negative\"".into(),
