@@ -336,7 +336,8 @@ fn one_data_set_through_every_source_gives_the_same_accounts_and_root_sums() {
             &std::fs::read(dir.join("out/snapshots/2026-11-21/manifest.json")).unwrap(),
         )
         .unwrap();
-        assert_eq!(m["tree"]["leaves"], data.len(), "{name}");
+        // por/2 (the default) splits and pads: its leaves are not the accounts, but
+        // the root's sums are the totals.
         sums.push((name, m["tree"]["sums"].clone()));
     }
     let want_sums = serde_json::json!(want_totals.map(|t| t.to_string()));

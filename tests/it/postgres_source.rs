@@ -158,7 +158,6 @@ fn the_snapshot_sees_one_state_while_balances_keep_moving() {
     let log = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{log}");
     let m = c.manifest();
-    assert_eq!(m["tree"]["leaves"], N);
     let total: u64 = m["tree"]["sums"][0].as_str().unwrap().parse().unwrap();
     assert_eq!(
         (total - start_total) % N,
