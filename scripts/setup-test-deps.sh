@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the test dependencies that are not crates: Debian's chromium and
-# chromedriver (verify page in a real browser) and the npm packages (anvil, solc).
+# chromedriver (verify page in a real browser), Debian's postgresql (the server the
+# PostgreSQL liabilities tests start throwaway clusters of) and the npm packages
+# (anvil, solc).
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,9 +10,16 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+# The server binaries live in /usr/lib/postgresql/<version>/bin, not on PATH.
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} (apt)" >&2
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  if [[ " ${need_apt[*]} " == *" postgresql "* ]]; then
+    # The tests start their own clusters: no system cluster created or left running.
+    $SUDO mkdir -p /etc/postgresql-common
+    echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.conf >/dev/null
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi

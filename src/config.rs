@@ -7,6 +7,7 @@ use crate::amount::MAX_DECIMALS;
 pub use crate::chains::bitcoind::RpcAuth;
 use crate::excerpt::Excerpt;
 use crate::format::AssetInfo;
+use crate::liabilities::source::{RawSource, Source};
 use crate::log::{KeyType, VerifierKey};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -52,7 +53,7 @@ pub enum ConfigError {
 struct RawConfig {
     exchange: String,
     assets: Vec<RawAsset>,
-    liabilities: RawPath,
+    liabilities: RawSource,
     #[serde(default)]
     wallets: Option<RawPath>,
     #[serde(default)]
@@ -401,8 +402,9 @@ pub struct Config {
     pub exchange: String,
     /// The assets, in the order of the tree's sum columns.
     pub assets: Vec<AssetConfig>,
-    /// The liabilities file path; may contain `{id}` (see [`Config::liabilities_for`]).
-    pub liabilities: PathBuf,
+    /// Where the liabilities are read (`[liabilities]`); a file path may contain `{id}`
+    /// (see [`Config::liabilities_for`]).
+    pub liabilities: Source,
     /// The wallets file path, may contain `{id}`; required when `[chains]` is configured.
     pub wallets: Option<PathBuf>,
     /// How chains are read; `None` for an offline setup without reserves.
@@ -422,9 +424,9 @@ pub struct Config {
 }
 
 impl Config {
-    /// The liabilities file of snapshot `id` (`{id}` in the configured path is replaced).
-    pub fn liabilities_for(&self, id: &str) -> PathBuf {
-        with_id(&self.liabilities, id)
+    /// The liabilities source of snapshot `id` (`{id}` in a configured path is replaced).
+    pub fn liabilities_for(&self, id: &str) -> Source {
+        self.liabilities.for_snapshot(id)
     }
 
     /// The wallets file of snapshot `id` (`{id}` in the configured path is replaced).
@@ -612,6 +614,8 @@ impl Config {
             None => None,
             Some(l) => Some(parse_log(l, &invalid, &resolve)?),
         };
+        let liabilities =
+            Source::from_raw(&raw.liabilities, &resolve).map_err(|(key, m)| invalid(&key, m))?;
         let site = raw.site.as_ref();
         let tree =
             tree_config(raw.tree.as_ref()).map_err(|(key, message)| invalid(key, message))?;
@@ -620,7 +624,7 @@ impl Config {
             file: path.to_path_buf(),
             exchange: raw.exchange.clone(),
             assets,
-            liabilities: resolve(&raw.liabilities.path),
+            liabilities,
             wallets: raw.wallets.as_ref().map(|w| resolve(&w.path)),
             chains,
             snapshots_dir: resolve(&raw.output.snapshots),
@@ -891,7 +895,12 @@ private = "/var/por/private"
     #[test]
     fn minimal_config_resolves_paths() {
         let c = parse(MINIMAL).unwrap();
-        assert_eq!(c.liabilities, Path::new("/cfg/liabilities.csv"));
+        assert_eq!(
+            c.liabilities,
+            Source::Csv {
+                path: "/cfg/liabilities.csv".into()
+            }
+        );
         assert_eq!(c.private_dir, Path::new("/var/por/private"));
         assert_eq!(
             c.assets[0].info(),

@@ -129,6 +129,15 @@ enum Command {
         dir: Option<PathBuf>,
         #[arg(long, default_value_t = 1000)]
         lookups: usize,
+        /// The liabilities source the synthetic accounts are read from.
+        #[arg(long, value_enum, default_value_t = BenchInput::Csv)]
+        source: BenchInput,
+        /// For --source postgres: the server (a table is created there and dropped).
+        #[arg(long)]
+        postgres_url: Option<String>,
+        /// For --source postgres: the environment variable holding the password.
+        #[arg(long)]
+        postgres_password_env: Option<String>,
     },
     /// Make the snapshot log's Ed25519 signed-note key (FORMAT.md §7): the private key
     /// into the private folder (or `[log] key`), mode 0600, never over an existing one;
@@ -283,6 +292,21 @@ enum WitnessCommand {
         #[arg(long)]
         key: PathBuf,
     },
+}
+
+/// `por bench --source`: where the synthetic liabilities are read from.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum BenchInput {
+    /// A CSV file.
+    Csv,
+    /// A gzip-compressed CSV file.
+    Gz,
+    /// A zstd-compressed CSV file.
+    Zst,
+    /// A Parquet file.
+    Parquet,
+    /// A table on the server of --postgres-url.
+    Postgres,
 }
 
 /// An error that decides its own exit code.
@@ -492,6 +516,9 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             padding_bits,
             dir,
             lookups,
+            source,
+            postgres_url,
+            postgres_password_env,
         } => {
             let tree = match tree {
                 1 => por::config::TreeConfig::V1,
@@ -501,7 +528,24 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                     publish_account_count: false,
                 },
             };
-            let report = por::bench::run(accounts, assets, tree, dir, lookups);
+            use por::bench::BenchSource;
+            let source = match (source, postgres_url) {
+                (BenchInput::Csv, None) => BenchSource::Csv,
+                (BenchInput::Gz, None) => BenchSource::Gzip,
+                (BenchInput::Zst, None) => BenchSource::Zstd,
+                (BenchInput::Parquet, None) => BenchSource::Parquet,
+                (BenchInput::Postgres, Some(url)) => BenchSource::Postgres {
+                    url,
+                    password_env: postgres_password_env,
+                },
+                (BenchInput::Postgres, None) => {
+                    return Err(operational("--source postgres needs --postgres-url"));
+                }
+                (_, Some(_)) => {
+                    return Err(operational("--postgres-url is only for --source postgres"));
+                }
+            };
+            let report = por::bench::run(accounts, assets, tree, dir, lookups, &source);
             for line in report.map_err(operational)?.lines {
                 println!("{line}");
             }

@@ -42,7 +42,7 @@ pub enum JobError {
     /// The config file could not be read or is invalid.
     #[error("{0}")]
     Config(#[from] ConfigError),
-    /// The liabilities file could not be read or is invalid.
+    /// The liabilities could not be read (file, database) or are invalid.
     #[error("{0}")]
     Liabilities(#[from] LiabilitiesError),
     /// The snapshot could not be published.
@@ -285,8 +285,11 @@ pub fn snapshot(
         None => None,
     };
     let t = Instant::now();
-    let liabilities =
-        liabilities::parse_file(&config.liabilities_for(id.as_str()), &config.asset_infos())?;
+    let liabilities = liabilities::read(
+        &config.liabilities_for(id.as_str()),
+        &config.asset_infos(),
+        as_of,
+    )?;
     let parse_time = t.elapsed();
     tracing::info!(
         accounts = liabilities.len(),

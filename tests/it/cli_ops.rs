@@ -28,7 +28,12 @@ fn init_writes_an_example_that_loads_and_never_overwrites() {
     assert_eq!(config.assets.len(), 3);
     let chains = config.chains.as_ref().unwrap();
     assert_eq!(chains.bitcoin.as_ref().unwrap().endpoints.len(), 1);
-    por::liabilities::parse_file(&config.liabilities_for("x"), &config.asset_infos()).unwrap();
+    por::liabilities::read(
+        &config.liabilities_for("x"),
+        &config.asset_infos(),
+        por::time::Timestamp(0),
+    )
+    .unwrap();
     let wallets = por::reserves::wallets::parse_file(
         &config.wallets_for("x").unwrap(),
         bitcoin::Network::Bitcoin,

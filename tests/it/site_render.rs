@@ -216,9 +216,12 @@ version = 1
     fn publish(&self, sid: &str, as_of: &str, eth_covered: bool) {
         let out = Output::open(&por::job::output_dirs(&self.config)).unwrap();
         let previous = snapshot::plan(&out, &id(sid), ts(as_of), false).unwrap();
-        let liabilities =
-            por::liabilities::parse_file(&self.config.liabilities, &self.config.asset_infos())
-                .unwrap();
+        let liabilities = por::liabilities::read(
+            &self.config.liabilities,
+            &self.config.asset_infos(),
+            ts(as_of),
+        )
+        .unwrap();
         snapshot::publish(
             &out,
             &self.config,

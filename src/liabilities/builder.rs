@@ -1,0 +1,268 @@
+//! The validation every source shares: the column names mapped onto the configured
+//! assets, each account's uid checked (FORMAT.md §2), its balances added to checked
+//! per-asset totals, the rows gathered into [`Liabilities`], and duplicate uids found
+//! by sorting `(uid_key, row)` pairs, which is also the proof store's index.
+//!
+//! A source reads its records and hands each field over; the [`Builder`] answers with a
+//! [`Problem`] and the source puts its own location (line, row, uid) on it. So a fault
+//! reads the same whichever source it came from.
+
+use super::{Liabilities, LiabilitiesError, Location, Position, Problem};
+use crate::amount::Amount;
+use crate::excerpt::Excerpt;
+use crate::format::AssetInfo;
+use crate::tree::store::uid_key;
+use rayon::prelude::*;
+
+/// Maps column names (the first must be `uid`) onto configured assets: for each column
+/// after the uid, the index of its asset. Every configured asset needs exactly one
+/// column; the error carries the 0-based column it is about (`None`: no one column).
+pub fn map_columns<S: AsRef<str>>(
+    names: &[S],
+    assets: &[AssetInfo],
+) -> Result<Vec<usize>, (Option<usize>, Problem)> {
+    let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+    if names.first() != Some(&"uid") {
+        let found = names.first().copied().unwrap_or_default();
+        return Err((Some(0), Problem::FirstColumnNotUid(Excerpt::quoted(found))));
+    }
+    let mut col_asset = Vec::with_capacity(names.len() - 1);
+    let mut seen = vec![false; assets.len()];
+    for (i, &name) in names.iter().enumerate().skip(1) {
+        let Some(a) = assets.iter().position(|a| a.symbol == name) else {
+            let problem = if names[1..i].contains(&name) || name == "uid" {
+                Problem::DuplicateColumn(Excerpt::quoted(name))
+            } else {
+                Problem::UnknownAsset(Excerpt::quoted(name))
+            };
+            return Err((Some(i), problem));
+        };
+        if seen[a] {
+            return Err((Some(i), Problem::DuplicateColumn(Excerpt::quoted(name))));
+        }
+        seen[a] = true;
+        col_asset.push(a);
+    }
+    if let Some(a) = seen.iter().position(|s| !s) {
+        return Err((
+            None,
+            Problem::MissingAsset(Excerpt::quoted(&assets[a].symbol)),
+        ));
+    }
+    Ok(col_asset)
+}
+
+/// Checks a uid: UTF-8, 1 to 128 bytes, no control character (FORMAT.md §2).
+pub fn check_uid(uid: &[u8]) -> Result<(), Problem> {
+    if std::str::from_utf8(uid).is_err() {
+        return Err(Problem::InvalidUtf8);
+    }
+    if uid.is_empty() {
+        return Err(Problem::EmptyUid);
+    }
+    if uid.len() > 128 {
+        return Err(Problem::UidTooLong(uid.len()));
+    }
+    if let Some(i) = uid.iter().position(u8::is_ascii_control) {
+        // An ASCII byte is never inside a multi-byte UTF-8 sequence.
+        // A uid is at most 128 bytes here, so the count fits.
+        let before = uid[..i].iter().filter(|&&b| b & 0xC0 != 0x80).count();
+        return Err(Problem::ControlCharacter {
+            uid: Excerpt::quoted(uid),
+            found: char::from(uid[i]),
+            character: 1 + before as u32,
+        });
+    }
+    Ok(())
+}
+
+/// One file (or the one database) the rows came from, from account `first` on.
+struct Part {
+    first: usize,
+    file: String,
+}
+
+/// Gathers validated accounts into [`Liabilities`].
+pub struct Builder<'a> {
+    assets: &'a [AssetInfo],
+    uid_bytes: Vec<u8>,
+    uid_ends: Vec<u64>,
+    /// The line or row of each account in its part.
+    positions: Vec<u64>,
+    /// Whether positions are lines (CSV) or rows.
+    lines: bool,
+    parts: Vec<Part>,
+    balances: Vec<u128>,
+    totals: Vec<u128>,
+    row: Vec<u128>,
+}
+
+impl<'a> Builder<'a> {
+    /// An empty set of accounts of `assets`; positions are lines when `lines`, else rows.
+    pub fn new(assets: &'a [AssetInfo], lines: bool) -> Builder<'a> {
+        Builder {
+            assets,
+            uid_bytes: Vec::new(),
+            uid_ends: Vec::new(),
+            positions: Vec::new(),
+            lines,
+            parts: Vec::new(),
+            balances: Vec::new(),
+            totals: vec![0; assets.len()],
+            row: vec![0; assets.len()],
+        }
+    }
+
+    /// The accounts that follow come from `file`.
+    pub fn part(&mut self, file: &str) {
+        self.parts.push(Part {
+            first: self.uid_ends.len(),
+            file: file.to_string(),
+        });
+    }
+
+    /// Accounts so far.
+    pub fn len(&self) -> usize {
+        self.uid_ends.len()
+    }
+
+    /// No accounts so far.
+    pub fn is_empty(&self) -> bool {
+        self.uid_ends.is_empty()
+    }
+
+    /// The configured assets, in order.
+    pub fn assets(&self) -> &'a [AssetInfo] {
+        self.assets
+    }
+
+    /// The asset of index `a`.
+    pub fn asset(&self, a: usize) -> &AssetInfo {
+        &self.assets[a]
+    }
+
+    /// Sets the current row's balance of asset `a` and adds it to the asset's total.
+    #[inline]
+    pub fn amount(&mut self, a: usize, v: u128) -> Result<(), Problem> {
+        self.totals[a] = self.totals[a]
+            .checked_add(v)
+            .ok_or_else(|| Problem::TotalOverflow {
+                symbol: self.assets[a].symbol.clone(),
+            })?;
+        self.row[a] = v;
+        Ok(())
+    }
+
+    /// Parses a human decimal (`12.5`) for asset `a` and sets it.
+    #[inline]
+    pub fn decimal(&mut self, a: usize, field: &[u8]) -> Result<(), Problem> {
+        let v =
+            Amount::parse_decimal_bytes(field, self.assets[a].decimals).map_err(Problem::Amount)?;
+        self.amount(a, v.0)
+    }
+
+    /// Ends the current row: its uid (already checked with [`check_uid`]) and the
+    /// balances set since the last row, at line or row `position` of the current part.
+    #[inline]
+    pub fn push(&mut self, uid: &[u8], position: u64) -> Result<(), Problem> {
+        if self.uid_ends.len() >= u32::MAX as usize {
+            return Err(Problem::TooMany);
+        }
+        self.uid_bytes.extend_from_slice(uid);
+        self.uid_ends.push(self.uid_bytes.len() as u64);
+        self.positions.push(position);
+        self.balances.extend_from_slice(&self.row);
+        Ok(())
+    }
+
+    /// The finished liabilities; `empty` is the error when there are no accounts. The
+    /// duplicate whose second occurrence comes first is refused at that occurrence.
+    pub fn finish(
+        self,
+        empty: impl FnOnce() -> LiabilitiesError,
+    ) -> Result<Liabilities, LiabilitiesError> {
+        let Builder {
+            assets,
+            uid_bytes,
+            uid_ends,
+            positions,
+            lines,
+            parts,
+            balances,
+            totals,
+            row: _,
+        } = self;
+        if uid_ends.is_empty() {
+            return Err(empty());
+        }
+        let mut liabilities = Liabilities {
+            assets: assets.to_vec(),
+            uid_bytes,
+            uid_ends,
+            balances,
+            totals: totals.into_iter().map(Amount).collect(),
+            uid_index: Vec::new(),
+        };
+        liabilities.uid_index = sorted_uid_index(&liabilities);
+        let Some((first, dup)) = first_duplicate(&liabilities) else {
+            return Ok(liabilities);
+        };
+        let (first_part, dup_part) = (part_of(&parts, first), part_of(&parts, dup));
+        let file = |p: Option<usize>| p.map(|i| parts[i].file.clone()).unwrap_or_default();
+        let at = |row: usize| {
+            if lines {
+                Position::Line(positions[row])
+            } else {
+                Position::Row(positions[row])
+            }
+        };
+        Err(LiabilitiesError::Invalid {
+            at: Location::boxed(&file(dup_part), at(dup), Some((1, "uid".into()))),
+            kind: Problem::DuplicateUid {
+                uid: Excerpt::quoted(liabilities.uid(dup)),
+                first: at(first),
+                first_file: (first_part != dup_part).then(|| file(first_part)),
+            },
+        })
+    }
+}
+
+/// The part (index into `parts`) account `row` came from.
+fn part_of(parts: &[Part], row: usize) -> Option<usize> {
+    parts.partition_point(|p| p.first <= row).checked_sub(1)
+}
+
+fn sorted_uid_index(l: &Liabilities) -> Vec<(u64, u32)> {
+    let mut idx: Vec<(u64, u32)> = (0..l.len())
+        .into_par_iter()
+        .with_min_len(4096)
+        .map(|r| (uid_key(l.uid(r)), r as u32))
+        .collect();
+    idx.par_sort_unstable();
+    idx
+}
+
+/// The duplicate whose second occurrence comes first in the input, as `(first, second)`
+/// rows.
+fn first_duplicate(l: &Liabilities) -> Option<(usize, usize)> {
+    let idx = &l.uid_index;
+    let mut best: Option<(usize, usize)> = None;
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i + 1;
+        while j < idx.len() && idx[j].0 == idx[i].0 {
+            j += 1;
+        }
+        // Rows within a run of equal keys are ascending (sorted by (key, row)).
+        for a in i..j {
+            for b in a + 1..j {
+                let (ra, rb) = (idx[a].1 as usize, idx[b].1 as usize);
+                if l.uid(ra) == l.uid(rb) && best.is_none_or(|(_, s)| rb < s) {
+                    best = Some((ra, rb));
+                }
+            }
+        }
+        i = j;
+    }
+    best
+}
