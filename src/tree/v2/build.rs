@@ -43,6 +43,48 @@ pub trait AccountSource: Sync {
     ) -> Result<T, Self::Error>;
 }
 
+/// The deterministic build input ([`super::TreeV2Input`]) of the values `d` derives for
+/// `accounts` (`(uid, balances)` with `k` balances each) laid out as `layout`: the
+/// reference a derived build and a store are compared with in tests.
+#[cfg(test)]
+pub(crate) fn reference_input(
+    d: &Derivation,
+    accounts: &[(Vec<u8>, Vec<u128>)],
+    k: usize,
+    layout: &Layout,
+) -> super::TreeV2Input {
+    use super::{AccountParts, PartSecret};
+    use crate::amount::Amount;
+    let split = layout.split;
+    super::TreeV2Input {
+        k,
+        split,
+        padding_bits: layout.padding_bits,
+        accounts: accounts
+            .iter()
+            .enumerate()
+            .map(|(a, (uid, b))| AccountParts {
+                uid: String::from_utf8(uid.clone()).expect("test uids are UTF-8"),
+                balances: b.iter().map(|&x| Amount(x)).collect(),
+                parts: d
+                    .parts(a as u64, b, split)
+                    .expect("parts of a valid balance")
+                    .into_iter()
+                    .enumerate()
+                    .map(|(j, balances)| PartSecret {
+                        salt: d.salt(a as u64, j as u8, split),
+                        balances,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        dummies: (0..layout.leaves - layout.accounts * u64::from(split))
+            .map(|i| d.dummy(i))
+            .collect(),
+        permutation: layout.order.clone(),
+    }
+}
+
 /// The shape and leaf order of a derived por/2 tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
@@ -310,8 +352,7 @@ pub fn build<A: AccountSource, E: From<A::Error> + From<TreeError>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::amount::Amount;
-    use crate::tree::v2::{AccountParts, PartSecret, TreeV2, TreeV2Input};
+    use crate::tree::v2::TreeV2;
 
     struct Mem(Vec<(Vec<u8>, Vec<u128>)>);
     impl AccountSource for Mem {
@@ -358,35 +399,7 @@ mod tests {
                 Ok(())
             })
             .unwrap();
-            let s = u64::from(split);
-            let input = TreeV2Input {
-                k,
-                split,
-                padding_bits: g,
-                accounts: acc
-                    .0
-                    .iter()
-                    .enumerate()
-                    .map(|(a, (uid, b))| AccountParts {
-                        uid: String::from_utf8(uid.clone()).unwrap(),
-                        balances: b.iter().map(|&x| Amount(x)).collect(),
-                        parts: d
-                            .parts(a as u64, b, split)
-                            .unwrap()
-                            .into_iter()
-                            .enumerate()
-                            .map(|(j, balances)| PartSecret {
-                                salt: d.salt(a as u64, j as u8, split),
-                                balances,
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-                dummies: (0..layout.leaves - n as u64 * s)
-                    .map(|i| d.dummy(i))
-                    .collect(),
-                permutation: layout.order.clone(),
-            };
+            let input = reference_input(&d, &acc.0, 2, &layout);
             let reference = TreeV2::build(input).unwrap();
             assert_eq!(root.root, reference.root(), "n={n} s={split} g={g}");
             assert_eq!(root.height, reference.height());

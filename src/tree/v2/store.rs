@@ -477,8 +477,8 @@ mod tests {
     use super::*;
     use crate::tree::info::TreeInfo;
     use crate::tree::proof::ManifestRef;
+    use crate::tree::v2::TreeV2;
     use crate::tree::v2::build::build;
-    use crate::tree::v2::{AccountParts, PartSecret, TreeV2, TreeV2Input};
 
     struct Mem(Vec<(Vec<u8>, Vec<u128>)>);
     impl AccountSource for Mem {
@@ -597,34 +597,9 @@ mod tests {
             let store = ProofStoreV2::open(dir.path(), meta).unwrap();
             let d = Derivation::new(&secret);
             let layout = Layout::new(&d, n as u64, split, g).unwrap();
-            let reference = TreeV2::build(TreeV2Input {
-                k: 2,
-                split,
-                padding_bits: g,
-                accounts: acc
-                    .0
-                    .iter()
-                    .enumerate()
-                    .map(|(a, (uid, b))| AccountParts {
-                        uid: String::from_utf8(uid.clone()).unwrap(),
-                        balances: b.iter().map(|&x| Amount(x)).collect(),
-                        parts: d
-                            .parts(a as u64, b, split)
-                            .unwrap()
-                            .into_iter()
-                            .enumerate()
-                            .map(|(j, balances)| PartSecret {
-                                salt: d.salt(a as u64, j as u8, split),
-                                balances,
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-                dummies: (0..layout.leaves - n as u64 * u64::from(split))
-                    .map(|i| d.dummy(i))
-                    .collect(),
-                permutation: layout.order.clone(),
-            })
+            let reference = TreeV2::build(crate::tree::v2::build::reference_input(
+                &d, &acc.0, 2, &layout,
+            ))
             .unwrap();
             let labels = ProofLabels {
                 exchange: "X".into(),
