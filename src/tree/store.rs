@@ -234,11 +234,32 @@ impl StoreWriter {
 
     /// Writes `store.json`, pretty-printed with a final newline.
     pub fn write_meta(&self, meta: &StoreMeta) -> Result<(), StoreError> {
-        let p = self.dir.join(STORE_META_FILE);
-        let mut bytes = serde_json::to_vec_pretty(meta).expect("the store meta serializes");
-        bytes.push(b'\n');
-        std::fs::write(&p, bytes).map_err(io_err(&p))
+        write_meta_file(&self.dir, meta)
     }
+}
+
+/// Writes a store's `store.json` (either version) into `dir`, pretty-printed with a
+/// final newline.
+pub(crate) fn write_meta_file(dir: &Path, meta: &impl Serialize) -> Result<(), StoreError> {
+    let p = dir.join(STORE_META_FILE);
+    let mut bytes = serde_json::to_vec_pretty(meta).expect("the store meta serializes");
+    bytes.push(b'\n');
+    std::fs::write(&p, bytes).map_err(io_err(&p))
+}
+
+/// Checks that each `(path, file, size)` has exactly that many bytes; the first that
+/// does not is [`StoreError::Corrupt`].
+pub(crate) fn check_file_sizes(expect: Vec<(PathBuf, &File, u64)>) -> Result<(), StoreError> {
+    for (path, f, size) in expect {
+        let len = f.metadata().map_err(io_err(&path))?.len();
+        if len != size {
+            return Err(StoreError::Corrupt {
+                path,
+                reason: format!("{len} bytes, expected {size}"),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A store opened for reading proofs.
@@ -328,16 +349,7 @@ impl ProofStore {
         for (l, f) in self.levels.iter().enumerate() {
             expect.push((level_file(&self.dir, l as u32), f, counts[l] * r));
         }
-        for (path, f, size) in expect {
-            let len = f.metadata().map_err(io_err(&path))?.len();
-            if len != size {
-                return Err(StoreError::Corrupt {
-                    path,
-                    reason: format!("{len} bytes, expected {size}"),
-                });
-            }
-        }
-        Ok(())
+        check_file_sizes(expect)
     }
 
     fn read_at(&self, f: &File, name: &str, off: u64, buf: &mut [u8]) -> Result<(), StoreError> {

@@ -25,7 +25,9 @@ use crate::amount::Amount;
 use crate::tree::hash::{NodeHash, TreeTags};
 use crate::tree::info::AssetInfo;
 use crate::tree::proof::RootJson;
-use crate::tree::store::{StoreError, find_row, io_err, level_file, write_index_file};
+use crate::tree::store::{
+    StoreError, check_file_sizes, find_row, io_err, level_file, write_index_file, write_meta_file,
+};
 use crate::tree::{Node, level_counts, record_size, sibling_path_with};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
@@ -186,10 +188,7 @@ impl StoreWriterV2 {
 
     /// Writes `store.json`, pretty-printed with a final newline.
     pub fn write_meta(&self, meta: &StoreMetaV2) -> Result<(), StoreError> {
-        let p = self.dir.join(crate::tree::store::STORE_META_FILE);
-        let mut bytes = serde_json::to_vec_pretty(meta).expect("the store meta serializes");
-        bytes.push(b'\n');
-        std::fs::write(&p, bytes).map_err(io_err(&p))
+        write_meta_file(&self.dir, meta)
     }
 }
 
@@ -302,16 +301,7 @@ impl ProofStoreV2 {
             let l = m.chunk_bits + i as u32;
             expect.push((level_file(&self.dir, l), f, counts[l as usize] * r));
         }
-        for (path, f, size) in expect {
-            let len = f.metadata().map_err(io_err(&path))?.len();
-            if len != size {
-                return Err(StoreError::Corrupt {
-                    path,
-                    reason: format!("{len} bytes, expected {size}"),
-                });
-            }
-        }
-        Ok(())
+        check_file_sizes(expect)
     }
 
     /// The store's `store.json` contents.
