@@ -85,6 +85,23 @@ pub(crate) fn reference_input(
     }
 }
 
+/// Accounts held in memory as `(uid, balances)`, for tests.
+#[cfg(test)]
+pub(crate) struct MemAccounts(pub Vec<(Vec<u8>, Vec<u128>)>);
+
+#[cfg(test)]
+impl AccountSource for MemAccounts {
+    type Error = V2Error;
+    fn with_account<T>(
+        &self,
+        account: u64,
+        f: impl FnOnce(&[u8], &[u128]) -> T,
+    ) -> Result<T, V2Error> {
+        let (u, b) = &self.0[account as usize];
+        Ok(f(u, b))
+    }
+}
+
 /// The shape and leaf order of a derived por/2 tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
@@ -354,18 +371,7 @@ mod tests {
     use super::*;
     use crate::tree::v2::TreeV2;
 
-    struct Mem(Vec<(Vec<u8>, Vec<u128>)>);
-    impl AccountSource for Mem {
-        type Error = V2Error;
-        fn with_account<T>(
-            &self,
-            account: u64,
-            f: impl FnOnce(&[u8], &[u128]) -> T,
-        ) -> Result<T, V2Error> {
-            let (u, b) = &self.0[account as usize];
-            Ok(f(u, b))
-        }
-    }
+    use super::MemAccounts as Mem;
 
     fn accounts(n: usize, k: usize) -> Mem {
         Mem((0..n)

@@ -470,18 +470,7 @@ mod tests {
     use crate::tree::v2::TreeV2;
     use crate::tree::v2::build::build;
 
-    struct Mem(Vec<(Vec<u8>, Vec<u128>)>);
-    impl AccountSource for Mem {
-        type Error = StoreError;
-        fn with_account<T>(
-            &self,
-            account: u64,
-            f: impl FnOnce(&[u8], &[u128]) -> T,
-        ) -> Result<T, StoreError> {
-            let (u, b) = &self.0[account as usize];
-            Ok(f(u, b))
-        }
-    }
+    use crate::tree::v2::build::MemAccounts as Mem;
 
     /// Writes the store of `accounts` (K = 2) into `dir` as a snapshot would and
     /// returns the manifest's view of it.
