@@ -7,7 +7,9 @@
 //! - [`check`]: the snapshots are checked first (file hashes, hash chain); any fault
 //!   stops the render before anything is written.
 //! - [`view`]: the pages' data (pure); [`chart`]: the inline SVG charts (pure).
-//! - [`pages`]: the embedded templates and the strict minijinja environment.
+//! - [`pages`]: the embedded templates and the strict minijinja environment; every
+//!   page in every language of [`i18n`] (the default at the root, others under
+//!   `<lang>/`), all of their words from that language's message catalogue.
 //! - [`log`](mod@log): the snapshot log folder, checked against the snapshots, copied
 //!   to `log/`, and the keys the pages show and pin.
 //!
@@ -17,6 +19,7 @@
 
 pub mod chart;
 pub mod check;
+pub mod i18n;
 pub mod log;
 pub mod pages;
 pub mod view;
@@ -62,6 +65,7 @@ pub const STATIC: &[(&str, &str)] = &[
     ("style.css", include_str!("../../site/static/style.css")),
     ("verify.js", include_str!("../../site/static/verify.js")),
     ("log.js", include_str!("../../site/static/log.js")),
+    ("lang.js", include_str!("../../site/static/lang.js")),
     (
         "verify-page.js",
         include_str!("../../site/static/verify-page.js"),
