@@ -168,7 +168,7 @@ function setVerdict(result, { title, text = [], check = null, error = null, mani
   const mark = MARKS[result] ? el("span", { class: "verdict-mark", "aria-hidden": "true" }, MARKS[result], " ") : null;
   v.replaceChildren(
     el("p", { class: "verdict-title" }, mark, el("strong", {}, title)),
-    ...text.filter(Boolean).map((t) => (t instanceof Node ? t : el("p", { class: "verdict-reason" }, t))),
+    ...text.filter(Boolean).map((x) => (x instanceof Node ? x : el("p", { class: "verdict-reason" }, x))),
     tech && el("details", { class: "tech" }, el("summary", {}, t("js.technical")), el("p", { class: "mono" }, tech)),
   );
   if (result !== "valid" && result !== "invalid" && error !== "manifest-unavailable") $("dispute").replaceChildren();
@@ -724,7 +724,7 @@ function setLogVerdict(result, title, text = [], tech = null) {
   v.className = `log-verdict card ${result === "seen" ? "ok" : result === "warning" ? "warn" : ""}`;
   v.replaceChildren(
     el("p", { class: "verdict-title" }, el("strong", {}, title)),
-    ...text.filter(Boolean).map((t) => (t instanceof Node ? t : el("p", {}, t))),
+    ...text.filter(Boolean).map((x) => (x instanceof Node ? x : el("p", {}, x))),
     tech && el("details", { class: "tech" }, el("summary", {}, t("js.technical")), el("p", { class: "mono" }, tech)),
   );
 }
