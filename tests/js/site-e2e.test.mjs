@@ -122,7 +122,7 @@ async function screenshotPages(b, baseUrl, prefix) {
   return overflow;
 }
 
-test("the rendered site in headless Chromium", { timeout: 180000 }, async (t) => {
+test("the rendered site in headless Chromium", { timeout: 300000 }, async (t) => {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "por-site-e2e-"));
   const { site, proof } = await buildSite(dir);
   const server = await serveDir(site);
