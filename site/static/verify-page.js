@@ -169,7 +169,7 @@ function setVerdict(result, { title, text = [], check = null, error = null, mani
   v.replaceChildren(
     el("p", { class: "verdict-title" }, mark, el("strong", {}, title)),
     ...text.filter(Boolean).map((x) => (x instanceof Node ? x : el("p", { class: "verdict-reason" }, x))),
-    tech && el("details", { class: "tech" }, el("summary", {}, t("js.technical")), el("p", { class: "mono" }, tech)),
+    ...(tech ? [el("details", { class: "tech" }, el("summary", {}, t("js.technical")), el("p", { class: "mono" }, tech))] : []),
   );
   if (result !== "valid" && result !== "invalid" && error !== "manifest-unavailable") $("dispute").replaceChildren();
 }
@@ -725,7 +725,7 @@ function setLogVerdict(result, title, text = [], tech = null) {
   v.replaceChildren(
     el("p", { class: "verdict-title" }, el("strong", {}, title)),
     ...text.filter(Boolean).map((x) => (x instanceof Node ? x : el("p", {}, x))),
-    tech && el("details", { class: "tech" }, el("summary", {}, t("js.technical")), el("p", { class: "mono" }, tech)),
+    ...(tech ? [el("details", { class: "tech" }, el("summary", {}, t("js.technical")), el("p", { class: "mono" }, tech))] : []),
   );
 }
 

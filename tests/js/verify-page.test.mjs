@@ -150,6 +150,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       const v = await verifyAndWait();
       assert.equal(v.result, "valid", v.text);
       assert.equal(v.check, undefined);
+      assert.doesNotMatch(v.text, /\bnull\b|undefined|js\./, "no stray value or message key in the verdict");
       const details = await b.text(await b.find("#details"));
       assert.ok(details.includes(proof.uid), "details show the uid");
       assert.match(details, /Check that this account id is yours/);
@@ -417,6 +418,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       const v = await verifyAndWait();
       assert.equal(v.result, "valid", v.text);
       assert.match(v.text, /有效：您的账户已包含在内。/);
+      assert.doesNotMatch(v.text + (await detailsText()), /\bnull\b|undefined|js\./, "no stray value or message key");
       assert.match(v.text, new RegExp(`下列余额已计入 Verify Exchange 为快照 ${proof.snapshot_id} 公布的负债`));
       const details = await detailsText();
       assert.match(details, /请确认此账户 ID 是您的/);
