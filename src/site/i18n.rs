@@ -48,7 +48,9 @@ pub enum I18nError {
         key: String,
     },
     /// A message's placeholders differ from the reference message's.
-    #[error("site/i18n/{lang}.json: key {key:?} has placeholders {found:?}, en.json has {expected:?}")]
+    #[error(
+        "site/i18n/{lang}.json: key {key:?} has placeholders {found:?}, en.json has {expected:?}"
+    )]
     Placeholders {
         /// The language tag.
         lang: String,
@@ -193,7 +195,11 @@ pub fn catalogues() -> Result<Vec<Arc<Catalogue>>, I18nError> {
         .iter()
         .enumerate()
         .map(|(i, (lang, json))| {
-            let dir = if i == 0 { String::new() } else { format!("{lang}/") };
+            let dir = if i == 0 {
+                String::new()
+            } else {
+                format!("{lang}/")
+            };
             Catalogue::parse(lang, &dir, json)
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -273,10 +279,7 @@ pub fn template_t(state: &State, key: &str, kwargs: Kwargs) -> Result<Value, Err
         };
         args.push((name.to_string(), text));
     }
-    let borrowed: Vec<(&str, &str)> = args
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
-        .collect();
+    let borrowed: Vec<(&str, &str)> = args.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     let out = catalogue
         .text(key, &borrowed)
         .map_err(|e| Error::new(ErrorKind::UndefinedError, e.to_string()))?;
@@ -307,14 +310,22 @@ mod tests {
         let en = Catalogue::parse("en", "", r#"{"a": "x {n}", "b": "y"}"#).unwrap();
         let missing = Catalogue::parse("xx", "xx/", r#"{"a": "x {n}"}"#).unwrap();
         let e = check_against(&en, &missing).unwrap_err().to_string();
-        assert_eq!(e, r#"site/i18n/xx.json: missing key "b" (it is in en.json)"#);
+        assert_eq!(
+            e,
+            r#"site/i18n/xx.json: missing key "b" (it is in en.json)"#
+        );
         let extra = Catalogue::parse("xx", "xx/", r#"{"a": "{n}", "b": "", "c": ""}"#).unwrap();
         let e = check_against(&en, &extra).unwrap_err().to_string();
         assert_eq!(e, r#"site/i18n/xx.json: extra key "c" (not in en.json)"#);
         let renamed = Catalogue::parse("xx", "xx/", r#"{"a": "{m}", "b": ""}"#).unwrap();
         let e = check_against(&en, &renamed).unwrap_err().to_string();
-        assert!(e.contains(r#"key "a" has placeholders ["m"], en.json has ["n"]"#), "{e}");
-        let bad = Catalogue::parse("xx", "xx/", r#"{"a": 1}"#).unwrap_err().to_string();
+        assert!(
+            e.contains(r#"key "a" has placeholders ["m"], en.json has ["n"]"#),
+            "{e}"
+        );
+        let bad = Catalogue::parse("xx", "xx/", r#"{"a": 1}"#)
+            .unwrap_err()
+            .to_string();
         assert!(bad.starts_with("site/i18n/xx.json: invalid type"), "{bad}");
     }
 

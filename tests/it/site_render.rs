@@ -474,7 +474,10 @@ fn renders_every_page_with_the_key_figures() {
 
     for page in PAGES {
         let html = c.page(page);
-        assert!(html.starts_with("<!doctype html>\n<html lang=\"en\">"), "{page}");
+        assert!(
+            html.starts_with("<!doctype html>\n<html lang=\"en\">"),
+            "{page}"
+        );
         assert!(
             html.contains(&format!(
                 r#"<link rel="alternate" hreflang="zh-CN" href="zh-CN/{page}">"#
@@ -1099,11 +1102,18 @@ fn every_page_is_also_in_simplified_chinese() {
         assert!(html.contains(r#"<script src="../static/lang.js"></script>"#));
         assert!(html.contains(r#"<link rel="stylesheet" href="../static/style.css">"#));
         // No link from a Chinese page reaches into zh-CN/ for data: data is at the root.
-        assert!(!html.contains("href=\"snapshots/"), "{page}: data link not under ../");
+        assert!(
+            !html.contains("href=\"snapshots/"),
+            "{page}: data link not under ../"
+        );
         assert!(!html.contains("href=\"schema/"), "{page}");
         assert!(!html.contains("{{") && !html.contains("{%"), "{page}");
         // No English sentence of the default pages is left (technical tokens may be).
-        for english in ["Every figure on this site", "Skip to content", "latest snapshot"] {
+        for english in [
+            "Every figure on this site",
+            "Skip to content",
+            "latest snapshot",
+        ] {
             assert!(!html.contains(english), "{page} still says {english:?}");
         }
     }
@@ -1126,12 +1136,22 @@ fn every_page_is_also_in_simplified_chinese() {
     }
     let history = zh("history.html");
     assert!(history.contains("ETH 各快照的负债与已验证储备</title>"));
-    assert!(history.contains("<title>2026-10-21：负债 12.000000000000000001 ETH，已验证储备 11.5 ETH</title>"));
+    assert!(history.contains(
+        "<title>2026-10-21：负债 12.000000000000000001 ETH，已验证储备 11.5 ETH</title>"
+    ));
     assert!(history.contains("1.0 = 完全覆盖"));
     assert!(history.contains(r#"<a href="../snapshots/2026-11-21/manifest.json">"#));
     let addresses = zh("addresses.html");
-    for needle in [">已验证<", ">验证未通过<", ">未经证明（无签名）<", "cold &lt;vault&gt; &amp; co"] {
-        assert!(addresses.contains(needle), "zh-CN/addresses.html lacks {needle}");
+    for needle in [
+        ">已验证<",
+        ">验证未通过<",
+        ">未经证明（无签名）<",
+        "cold &lt;vault&gt; &amp; co",
+    ] {
+        assert!(
+            addresses.contains(needle),
+            "zh-CN/addresses.html lacks {needle}"
+        );
     }
     // The browser's messages: a data block (not executed, so the CSP allows it) with
     // every js.* key and only those, in Chinese.
@@ -1142,10 +1162,8 @@ fn every_page_is_also_in_simplified_chinese() {
         .and_then(|rest| rest.split("</script>").next())
         .expect("verify.html has the messages block");
     let messages: BTreeMap<String, String> = serde_json::from_str(block).unwrap();
-    let catalogue: BTreeMap<String, String> = serde_json::from_str(include_str!(
-        "../../site/i18n/zh-CN.json"
-    ))
-    .unwrap();
+    let catalogue: BTreeMap<String, String> =
+        serde_json::from_str(include_str!("../../site/i18n/zh-CN.json")).unwrap();
     let js: BTreeMap<String, String> = catalogue
         .into_iter()
         .filter(|(k, _)| k.starts_with("js."))
