@@ -249,6 +249,41 @@ mod tests {
     }
 
     #[test]
+    fn a_key_no_catalogue_has_fails_the_render_and_is_named() {
+        let mut env = environment().unwrap();
+        env.add_template("k.html", r#"{{ t("index.nope") }}"#)
+            .unwrap();
+        env.add_template("a.html", r#"{{ t("index.chain_id") }}"#)
+            .unwrap();
+        env.add_template(
+            "h.html",
+            r#"{{ t("index.root_html", root="<b>", height=3) }}"#,
+        )
+        .unwrap();
+        let en = i18n::catalogues().unwrap().remove(0);
+        let ctx = || context! { i18n => Value::from_dyn_object(en.clone()) };
+        let e = env
+            .get_template("k.html")
+            .unwrap()
+            .render(ctx())
+            .unwrap_err();
+        assert!(e.to_string().contains(r#"no key "index.nope""#), "{e}");
+        // A placeholder without its argument is an error too.
+        let e = env
+            .get_template("a.html")
+            .unwrap()
+            .render(ctx())
+            .unwrap_err();
+        assert!(e.to_string().contains("needs {id}"), "{e}");
+        // An _html message keeps its markup and escapes its arguments.
+        let out = env.get_template("h.html").unwrap().render(ctx()).unwrap();
+        assert_eq!(
+            out,
+            r#"<code class="mono hash">&lt;b&gt;</code> (tree height 3)"#
+        );
+    }
+
+    #[test]
     fn html_is_escaped() {
         let env = environment().unwrap();
         let out = env.render_str("{{ x }}", context! { x => "<b>" }).unwrap();
