@@ -268,7 +268,7 @@ function rootEl(r, p, manifestInfo) {
       { class: "card root", ...scrollable(t("js.root.caption")) },
       el(
         "table",
-        { class: "table" },
+        { class: "table stack" },
         el("caption", {}, t("js.root.caption")),
         el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("js.root.root")), el("th", { scope: "col" }, t("js.root.hash")), el("th", { scope: "col" }, t("js.root.total")))),
         el(
@@ -279,8 +279,8 @@ function rootEl(r, p, manifestInfo) {
               "tr",
               {},
               el("th", { scope: "row" }, label),
-              el("td", {}, node && typeof node.hash === "string" ? hashEl(node.hash) : "—"),
-              el("td", {}, node && Array.isArray(node.sums) && node.sums.length === p.assets.length ? sumsEl(node.sums.map(String), p.assets) : "—"),
+              el("td", { "data-label": t("js.root.hash") }, node && typeof node.hash === "string" ? hashEl(node.hash) : "—"),
+              el("td", { "data-label": t("js.root.total") }, node && Array.isArray(node.sums) && node.sums.length === p.assets.length ? sumsEl(node.sums.map(String), p.assets) : "—"),
             ),
           ),
         ),
