@@ -380,7 +380,7 @@ pub fn read(
                             &format!("the balance of {published} at height {}", block.height),
                             |b| b.balance_at(a.inner(), block),
                         )?;
-                        holdings.push((i, Amount(v)));
+                        holdings.push((i, Amount::from_base_units(v)));
                     }
                 }
             }
@@ -400,7 +400,7 @@ pub fn read(
                             |b| b.erc20_balance_at(t.inner(), a.inner(), block),
                         )?,
                     };
-                    holdings.push((i, Amount(v)));
+                    holdings.push((i, Amount::from_base_units(v)));
                 }
             }
         }

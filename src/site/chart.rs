@@ -270,7 +270,7 @@ fn amount_step(max: u128) -> u128 {
 /// A tick label in the asset's units, short: `150000000` units is `150M`, `2500` is
 /// `2500`, `0.25` stays `0.25` (exact; ticks are round numbers).
 fn amount_label(v: u128, decimals: u8) -> String {
-    let units = Amount(v).display_units(decimals);
+    let units = Amount::from_base_units(v).display_units(decimals);
     let int = units.split('.').next().unwrap_or("");
     if int.len() <= 4 {
         return units;
@@ -305,7 +305,7 @@ pub fn amounts_chart(
     let max = points
         .iter()
         .filter_map(|p| p.figures)
-        .map(|(l, r)| l.0.max(r.0))
+        .map(|(l, r)| l.base_units().max(r.base_units()))
         .max()
         .unwrap_or(0)
         .max(1);
@@ -398,9 +398,15 @@ pub fn amounts_chart(
         };
         for (i, p) in points.iter().enumerate() {
             match p.figures {
-                Some((l, r)) => {
-                    run.push(format!("{},{}", x(i), y(if pick == 0 { l.0 } else { r.0 })))
-                }
+                Some((l, r)) => run.push(format!(
+                    "{},{}",
+                    x(i),
+                    y(if pick == 0 {
+                        l.base_units()
+                    } else {
+                        r.base_units()
+                    })
+                )),
                 None => flush(&mut run, &mut s),
             }
         }
@@ -416,7 +422,7 @@ pub fn amounts_chart(
                     ("reserves", &units(r)),
                 ],
             )?;
-            let (cx, yl, yr) = (x(i), y(l.0), y(r.0));
+            let (cx, yl, yr) = (x(i), y(l.base_units()), y(r.base_units()));
             let _ = write!(
                 s,
                 r#"<g class="pts{}"><title>{}</title><circle class="pt liab" cx="{cx}" cy="{yl}" r="4"/><rect class="pt res" x="{}" y="{}" width="8" height="8"/></g>"#,
@@ -507,7 +513,7 @@ mod tests {
         let pts = [
             AmountPoint {
                 snapshot_id: "a",
-                figures: Some((Amount(100), Amount(120))),
+                figures: Some((Amount::from_base_units(100), Amount::from_base_units(120))),
             },
             AmountPoint {
                 snapshot_id: "b",
@@ -515,11 +521,14 @@ mod tests {
             },
             AmountPoint {
                 snapshot_id: "c",
-                figures: Some((Amount(u128::MAX), Amount(0))),
+                figures: Some((
+                    Amount::from_base_units(u128::MAX),
+                    Amount::from_base_units(0),
+                )),
             },
             AmountPoint {
                 snapshot_id: "d<",
-                figures: Some((Amount(300), Amount(250))),
+                figures: Some((Amount::from_base_units(300), Amount::from_base_units(250))),
             },
         ];
         let svg = amounts_chart("amt-0", "BTC", 8, &pts, &english()).unwrap();

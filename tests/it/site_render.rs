@@ -148,7 +148,7 @@ fn figures(sid: &str, eth_covered: bool) -> ReserveFigures {
         per_asset: vec![
             (units("1.875", 8), units("0.1", 8)),
             (units(eth_hot, 18), units("1", 18)),
-            (units("2600.5", 6), Amount(0)),
+            (units("2600.5", 6), Amount::from_base_units(0)),
         ],
         files: vec![
             ("addresses.json".into(), to_json_bytes(&list)),
