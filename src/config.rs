@@ -692,7 +692,10 @@ fn parse_bip127(
     for (i, w) in raw.iter().enumerate() {
         let key = format!("bip127[{i}]");
         let btc = chains.and_then(|c| c.bitcoin.as_ref()).ok_or_else(|| {
-            invalid(&key, "a bip127 wallet needs [chains.bitcoin] to read its outputs".into())
+            invalid(
+                &key,
+                "a bip127 wallet needs [chains.bitcoin] to read its outputs".into(),
+            )
         })?;
         if !crate::ownership::bip127::is_wallet_name(&w.wallet) {
             return Err(invalid(
@@ -726,11 +729,17 @@ fn parse_bip127(
         if label.trim().is_empty() || label.contains(['\n', '\r']) || label.len() > 64 {
             return Err(invalid(
                 &format!("{key}.label"),
-                format!("{}: a label is 1 to 64 characters on one line", Excerpt::quoted(&label)),
+                format!(
+                    "{}: a label is 1 to 64 characters on one line",
+                    Excerpt::quoted(&label)
+                ),
             ));
         }
         if w.psbt.as_os_str().is_empty() {
-            return Err(invalid(&format!("{key}.psbt"), "must name the psbt file".into()));
+            return Err(invalid(
+                &format!("{key}.psbt"),
+                "must name the psbt file".into(),
+            ));
         }
         out.push(Bip127Wallet {
             name: w.wallet.clone(),

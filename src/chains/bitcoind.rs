@@ -370,7 +370,11 @@ impl BitcoinBackend for BitcoindRpc {
         Ok(sum)
     }
 
-    fn output_at(&self, outpoint: &bitcoin::OutPoint, at: &BlockRef) -> Result<OutputAt, ChainError> {
+    fn output_at(
+        &self,
+        outpoint: &bitcoin::OutPoint,
+        at: &BlockRef,
+    ) -> Result<OutputAt, ChainError> {
         let what = format!("gettxout {outpoint}");
         // Without the mempool: an output spent only there is still unspent at the block.
         let found: Option<TxOutResult> = self.call(
@@ -394,7 +398,10 @@ impl BitcoinBackend for BitcoindRpc {
         if out.bestblock != at.hash {
             return Err(self.malformed(
                 &what,
-                format!("bestblock {} is not the snapshot block {}", out.bestblock, at.hash),
+                format!(
+                    "bestblock {} is not the snapshot block {}",
+                    out.bestblock, at.hash
+                ),
             ));
         }
         if out.confirmations == 0 || out.confirmations > at.height + 1 {

@@ -255,15 +255,23 @@ impl BitcoinBackend for Esplora {
             .map_err(|e| e.into_chain_error(&self.http.endpoint, &what))
     }
 
-    fn output_at(&self, outpoint: &bitcoin::OutPoint, at: &BlockRef) -> Result<OutputAt, ChainError> {
+    fn output_at(
+        &self,
+        outpoint: &bitcoin::OutPoint,
+        at: &BlockRef,
+    ) -> Result<OutputAt, ChainError> {
         self.read_output_at(outpoint, at)
     }
 }
 
-
 impl Esplora {
     /// `Reorg` when a transaction confirmed at the snapshot height names another block.
-    fn check_same_block(&self, status: &EsploraStatus, at: &BlockRef, what: &str) -> Result<(), ChainError> {
+    fn check_same_block(
+        &self,
+        status: &EsploraStatus,
+        at: &BlockRef,
+        what: &str,
+    ) -> Result<(), ChainError> {
         match (status.block_height, &status.block_hash) {
             (Some(h), Some(hash)) if h == at.height && *hash != at.hash => Err(ChainError::Reorg {
                 endpoint: self.http.endpoint.clone(),
@@ -279,7 +287,11 @@ impl Esplora {
     }
 
     /// [`BitcoinBackend::output_at`]: `GET /tx/:txid`, then `GET /tx/:txid/outspend/:vout`.
-    fn read_output_at(&self, outpoint: &bitcoin::OutPoint, at: &BlockRef) -> Result<OutputAt, ChainError> {
+    fn read_output_at(
+        &self,
+        outpoint: &bitcoin::OutPoint,
+        at: &BlockRef,
+    ) -> Result<OutputAt, ChainError> {
         let txid = outpoint.txid.to_string();
         let what = format!("transaction {txid}");
         self.check_still_at(at)?;

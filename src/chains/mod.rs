@@ -47,7 +47,11 @@ pub trait BitcoinBackend: Send + Sync {
     /// confirmed at a height ≤ `at.height` and not spent by a transaction confirmed
     /// ≤ `at.height`. A backend that cannot answer for `at` exactly refuses with
     /// [`ChainError::Unsupported`] (the default).
-    fn output_at(&self, outpoint: &bitcoin::OutPoint, at: &BlockRef) -> Result<OutputAt, ChainError> {
+    fn output_at(
+        &self,
+        outpoint: &bitcoin::OutPoint,
+        at: &BlockRef,
+    ) -> Result<OutputAt, ChainError> {
         let _ = at;
         Err(ChainError::Unsupported {
             endpoint: self.endpoint().to_string(),
@@ -91,16 +95,26 @@ pub enum OutputAt {
 
 impl fmt::Display for OutputAt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let out = |t: &bitcoin::TxOut| format!("{} sat to {}", t.value.to_sat(), t.script_pubkey.to_hex_string());
+        let out = |t: &bitcoin::TxOut| {
+            format!(
+                "{} sat to {}",
+                t.value.to_sat(),
+                t.script_pubkey.to_hex_string()
+            )
+        };
         match self {
             OutputAt::Unspent { txout, height } => {
                 write!(f, "unspent, {} confirmed at height {height}", out(txout))
             }
-            OutputAt::Spent { spender, height, .. } => {
+            OutputAt::Spent {
+                spender, height, ..
+            } => {
                 write!(f, "spent by {spender} at height {height}")
             }
             OutputAt::NotYetConfirmed { .. } => f.write_str("not confirmed at the snapshot block"),
-            OutputAt::NotInUtxoSet => f.write_str("not in the utxo set at the snapshot block (spent or never confirmed)"),
+            OutputAt::NotInUtxoSet => {
+                f.write_str("not in the utxo set at the snapshot block (spent or never confirmed)")
+            }
             OutputAt::Unknown => f.write_str("no such output"),
         }
     }

@@ -45,8 +45,7 @@ pub fn is_wallet_name(name: &str) -> bool {
     !b.is_empty()
         && b.len() <= 64
         && matches!(b[0], b'a'..=b'z' | b'0'..=b'9')
-        && b
-            .iter()
+        && b.iter()
             .all(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-'))
 }
 
@@ -70,7 +69,8 @@ impl ProofPsbt {
     /// Parses a PSBT file's bytes: binary BIP-174 (`psbt\xff…`) or its base64 text
     /// (surrounding whitespace allowed, as signers write it).
     pub fn parse(bytes: &[u8]) -> Result<ProofPsbt, OwnershipError> {
-        let bad = |shown: &str, reason: String| OwnershipError::malformed(Scheme::Bip127, shown, reason);
+        let bad =
+            |shown: &str, reason: String| OwnershipError::malformed(Scheme::Bip127, shown, reason);
         let psbt = if bytes.starts_with(b"psbt\xff") {
             Psbt::deserialize(bytes)
                 .map_err(|e| bad("(binary psbt)", format!("not a valid psbt: {}", lower(e))))?
@@ -160,7 +160,11 @@ pub fn verify(
     let reject = |reason: String| OwnershipError::rejected(&wallet, Scheme::Bip127, reason);
     let psbt = &proof.psbt;
     let tx = &psbt.unsigned_tx;
-    assert_eq!(chain.len(), tx.input.len().saturating_sub(1), "one chain answer per claimed input");
+    assert_eq!(
+        chain.len(),
+        tx.input.len().saturating_sub(1),
+        "one chain answer per claimed input"
+    );
     let Some(first) = tx.input.first() else {
         return Err(reject("the psbt has no inputs".into()));
     };
@@ -172,7 +176,9 @@ pub fn verify(
         )));
     }
     if tx.input.len() < 2 {
-        return Err(reject("the psbt claims no outputs (only the commitment input)".into()));
+        return Err(reject(
+            "the psbt claims no outputs (only the commitment input)".into(),
+        ));
     }
     let mut seen = BTreeSet::new();
     for i in &tx.input {
@@ -297,23 +303,32 @@ fn check_input(
     {
         return Err("a native segwit input has a non-empty scriptSig".into());
     }
-    let witness = input.final_script_witness.as_ref().filter(|w| !w.is_empty());
+    let witness = input
+        .final_script_witness
+        .as_ref()
+        .filter(|w| !w.is_empty());
     match program {
         Program::Wpkh(program) => {
             let (sig, key) = match witness {
                 Some(w) => {
                     if w.len() != 2 {
-                        return Err(format!("a p2wpkh witness has 2 items, this one {}", w.len()));
+                        return Err(format!(
+                            "a p2wpkh witness has 2 items, this one {}",
+                            w.len()
+                        ));
                     }
-                    let key = PublicKey::from_slice(&w[1])
-                        .map_err(|e| format!("the witness key is not a public key: {}", lower(e)))?;
+                    let key = PublicKey::from_slice(&w[1]).map_err(|e| {
+                        format!("the witness key is not a public key: {}", lower(e))
+                    })?;
                     (w[0].to_vec(), key)
                 }
                 None => {
                     let mut sigs = input.partial_sigs.iter();
                     match (sigs.next(), sigs.next()) {
                         (Some((key, sig)), None) => (sig.to_vec(), *key),
-                        (None, _) => return Err("not signed (no final witness, no partial signature)".into()),
+                        (None, _) => {
+                            return Err("not signed (no final witness, no partial signature)".into());
+                        }
                         _ => return Err("a p2wpkh input with several partial signatures".into()),
                     }
                 }
@@ -338,17 +353,24 @@ fn check_input(
                         .witness_script
                         .clone()
                         .ok_or("not signed (no final witness) and no witness script in the psbt")?;
-                    (script, input.partial_sigs.values().map(|s| s.to_vec()).collect())
+                    (
+                        script,
+                        input.partial_sigs.values().map(|s| s.to_vec()).collect(),
+                    )
                 }
             };
             if ScriptBuf::new_p2wsh(&script.wscript_hash()) != program {
-                return Err("the witness script does not hash to the output's p2wsh program".into());
+                return Err(
+                    "the witness script does not hash to the output's p2wsh program".into(),
+                );
             }
             let multisig = MultisigScript::parse_hex(&script.to_hex_string()).map_err(|_| {
                 "the witness script is not a standard OP_m <keys> OP_n OP_CHECKMULTISIG".to_string()
             })?;
             if sigs.is_empty() {
-                return Err("not signed (no signature in the witness or the partial signatures)".into());
+                return Err(
+                    "not signed (no signature in the witness or the partial signatures)".into(),
+                );
             }
             let sighash = cache
                 .p2wsh_signature_hash(i, &script, txout.value, EcdsaSighashType::All)
@@ -369,7 +391,9 @@ fn check_input(
                 })
                 .count();
             if signed < multisig.required() {
-                let bad_form = errors.iter().find(|e| !e.starts_with("the signature does not verify"));
+                let bad_form = errors
+                    .iter()
+                    .find(|e| !e.starts_with("the signature does not verify"));
                 return Err(format!(
                     "{signed} of the {} keys signed, {} required{}",
                     multisig.keys().len(),
@@ -391,7 +415,10 @@ fn redeem_script(input: &bitcoin::psbt::Input) -> Result<ScriptBuf, String> {
             (Some(Ok(bitcoin::script::Instruction::PushBytes(b))), None) => {
                 Ok(ScriptBuf::from_bytes(b.as_bytes().to_vec()))
             }
-            _ => Err("the scriptSig of a p2sh-wrapped segwit input is not one push of the redeem script".into()),
+            _ => Err(
+                "the scriptSig of a p2sh-wrapped segwit input is not one push of the redeem script"
+                    .into(),
+            ),
         };
     }
     input
@@ -407,7 +434,10 @@ fn multisig_witness(w: &Witness) -> Result<(ScriptBuf, Vec<Vec<u8>>), String> {
         return Err("a p2wsh multisig witness is <empty> <signatures…> <witness script>".into());
     }
     let script = Script::from_bytes(items[items.len() - 1]).to_owned();
-    let sigs = items[1..items.len() - 1].iter().map(|s| s.to_vec()).collect();
+    let sigs = items[1..items.len() - 1]
+        .iter()
+        .map(|s| s.to_vec())
+        .collect();
     Ok((script, sigs))
 }
 
@@ -427,7 +457,10 @@ fn check_sig(
         ));
     }
     secp.verify_ecdsa(msg, &sig.signature, &key.inner)
-        .map_err(|_| "the signature does not verify for this transaction (wrong key, message or amount)".to_string())
+        .map_err(|_| {
+            "the signature does not verify for this transaction (wrong key, message or amount)"
+                .to_string()
+        })
 }
 
 fn lower(e: impl std::fmt::Display) -> String {
@@ -443,10 +476,14 @@ mod tests {
     use super::psbt_support::{Spend, Utxo, proof_psbt};
     use super::*;
 
-    const MESSAGE: &str = "Proof of reserves\nexchange: Example Exchange\nsnapshot: 2026-11-21\naddress: cold";
+    const MESSAGE: &str =
+        "Proof of reserves\nexchange: Example Exchange\nsnapshot: 2026-11-21\naddress: cold";
 
     fn unspent(utxos: &[Utxo]) -> Vec<InputAt> {
-        utxos.iter().map(|u| InputAt::Unspent(u.txout.clone())).collect()
+        utxos
+            .iter()
+            .map(|u| InputAt::Unspent(u.txout.clone()))
+            .collect()
     }
 
     fn parse(psbt: &Psbt) -> ProofPsbt {
@@ -495,7 +532,10 @@ mod tests {
         let psbt = proof_psbt(MESSAGE, &utxos, Spend::Final, &[&[1]]);
         let other = MESSAGE.replace("2026-11-21", "2026-10-21");
         let e = verify("cold", &parse(&psbt), &other, &unspent(&utxos)).unwrap_err();
-        assert!(e.to_string().starts_with("cold: bip127 input 0 spends "), "{e}");
+        assert!(
+            e.to_string().starts_with("cold: bip127 input 0 spends "),
+            "{e}"
+        );
         assert!(e.to_string().contains("made for another message"), "{e}");
     }
 
@@ -514,11 +554,17 @@ mod tests {
         let utxos = vec![Utxo::p2wpkh(1, 50_000)];
         let psbt = proof_psbt(MESSAGE, &utxos, Spend::Final, &[&[1]]);
         let mut chain = unspent(&utxos);
-        let InputAt::Unspent(t) = &mut chain[0] else { unreachable!() };
+        let InputAt::Unspent(t) = &mut chain[0] else {
+            unreachable!()
+        };
         t.value = bitcoin::Amount::from_sat(50_001);
         // The output then no longer adds up; as a whole the proof is refused.
         let e = verify("cold", &parse(&psbt), MESSAGE, &chain).unwrap_err();
-        assert!(e.to_string().contains("the output is 50000 sat but the inputs add up to 50001 sat"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("the output is 50000 sat but the inputs add up to 50001 sat"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -533,7 +579,12 @@ mod tests {
         let v = verify("cold", &parse(&psbt), MESSAGE, &chain).unwrap();
         assert_eq!(v[0].proven, 50_000);
         assert_eq!(v[1].proven, 0);
-        assert!(v[1].result.as_ref().unwrap_err().ends_with("proves nothing: spent at height 99"));
+        assert!(
+            v[1].result
+                .as_ref()
+                .unwrap_err()
+                .ends_with("proves nothing: spent at height 99")
+        );
     }
 
     #[test]
@@ -541,19 +592,32 @@ mod tests {
         let utxos = vec![Utxo::p2wpkh(1, 50_000)];
         let psbt = proof_psbt(MESSAGE, &utxos, Spend::Final, &[&[]]);
         let v = verify("cold", &parse(&psbt), MESSAGE, &unspent(&utxos)).unwrap();
-        assert!(v[0].result.as_ref().unwrap_err().contains("not signed"), "{:?}", v[0]);
+        assert!(
+            v[0].result.as_ref().unwrap_err().contains("not signed"),
+            "{:?}",
+            v[0]
+        );
         // A signature by another key.
         let mut psbt = proof_psbt(MESSAGE, &utxos, Spend::Final, &[&[1]]);
         let other = proof_psbt(MESSAGE, &[Utxo::p2wpkh(9, 50_000)], Spend::Final, &[&[9]]);
         psbt.inputs[1].final_script_witness = other.inputs[1].final_script_witness.clone();
         let v = verify("cold", &parse(&psbt), MESSAGE, &unspent(&utxos)).unwrap();
-        assert!(v[0].result.as_ref().unwrap_err().contains("not the key of the output's address"));
+        assert!(
+            v[0].result
+                .as_ref()
+                .unwrap_err()
+                .contains("not the key of the output's address")
+        );
     }
 
     #[test]
     fn garbage_is_malformed() {
         let e = ProofPsbt::parse(b"cHNidP8=").unwrap_err();
-        assert!(e.to_string().starts_with("bip127 signature `cHNidP8=`: not a valid base64 psbt"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("bip127 signature `cHNidP8=`: not a valid base64 psbt"),
+            "{e}"
+        );
         assert!(ProofPsbt::parse(b"psbt\xff\x00").is_err());
         assert!(ProofPsbt::parse(&[0xff, 0xfe]).is_err());
     }

@@ -82,7 +82,10 @@ pub(super) fn read(
             message,
         };
         let bytes = std::fs::read(&path).map_err(|e| {
-            bad(format!("cannot read the psbt of bip127 wallet {}: {e}", w.name))
+            bad(format!(
+                "cannot read the psbt of bip127 wallet {}: {e}",
+                w.name
+            ))
         })?;
         let proof = ProofPsbt::parse(&bytes).map_err(|e| bad(e.to_string()))?;
         let message = ownership::message(&config.exchange, id.as_str(), &w.name);
@@ -107,7 +110,9 @@ pub(super) fn read(
                     .enumerate()
                     .map(|(k, (outpoint, at))| {
                         let (script, held) = match at {
-                            InputAt::Unspent(t) => (Some(t.script_pubkey.clone()), t.value.to_sat()),
+                            InputAt::Unspent(t) => {
+                                (Some(t.script_pubkey.clone()), t.value.to_sat())
+                            }
                             InputAt::NotHeld { txout, .. } => (
                                 txout
                                     .clone()
@@ -135,7 +140,9 @@ pub(super) fn read(
                 found.failures.push((
                     format!("bip127 wallet {}", w.name),
                     Scheme::Bip127.to_string(),
-                    v.result.err().unwrap_or_else(|| format!("{}: output unknown", v.outpoint)),
+                    v.result
+                        .err()
+                        .unwrap_or_else(|| format!("{}: output unknown", v.outpoint)),
                 ));
                 continue;
             };

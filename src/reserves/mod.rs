@@ -459,7 +459,9 @@ pub fn read(
 
     let mut bip127_found = bip127::Bip127Found::default();
     if !config.bip127.is_empty() {
-        let block = btc_block.as_ref().ok_or(ReservesError::NoEndpoint("bitcoin"))?;
+        let block = btc_block
+            .as_ref()
+            .ok_or(ReservesError::NoEndpoint("bitcoin"))?;
         let btc = sources
             .iter()
             .position(|s| matches!(s, Source::Bitcoin))

@@ -46,14 +46,29 @@ fn serve(utxos: &[(&Utxo, State)]) -> TestServer {
     let server = TestServer::start();
     let block = hash(0xb10c);
     let time = por::time::Timestamp::parse_rfc3339(AS_OF).unwrap().0 - 600;
-    server.route("GET", "/api/blocks/tip/height", [Reply::ok((HEIGHT + 5).to_string())]);
-    server.route("GET", &format!("/api/block-height/{HEIGHT}"), [Reply::ok(block.clone())]);
+    server.route(
+        "GET",
+        "/api/blocks/tip/height",
+        [Reply::ok((HEIGHT + 5).to_string())],
+    );
+    server.route(
+        "GET",
+        &format!("/api/block-height/{HEIGHT}"),
+        [Reply::ok(block.clone())],
+    );
     server.route(
         "GET",
         &format!("/api/block/{block}"),
-        [Reply::json(200, json!({"id": block, "height": HEIGHT, "timestamp": time}).to_string())],
+        [Reply::json(
+            200,
+            json!({"id": block, "height": HEIGHT, "timestamp": time}).to_string(),
+        )],
     );
-    server.route("GET", &format!("/api/address/{LISTED}/txs/chain"), [Reply::json(200, "[]")]);
+    server.route(
+        "GET",
+        &format!("/api/address/{LISTED}/txs/chain"),
+        [Reply::json(200, "[]")],
+    );
     for (u, state) in utxos {
         let txid = u.outpoint.txid.to_string();
         let mut vout: Vec<Value> = (0..u.outpoint.vout)
@@ -67,12 +82,20 @@ fn serve(utxos: &[(&Utxo, State)]) -> TestServer {
         server.route(
             "GET",
             &format!("/api/tx/{txid}"),
-            [Reply::json(200, json!({"txid": txid, "vin": [], "vout": vout, "status": status(HEIGHT - 100)}).to_string())],
+            [Reply::json(
+                200,
+                json!({"txid": txid, "vin": [], "vout": vout, "status": status(HEIGHT - 100)})
+                    .to_string(),
+            )],
         );
         let spend = match state {
             State::Unspent => json!({"spent": false}),
-            State::SpentBefore(n) => json!({"spent": true, "txid": hash(0x5e17), "vin": 0, "status": status(HEIGHT - n)}),
-            State::SpentAfter => json!({"spent": true, "txid": hash(0x5e17), "vin": 0, "status": status(HEIGHT + 2)}),
+            State::SpentBefore(n) => {
+                json!({"spent": true, "txid": hash(0x5e17), "vin": 0, "status": status(HEIGHT - n)})
+            }
+            State::SpentAfter => {
+                json!({"spent": true, "txid": hash(0x5e17), "vin": 0, "status": status(HEIGHT + 2)})
+            }
         };
         server.route(
             "GET",
@@ -87,7 +110,11 @@ fn serve(utxos: &[(&Utxo, State)]) -> TestServer {
 /// (liabilities of `liabilities_btc`, the one-row wallets file).
 fn setup(d: &Path, server: &TestServer, wallets: &[&str], liabilities_btc: &str) {
     std::fs::create_dir_all(d.join("psbt").join(ID)).unwrap();
-    std::fs::write(d.join("liabilities.csv"), format!("uid,BTC\nuser-1,{liabilities_btc}\n")).unwrap();
+    std::fs::write(
+        d.join("liabilities.csv"),
+        format!("uid,BTC\nuser-1,{liabilities_btc}\n"),
+    )
+    .unwrap();
     std::fs::write(
         d.join("wallets.csv"),
         format!("chain,address,label,scheme,signature\nbitcoin,{LISTED},hot,none,\n"),
@@ -152,12 +179,16 @@ fn run_json(d: &Path) -> (Option<i32>, Value, String) {
 }
 
 fn addresses(d: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(d.join(format!("snapshots/{ID}/addresses.json"))).unwrap())
-        .unwrap()
+    serde_json::from_slice(
+        &std::fs::read(d.join(format!("snapshots/{ID}/addresses.json"))).unwrap(),
+    )
+    .unwrap()
 }
 
 fn address_of(u: &Utxo) -> String {
-    Address::from_script(&u.txout.script_pubkey, Network::Bitcoin).unwrap().to_string()
+    Address::from_script(&u.txout.script_pubkey, Network::Bitcoin)
+        .unwrap()
+        .to_string()
 }
 
 fn entry<'a>(list: &'a Value, address: &str) -> &'a Value {
@@ -183,8 +214,18 @@ fn p2wpkh_and_2_of_3_p2wsh_wallets_are_counted_and_listed() {
     setup(d, &server, &["cold-single", "cold-multisig"], "0.001");
     // The single-key wallet's signer finalizes; the multisig coordinator hands out
     // partial signatures by keys 21 and 23 of 21, 22, 23.
-    let p1 = proof_psbt(&message(ID, "cold-single"), &single, Spend::Final, &[&[11], &[12]]);
-    let p2 = proof_psbt(&message(ID, "cold-multisig"), &multi, Spend::Partial, &[&[23, 21]]);
+    let p1 = proof_psbt(
+        &message(ID, "cold-single"),
+        &single,
+        Spend::Final,
+        &[&[11], &[12]],
+    );
+    let p2 = proof_psbt(
+        &message(ID, "cold-multisig"),
+        &multi,
+        Spend::Partial,
+        &[&[23, 21]],
+    );
     write_psbt(d, "cold-single", &p1, false);
     write_psbt(d, "cold-multisig", &p2, true);
 
@@ -198,17 +239,35 @@ fn p2wpkh_and_2_of_3_p2wsh_wallets_are_counted_and_listed() {
     for w in ["cold-single", "cold-multisig"] {
         let name = format!("bip127/{w}.psbt");
         let bytes = std::fs::read(d.join(format!("snapshots/{ID}/{name}"))).unwrap();
-        assert_eq!(m.files.get(&name), Some(&sha(&bytes)), "{name} listed with its hash");
+        assert_eq!(
+            m.files.get(&name),
+            Some(&sha(&bytes)),
+            "{name} listed with its hash"
+        );
         // Published as binary BIP-174, the proof as signed.
         let published = bitcoin::psbt::Psbt::deserialize(&bytes).unwrap();
-        assert_eq!(published, if w == "cold-single" { p1.clone() } else { p2.clone() });
+        assert_eq!(
+            published,
+            if w == "cold-single" {
+                p1.clone()
+            } else {
+                p2.clone()
+            }
+        );
     }
     let list = addresses(d);
-    for (u, wallet) in [(&single[0], "cold-single"), (&single[1], "cold-single"), (&multi[0], "cold-multisig")] {
+    for (u, wallet) in [
+        (&single[0], "cold-single"),
+        (&single[1], "cold-single"),
+        (&multi[0], "cold-multisig"),
+    ] {
         let e = entry(&list, &address_of(u));
         assert_eq!(e["chain"], "bitcoin");
         assert_eq!(e["label"], format!("{wallet} wallet"));
-        assert_eq!(e["holdings"], json!([{"asset": "BTC", "amount": u.txout.value.to_sat().to_string()}]));
+        assert_eq!(
+            e["holdings"],
+            json!([{"asset": "BTC", "amount": u.txout.value.to_sat().to_string()}])
+        );
         assert_eq!(
             e["ownership"],
             json!({"scheme": "bip127", "wallet": wallet, "message": message(ID, wallet), "verified": true})
@@ -219,21 +278,37 @@ fn p2wpkh_and_2_of_3_p2wsh_wallets_are_counted_and_listed() {
     // The site renders and re-checks the published snapshot, bip127 folder included.
     let o = run(d, &["--id", ID, "--as-of", AS_OF]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(d.join(format!("public/snapshots/{ID}/bip127/cold-multisig.psbt")).is_file());
+    assert!(
+        d.join(format!("public/snapshots/{ID}/bip127/cold-multisig.psbt"))
+            .is_file()
+    );
 
     // `por messages` gives each wallet's message and the commitment input to spend.
     let config = d.join("por.toml");
-    let o = por(&["messages", "--config", config.to_str().unwrap(), "--id", ID, "--json"]);
+    let o = por(&[
+        "messages",
+        "--config",
+        config.to_str().unwrap(),
+        "--id",
+        ID,
+        "--json",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let lines: Vec<Value> = String::from_utf8(o.stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let m = lines.iter().find(|l| l["address"] == "cold-multisig").unwrap();
+    let m = lines
+        .iter()
+        .find(|l| l["address"] == "cold-multisig")
+        .unwrap();
     assert_eq!(m["message"], message(ID, "cold-multisig"));
     assert_eq!(m["scheme"], "bip127");
-    assert_eq!(m["commitment"], format!("{}:0", commitment(&message(ID, "cold-multisig"))));
+    assert_eq!(
+        m["commitment"],
+        format!("{}:0", commitment(&message(ID, "cold-multisig")))
+    );
 }
 
 #[test]
@@ -253,21 +328,59 @@ fn spent_wrong_challenge_unsigned_and_old_proofs_prove_nothing() {
         (&unsigned[0], State::Unspent),
         (&old[0], State::Unspent),
     ]);
-    setup(d, &server, &["good", "spent", "wrong", "unsigned", "old"], "0.0009");
-    write_psbt(d, "good", &proof_psbt(&message(ID, "good"), &good, Spend::Final, &[&[31]]), false);
-    write_psbt(d, "spent", &proof_psbt(&message(ID, "spent"), &spent, Spend::Final, &[&[32], &[33]]), false);
+    setup(
+        d,
+        &server,
+        &["good", "spent", "wrong", "unsigned", "old"],
+        "0.0009",
+    );
+    write_psbt(
+        d,
+        "good",
+        &proof_psbt(&message(ID, "good"), &good, Spend::Final, &[&[31]]),
+        false,
+    );
+    write_psbt(
+        d,
+        "spent",
+        &proof_psbt(&message(ID, "spent"), &spent, Spend::Final, &[&[32], &[33]]),
+        false,
+    );
     let other_exchange = message(ID, "wrong").replace(EXCHANGE, "Other Exchange");
-    write_psbt(d, "wrong", &proof_psbt(&other_exchange, &wrong, Spend::Final, &[&[34, 36]]), false);
+    write_psbt(
+        d,
+        "wrong",
+        &proof_psbt(&other_exchange, &wrong, Spend::Final, &[&[34, 36]]),
+        false,
+    );
     // Only one of the two signatures a 2-of-3 needs.
-    write_psbt(d, "unsigned", &proof_psbt(&message(ID, "unsigned"), &unsigned, Spend::Partial, &[&[38]]), true);
-    write_psbt(d, "old", &proof_psbt(&message("2026-10-21", "old"), &old, Spend::Final, &[&[40]]), false);
+    write_psbt(
+        d,
+        "unsigned",
+        &proof_psbt(
+            &message(ID, "unsigned"),
+            &unsigned,
+            Spend::Partial,
+            &[&[38]],
+        ),
+        true,
+    );
+    write_psbt(
+        d,
+        "old",
+        &proof_psbt(&message("2026-10-21", "old"), &old, Spend::Final, &[&[40]]),
+        false,
+    );
 
     let (code, summary, err) = run_json(d);
     assert_eq!(code, Some(1), "{err}\n{summary}");
     // Proven: the good wallet and the unspent input of the spent one; held but not
     // proven: the other wallets' outputs; the spent output holds nothing.
     assert_eq!(summary["assets"][0]["reserves"], "95000");
-    assert_eq!(summary["assets"][0]["unproven_reserves"], (11_000 + 12_000 + 13_000).to_string());
+    assert_eq!(
+        summary["assets"][0]["unproven_reserves"],
+        (11_000 + 12_000 + 13_000).to_string()
+    );
     let failed = summary["failed_addresses"].as_array().unwrap();
     let reason = |u: &Utxo| -> String {
         let a = address_of(u);
@@ -280,22 +393,45 @@ fn spent_wrong_challenge_unsigned_and_old_proofs_prove_nothing() {
     };
     assert_eq!(failed.len(), 4, "{failed:?}");
     let r = reason(&spent[0]);
-    assert!(r.starts_with("spent: input 1 (") && r.contains(&format!("spent by {} at height {}", hash(0x5e17), HEIGHT - 1)), "{r}");
+    assert!(
+        r.starts_with("spent: input 1 (")
+            && r.contains(&format!(
+                "spent by {} at height {}",
+                hash(0x5e17),
+                HEIGHT - 1
+            )),
+        "{r}"
+    );
     let r = reason(&wrong[0]);
-    assert!(r.starts_with("wrong: bip127 input 0 spends ") && r.contains("made for another message"), "{r}");
+    assert!(
+        r.starts_with("wrong: bip127 input 0 spends ") && r.contains("made for another message"),
+        "{r}"
+    );
     let r = reason(&unsigned[0]);
     assert!(r.ends_with("1 of the 3 keys signed, 2 required"), "{r}");
     let r = reason(&old[0]);
-    assert!(r.starts_with("old: bip127 input 0 spends ") && r.contains("another message"), "{r}");
+    assert!(
+        r.starts_with("old: bip127 input 0 spends ") && r.contains("another message"),
+        "{r}"
+    );
 
     let list = addresses(d);
-    assert_eq!(entry(&list, &address_of(&good[0]))["ownership"]["verified"], true);
-    assert_eq!(entry(&list, &address_of(&spent[1]))["ownership"]["verified"], true);
+    assert_eq!(
+        entry(&list, &address_of(&good[0]))["ownership"]["verified"],
+        true
+    );
+    assert_eq!(
+        entry(&list, &address_of(&spent[1]))["ownership"]["verified"],
+        true
+    );
     let e = entry(&list, &address_of(&spent[0]));
     assert_eq!(e["ownership"]["verified"], false);
     assert_eq!(e["holdings"][0]["amount"], "0");
     let e = entry(&list, &address_of(&unsigned[0]));
-    assert_eq!((&e["ownership"]["verified"], &e["holdings"][0]["amount"]), (&json!(false), &json!("12000")));
+    assert_eq!(
+        (&e["ownership"]["verified"], &e["holdings"][0]["amount"]),
+        (&json!(false), &json!("12000"))
+    );
 }
 
 #[test]
@@ -307,15 +443,34 @@ fn a_missing_psbt_or_a_bad_wallet_name_is_one_error_line_and_nothing_published()
     let o = run(d, &["--id", ID, "--as-of", AS_OF]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let e = error_line(&o);
-    assert!(e.contains(&format!("psbt/{ID}/cold.psbt: bip127[0]: cannot read the psbt of bip127 wallet cold")), "{e}");
+    assert!(
+        e.contains(&format!(
+            "psbt/{ID}/cold.psbt: bip127[0]: cannot read the psbt of bip127 wallet cold"
+        )),
+        "{e}"
+    );
     assert!(!d.join(format!("snapshots/{ID}")).exists());
 
-    std::fs::write(d.join(format!("psbt/{ID}/cold.psbt")), "cHNidP8BAAoCAAAAAAA=\n").unwrap();
+    std::fs::write(
+        d.join(format!("psbt/{ID}/cold.psbt")),
+        "cHNidP8BAAoCAAAAAAA=\n",
+    )
+    .unwrap();
     let o = run(d, &["--id", ID, "--as-of", AS_OF]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(error_line(&o).contains("bip127[0]: bip127 signature `cHNidP8BAAoCAAAAAAA=`: not a valid base64 psbt"), "{}", error_line(&o));
+    assert!(
+        error_line(&o).contains(
+            "bip127[0]: bip127 signature `cHNidP8BAAoCAAAAAAA=`: not a valid base64 psbt"
+        ),
+        "{}",
+        error_line(&o)
+    );
 
-    replace_in(&d.join("por.toml"), "wallet = \"cold\"", "wallet = \"Cold Wallet\"");
+    replace_in(
+        &d.join("por.toml"),
+        "wallet = \"cold\"",
+        "wallet = \"Cold Wallet\"",
+    );
     let o = run(d, &["--id", ID, "--as-of", AS_OF]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(error_line(&o).ends_with("bip127[0].wallet: \"Cold Wallet\": a wallet name is 1 to 64 characters of a-z 0-9 . _ -, starting with a letter or digit"), "{}", error_line(&o));

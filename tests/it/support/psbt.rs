@@ -10,8 +10,8 @@
 #![allow(dead_code)]
 
 use bitcoin::hashes::{Hash, hash160, sha256};
-use bitcoin::opcodes::all::OP_CHECKMULTISIG;
 use bitcoin::opcodes::OP_TRUE;
+use bitcoin::opcodes::all::OP_CHECKMULTISIG;
 use bitcoin::psbt::{Input, Psbt};
 use bitcoin::script::Builder;
 use bitcoin::secp256k1::{Message, Secp256k1, SecretKey};
@@ -148,7 +148,12 @@ pub fn proof_psbt(message: &str, utxos: &[Utxo], spend: Spend, signers: &[&[u8]]
         input.witness_script = u.witness_script.clone();
         let sighash = match &u.witness_script {
             None => cache
-                .p2wpkh_signature_hash(i, &u.txout.script_pubkey, u.txout.value, EcdsaSighashType::All)
+                .p2wpkh_signature_hash(
+                    i,
+                    &u.txout.script_pubkey,
+                    u.txout.value,
+                    EcdsaSighashType::All,
+                )
                 .unwrap()
                 .to_byte_array(),
             Some(ws) => cache
