@@ -327,7 +327,9 @@ fn check_input(
                     match (sigs.next(), sigs.next()) {
                         (Some((key, sig)), None) => (sig.to_vec(), *key),
                         (None, _) => {
-                            return Err("not signed (no final witness, no partial signature)".into());
+                            return Err(
+                                "not signed (no final witness, no partial signature)".into()
+                            );
                         }
                         _ => return Err("a p2wpkh input with several partial signatures".into()),
                     }
