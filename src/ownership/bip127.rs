@@ -529,6 +529,33 @@ mod tests {
     }
 
     #[test]
+    fn p2sh_wrapped_segwit_outputs_prove_their_values() {
+        let utxos = vec![
+            Utxo::p2wpkh(6, 1_000).p2sh_wrapped(),
+            Utxo::p2wsh_2of3([7, 8, 9], 2_000).p2sh_wrapped(),
+        ];
+        for spend in [Spend::Final, Spend::Partial] {
+            let psbt = proof_psbt(MESSAGE, &utxos, spend, &[&[6], &[9, 7]]);
+            let v = verify("cold", &parse(&psbt), MESSAGE, &unspent(&utxos)).unwrap();
+            assert_eq!(
+                v.iter().map(|v| v.proven).collect::<Vec<_>>(),
+                [1_000, 2_000],
+                "{spend:?} {v:?}"
+            );
+        }
+        // A redeem script that is not the one the output commits to.
+        let mut psbt = proof_psbt(MESSAGE, &utxos, Spend::Partial, &[&[6], &[9, 7]]);
+        psbt.inputs[1].redeem_script = utxos[1].redeem_script.clone();
+        let v = verify("cold", &parse(&psbt), MESSAGE, &unspent(&utxos)).unwrap();
+        assert_eq!(
+            v[0].result,
+            Err("input 1 (".to_string()
+                + &utxos[0].outpoint.to_string()
+                + "): the redeem script does not hash to the output's p2sh script")
+        );
+    }
+
+    #[test]
     fn another_message_is_rejected_as_a_whole() {
         let utxos = vec![Utxo::p2wpkh(1, 50_000)];
         let psbt = proof_psbt(MESSAGE, &utxos, Spend::Final, &[&[1]]);

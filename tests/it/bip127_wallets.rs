@@ -38,6 +38,8 @@ enum State {
     SpentBefore(u64),
     /// Spent, but only after the snapshot block.
     SpentAfter,
+    /// Confirmed only after the snapshot block.
+    ConfirmedAfter,
 }
 
 /// An Esplora-protocol server with the snapshot block, the listed address's empty
@@ -79,17 +81,21 @@ fn serve(utxos: &[(&Utxo, State)]) -> TestServer {
             "value": u.txout.value.to_sat(),
         }));
         let status = |h: u64| json!({"confirmed": true, "block_height": h, "block_hash": hash(h)});
+        let confirmed = match state {
+            State::ConfirmedAfter => HEIGHT + 1,
+            _ => HEIGHT - 100,
+        };
         server.route(
             "GET",
             &format!("/api/tx/{txid}"),
             [Reply::json(
                 200,
-                json!({"txid": txid, "vin": [], "vout": vout, "status": status(HEIGHT - 100)})
+                json!({"txid": txid, "vin": [], "vout": vout, "status": status(confirmed)})
                     .to_string(),
             )],
         );
         let spend = match state {
-            State::Unspent => json!({"spent": false}),
+            State::Unspent | State::ConfirmedAfter => json!({"spent": false}),
             State::SpentBefore(n) => {
                 json!({"spent": true, "txid": hash(0x5e17), "vin": 0, "status": status(HEIGHT - n)})
             }
@@ -316,7 +322,11 @@ fn spent_wrong_challenge_unsigned_and_old_proofs_prove_nothing() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     let good = [Utxo::p2wpkh(31, 90_000)];
-    let spent = [Utxo::p2wpkh(32, 10_000), Utxo::p2wpkh(33, 5_000)];
+    let spent = [
+        Utxo::p2wpkh(32, 10_000),
+        Utxo::p2wpkh(33, 5_000),
+        Utxo::p2wpkh(41, 7_000),
+    ];
     let wrong = [Utxo::p2wsh_2of3([34, 35, 36], 11_000)];
     let unsigned = [Utxo::p2wsh_2of3([37, 38, 39], 12_000)];
     let old = [Utxo::p2wpkh(40, 13_000)];
@@ -324,6 +334,7 @@ fn spent_wrong_challenge_unsigned_and_old_proofs_prove_nothing() {
         (&good[0], State::Unspent),
         (&spent[0], State::SpentBefore(1)),
         (&spent[1], State::Unspent),
+        (&spent[2], State::ConfirmedAfter),
         (&wrong[0], State::Unspent),
         (&unsigned[0], State::Unspent),
         (&old[0], State::Unspent),
@@ -343,7 +354,12 @@ fn spent_wrong_challenge_unsigned_and_old_proofs_prove_nothing() {
     write_psbt(
         d,
         "spent",
-        &proof_psbt(&message(ID, "spent"), &spent, Spend::Final, &[&[32], &[33]]),
+        &proof_psbt(
+            &message(ID, "spent"),
+            &spent,
+            Spend::Final,
+            &[&[32], &[33], &[41]],
+        ),
         false,
     );
     let other_exchange = message(ID, "wrong").replace(EXCHANGE, "Other Exchange");
@@ -375,7 +391,7 @@ fn spent_wrong_challenge_unsigned_and_old_proofs_prove_nothing() {
     let (code, summary, err) = run_json(d);
     assert_eq!(code, Some(1), "{err}\n{summary}");
     // Proven: the good wallet and the unspent input of the spent one; held but not
-    // proven: the other wallets' outputs; the spent output holds nothing.
+    // proven: the other wallets' outputs; the spent and the late outputs hold nothing.
     assert_eq!(summary["assets"][0]["reserves"], "95000");
     assert_eq!(
         summary["assets"][0]["unproven_reserves"],
@@ -391,7 +407,12 @@ fn spent_wrong_challenge_unsigned_and_old_proofs_prove_nothing() {
         assert_eq!(f["scheme"], "bip127");
         f["reason"].as_str().unwrap().to_string()
     };
-    assert_eq!(failed.len(), 4, "{failed:?}");
+    assert_eq!(failed.len(), 5, "{failed:?}");
+    let r = reason(&spent[2]);
+    assert!(
+        r.ends_with("proves nothing: not confirmed at the snapshot block"),
+        "{r}"
+    );
     let r = reason(&spent[0]);
     assert!(
         r.starts_with("spent: input 1 (")

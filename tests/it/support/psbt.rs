@@ -51,6 +51,8 @@ pub struct Utxo {
     pub txout: TxOut,
     /// The P2WSH witness script, for multisig.
     pub witness_script: Option<ScriptBuf>,
+    /// The P2SH redeem script (the segwit program), for P2SH-wrapped outputs.
+    pub redeem_script: Option<ScriptBuf>,
     /// The key seeds, in script order.
     pub keys: Vec<u8>,
 }
@@ -66,6 +68,7 @@ impl Utxo {
                 script_pubkey: ScriptBuf::new_p2wpkh(&pk.wpubkey_hash().unwrap()),
             },
             witness_script: None,
+            redeem_script: None,
             keys: vec![seed],
         }
     }
@@ -85,8 +88,18 @@ impl Utxo {
                 script_pubkey: ScriptBuf::new_p2wsh(&script.wscript_hash()),
             },
             witness_script: Some(script),
+            redeem_script: None,
             keys: seeds.to_vec(),
         }
+    }
+
+    /// The same keys behind P2SH (P2SH-P2WPKH, P2SH-P2WSH), at another outpoint.
+    pub fn p2sh_wrapped(mut self) -> Utxo {
+        let program = self.txout.script_pubkey.clone();
+        self.txout.script_pubkey = ScriptBuf::new_p2sh(&program.script_hash());
+        self.redeem_script = Some(program);
+        self.outpoint.txid = fake_txid(&format!("p2sh {}", self.outpoint.txid));
+        self
     }
 
     /// The same output at another outpoint.
@@ -146,14 +159,11 @@ pub fn proof_psbt(message: &str, utxos: &[Utxo], spend: Spend, signers: &[&[u8]]
         let input = &mut psbt.inputs[i];
         input.witness_utxo = Some(u.txout.clone());
         input.witness_script = u.witness_script.clone();
+        input.redeem_script = u.redeem_script.clone();
+        let program = u.redeem_script.as_ref().unwrap_or(&u.txout.script_pubkey);
         let sighash = match &u.witness_script {
             None => cache
-                .p2wpkh_signature_hash(
-                    i,
-                    &u.txout.script_pubkey,
-                    u.txout.value,
-                    EcdsaSighashType::All,
-                )
+                .p2wpkh_signature_hash(i, program, u.txout.value, EcdsaSighashType::All)
                 .unwrap()
                 .to_byte_array(),
             Some(ws) => cache
@@ -198,6 +208,10 @@ pub fn proof_psbt(message: &str, utxos: &[Utxo], spend: Spend, signers: &[&[u8]]
                     }
                 }
                 input.final_script_witness = Some(w);
+                if let Some(redeem) = &u.redeem_script {
+                    let push = bitcoin::script::PushBytesBuf::try_from(redeem.to_bytes()).unwrap();
+                    input.final_script_sig = Some(Builder::new().push_slice(push).into_script());
+                }
             }
         }
     }
