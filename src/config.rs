@@ -647,6 +647,17 @@ impl Config {
         }
 
         let bip127 = parse_bip127(&raw.bip127, chains.as_ref(), &invalid, &resolve)?;
+        if !bip127.is_empty()
+            && !assets
+                .iter()
+                .any(|a| a.source == Some(AssetSource::BitcoinNative))
+        {
+            return Err(invalid(
+                "bip127",
+                "bip127 wallets prove bitcoin: an [[assets]] entry needs chain = \"bitcoin\""
+                    .into(),
+            ));
+        }
         let log = match &raw.log {
             None => None,
             Some(l) => Some(parse_log(l, &invalid, &resolve)?),
@@ -998,6 +1009,48 @@ snapshots = "snapshots"
 site = "public"
 private = "/var/por/private"
 "#;
+
+    #[test]
+    fn bip127_wallets_are_validated_with_their_key() {
+        let chains = "[wallets]\npath = \"w.csv\"\n[chains.bitcoin]\nnetwork = \"mainnet\"\n[[chains.bitcoin.endpoints]]\nkind = \"esplora\"\nurl = \"http://127.0.0.1:3000\"\n";
+        let with = |extra: &str| {
+            let text = MINIMAL.replace("decimals = 8\n", "decimals = 8\nchain = \"bitcoin\"\n");
+            parse(&format!("{text}{chains}{extra}"))
+        };
+        let c = with("[[bip127]]\nwallet = \"cold\"\npsbt = \"psbt/{id}/cold.psbt\"\n").unwrap();
+        assert_eq!(
+            c.bip127[0].psbt_for("2026-11-21"),
+            Path::new("/cfg/psbt/2026-11-21/cold.psbt")
+        );
+        assert_eq!(
+            (c.bip127[0].label.as_str(), c.bip127[0].key.as_str()),
+            ("cold", "bip127[0]")
+        );
+        for (extra, want) in [
+            (
+                "[[bip127]]\nwallet = \"a\"\npsbt = \"a.psbt\"\n[[bip127]]\nwallet = \"a\"\npsbt = \"b.psbt\"\n",
+                "por.toml: bip127[1].wallet: \"a\" is also bip127[0]",
+            ),
+            (
+                "[[bip127]]\nwallet = \"a\"\npsbt = \"a.psbt\"\nnetwork = \"testnet\"\n",
+                "por.toml: bip127[0].network: \"testnet\" but [chains.bitcoin] is mainnet",
+            ),
+            (
+                "[[bip127]]\nwallet = \"a\"\npsbt = \"a.psbt\"\nlabel = \"\"\n",
+                "por.toml: bip127[0].label: \"\": a label is 1 to 64 characters on one line",
+            ),
+        ] {
+            assert_eq!(with(extra).unwrap_err().to_string(), want);
+        }
+        let e = parse(&format!(
+            "{MINIMAL}[[bip127]]\nwallet = \"a\"\npsbt = \"a.psbt\"\n"
+        ))
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "por.toml: bip127[0]: a bip127 wallet needs [chains.bitcoin] to read its outputs"
+        );
+    }
 
     #[test]
     fn minimal_config_resolves_paths() {

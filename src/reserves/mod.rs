@@ -465,11 +465,7 @@ pub fn read(
         let btc = sources
             .iter()
             .position(|s| matches!(s, Source::Bitcoin))
-            .ok_or_else(|| ReservesError::Config {
-                file: config.file.display().to_string(),
-                key: "bip127".into(),
-                message: "bip127 wallets need an asset with chain = \"bitcoin\"".into(),
-            })?;
+            .expect("the config requires a bitcoin asset with bip127 wallets");
         bip127_found = bip127::read(config, id, block, &backends.bitcoin, btc, &out)?;
         for a in &bip127_found.addresses {
             if let Status::Failed(why) = &a.status {
