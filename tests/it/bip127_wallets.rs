@@ -456,10 +456,17 @@ fn spent_wrong_challenge_unsigned_and_old_proofs_prove_nothing() {
 }
 
 #[test]
-fn a_missing_psbt_or_a_bad_wallet_name_is_one_error_line_and_nothing_published() {
+fn a_missing_or_bad_psbt_a_doubly_claimed_address_or_a_bad_name_is_one_error_line() {
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
-    let server = serve(&[]);
+    // An output paying the wallets file's own address, claimed again by the proof.
+    let mut listed = Utxo::p2wpkh(50, 1_000);
+    listed.txout.script_pubkey = LISTED
+        .parse::<Address<_>>()
+        .unwrap()
+        .assume_checked()
+        .script_pubkey();
+    let server = serve(&[(&listed, State::Unspent)]);
     setup(d, &server, &["cold"], "0");
     let o = run(d, &["--id", ID, "--as-of", AS_OF]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
@@ -483,6 +490,22 @@ fn a_missing_psbt_or_a_bad_wallet_name_is_one_error_line_and_nothing_published()
         error_line(&o).contains(
             "bip127[0]: bip127 signature `cHNidP8BAAoCAAAAAAA=`: not a valid base64 psbt"
         ),
+        "{}",
+        error_line(&o)
+    );
+
+    write_psbt(
+        d,
+        "cold",
+        &proof_psbt(&message(ID, "cold"), &[listed], Spend::Final, &[&[]]),
+        false,
+    );
+    let o = run(d, &["--id", ID, "--as-of", AS_OF]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        error_line(&o).ends_with(&format!(
+            "bip127[0]: bip127 wallet cold claims {LISTED}, which is also listed by line 2 of the wallets file"
+        )),
         "{}",
         error_line(&o)
     );
