@@ -540,7 +540,11 @@ pub fn addresses(snapshots: &[Checked], site: &SiteConfig) -> Addresses {
                 .collect::<Vec<_>>()
                 .join(" "),
             holdings,
-            scheme: e.ownership.scheme.clone(),
+            // A bip127 address names the wallet whose PSBT (`bip127/<wallet>.psbt`) proves it.
+            scheme: match &e.ownership.wallet {
+                Some(w) => format!("{} (wallet {w})", e.ownership.scheme),
+                None => e.ownership.scheme.clone(),
+            },
             status: status.into(),
             status_text: status_text.into(),
         };

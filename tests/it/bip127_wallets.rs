@@ -288,6 +288,11 @@ fn p2wpkh_and_2_of_3_p2wsh_wallets_are_counted_and_listed() {
         d.join(format!("public/snapshots/{ID}/bip127/cold-multisig.psbt"))
             .is_file()
     );
+    let page = std::fs::read_to_string(d.join("public/addresses.html")).unwrap();
+    assert!(
+        page.contains("bip127 (wallet cold-multisig)"),
+        "the address page names the wallet"
+    );
 
     // `por messages` gives each wallet's message and the commitment input to spend.
     let config = d.join("por.toml");
