@@ -30,7 +30,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
 
-targets=(liabilities proof wallets amount time manifest)
+targets=(liabilities proof wallets amount time manifest bip127)
 fuzz_flags=(--sanitizer "$sanitizer" --fuzz-dir fuzz)
 
 cargo fuzz build "${fuzz_flags[@]}"
