@@ -4,11 +4,12 @@
 //! the file, the line and column, and the key.
 
 use crate::amount::MAX_DECIMALS;
-pub use crate::chains::bitcoind::RpcAuth;
+use crate::chains::bitcoind::RpcAuth;
 use crate::excerpt::Excerpt;
 use crate::format::AssetInfo;
 use crate::liabilities::source::{RawSource, Source};
 use crate::log::{KeyType, VerifierKey};
+use crate::tree::TreeParams;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -309,36 +310,10 @@ pub struct SiteConfig {
     pub ethereum_explorer: String,
 }
 
-/// How the liabilities tree of a new snapshot is built (`[tree]`, FORMAT.md §2, §6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TreeConfig {
-    /// `version = 1`: one leaf per account, as every snapshot before por/2.
-    V1,
-    /// por/2 (the default): accounts split into parts, the tree padded.
-    V2 {
-        /// Parts per account, 1 to 16 (default 4).
-        split: u8,
-        /// Padding granularity, 0 to 8 (default 6).
-        padding_bits: u8,
-        /// Whether the manifest states the account count (default false).
-        publish_account_count: bool,
-    },
-}
-
-impl Default for TreeConfig {
-    fn default() -> TreeConfig {
-        TreeConfig::V2 {
-            split: crate::tree::v2::DEFAULT_SPLIT,
-            padding_bits: crate::tree::v2::DEFAULT_PADDING_BITS,
-            publish_account_count: false,
-        }
-    }
-}
-
-fn tree_config(raw: Option<&RawTree>) -> Result<TreeConfig, (&'static str, String)> {
+fn tree_config(raw: Option<&RawTree>) -> Result<TreeParams, (&'static str, String)> {
     use crate::tree::v2::{DEFAULT_PADDING_BITS, DEFAULT_SPLIT, MAX_PADDING_BITS, MAX_SPLIT};
     let Some(raw) = raw else {
-        return Ok(TreeConfig::default());
+        return Ok(TreeParams::default());
     };
     match raw.version.unwrap_or(2) {
         1 => {
@@ -354,7 +329,7 @@ fn tree_config(raw: Option<&RawTree>) -> Result<TreeConfig, (&'static str, Strin
                     return Err((key, "applies to version = 2 only".into()));
                 }
             }
-            Ok(TreeConfig::V1)
+            Ok(TreeParams::V1)
         }
         2 => {
             let split = raw.split.unwrap_or(u64::from(DEFAULT_SPLIT));
@@ -368,7 +343,7 @@ fn tree_config(raw: Option<&RawTree>) -> Result<TreeConfig, (&'static str, Strin
                     format!("{padding_bits} is not in 0..={MAX_PADDING_BITS}"),
                 ));
             }
-            Ok(TreeConfig::V2 {
+            Ok(TreeParams::V2 {
                 split: split as u8,
                 padding_bits: padding_bits as u8,
                 publish_account_count: raw.publish_account_count.unwrap_or(false),
@@ -452,7 +427,7 @@ pub struct Config {
     /// Site title and explorer links.
     pub site: SiteConfig,
     /// How new snapshots' trees are built (`[tree]`; por/2 by default).
-    pub tree: TreeConfig,
+    pub tree: TreeParams,
     /// The snapshot log, when `[log]` is configured.
     pub log: Option<LogConfig>,
     /// `[[bip127]]`: wallets proven by one proof-of-reserves PSBT each.

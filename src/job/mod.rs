@@ -264,6 +264,40 @@ pub fn output_dirs(config: &Config) -> OutputDirs {
     }
 }
 
+/// What the publisher needs of a config: the exchange's name and the tree's shape.
+pub fn snapshot_settings(config: &Config) -> snapshot::Settings {
+    snapshot::Settings {
+        exchange: config.exchange.clone(),
+        tree: config.tree,
+    }
+}
+
+/// What the site needs of a config: the exchange's name, the configured title,
+/// explorers and the log's public side.
+pub fn site_settings(config: &Config) -> site::SiteSettings {
+    site::SiteSettings {
+        exchange: config.exchange.clone(),
+        title: config.site.title.clone(),
+        explorers: site::Explorers {
+            bitcoin_explorer: config.site.bitcoin_explorer.clone(),
+            ethereum_explorer: config.site.ethereum_explorer.clone(),
+        },
+        log: config.log.as_ref().map(|l| site::log::LogSettings {
+            origin: l.origin.clone(),
+            dir: l.dir.clone(),
+            required: l.required,
+            witnesses: l
+                .witnesses
+                .iter()
+                .map(|w| site::log::Witness {
+                    name: w.name.clone(),
+                    key: w.key.clone(),
+                })
+                .collect(),
+        }),
+    }
+}
+
 /// Runs the snapshot into an open output: liabilities, reserves, publication.
 pub fn snapshot(
     out: &Output,
@@ -334,7 +368,7 @@ pub fn snapshot(
     let mut staged_log = None;
     let published = snapshot::publish_with(
         out,
-        config,
+        &snapshot_settings(config),
         id,
         as_of,
         liabilities,
@@ -546,7 +580,7 @@ pub fn run(
         snapshot(&out, config, &id, as_of, replace)?
     };
     crate::publish::fault_point("published");
-    let site = site::render(&out, config);
+    let site = site::render(&out, &site_settings(config));
     Ok(RunOutcome {
         snapshot: outcome,
         site,
@@ -592,5 +626,5 @@ fn published_outcome(config: &Config, id: &SnapshotId) -> Result<Outcome, JobErr
 /// `por render`: the site from the published snapshots, under the lock.
 pub fn render(config: &Config) -> Result<RenderSummary, JobError> {
     let out = Output::open(&output_dirs(config))?;
-    Ok(site::render(&out, config)?)
+    Ok(site::render(&out, &site_settings(config))?)
 }

@@ -7,25 +7,52 @@
 //! - [`check`]: the snapshots are checked first (file hashes, hash chain); any fault
 //!   stops the render before anything is written.
 //! - [`view`]: the pages' data (pure); [`chart`]: the inline SVG charts (pure).
-//! - [`pages`]: the embedded templates and the strict minijinja environment.
+//! - [`pages`]: the embedded templates and the strict minijinja environment; every
+//!   page in every language of [`i18n`] (the default at the root, others under
+//!   `<lang>/`), all of their words from that language's message catalogue.
 //! - [`log`](mod@log): the snapshot log folder, checked against the snapshots, copied
 //!   to `log/`, and the keys the pages show and pin.
 //!
 //! The whole site is built in the staging area and swapped into place by
 //! [`crate::publish::Output::publish_dir`]: on any error the previous site stays.
-//! Rendering is deterministic: the same snapshots and config give the same bytes.
+//! Rendering is deterministic: the same snapshots and [`SiteSettings`] give the same
+//! bytes.
 
 pub mod chart;
 pub mod check;
+pub mod i18n;
 pub mod log;
 pub mod pages;
 pub mod view;
 
-use crate::config::Config;
 use crate::format::{INDEX_FORMAT, IndexEntry, SnapshotIndex, to_json_bytes};
 use crate::publish::{Mode, Output, PublishError};
 pub use check::CheckError;
 use std::path::{Path, PathBuf};
+
+/// What the site needs of the configuration; the job builds it from its config, and
+/// the site sees nothing else of it.
+#[derive(Clone, Debug)]
+pub struct SiteSettings {
+    /// The exchange's display name: on the pages, and every manifest must carry it.
+    pub exchange: String,
+    /// The configured site title; without one, each language's
+    /// `<exchange> proof of reserves`.
+    pub title: Option<String>,
+    /// Where blocks and addresses link to.
+    pub explorers: Explorers,
+    /// The snapshot log, when one is kept (`[log]`).
+    pub log: Option<log::LogSettings>,
+}
+
+/// The block explorers the pages link to, by base URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explorers {
+    /// Base URL of the Bitcoin explorer.
+    pub bitcoin_explorer: String,
+    /// Base URL of the Ethereum explorer.
+    pub ethereum_explorer: String,
+}
 
 /// Why the site could not be rendered; nothing is published then.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +89,7 @@ pub const STATIC: &[(&str, &str)] = &[
     ("style.css", include_str!("../../site/static/style.css")),
     ("verify.js", include_str!("../../site/static/verify.js")),
     ("log.js", include_str!("../../site/static/log.js")),
+    ("lang.js", include_str!("../../site/static/lang.js")),
     (
         "verify-page.js",
         include_str!("../../site/static/verify-page.js"),
@@ -102,17 +130,17 @@ pub const SCHEMAS: &[(&str, &str)] = &[
 
 /// Checks the published snapshots and renders the site into the output's site
 /// folder, replacing the previous site atomically.
-pub fn render(out: &Output, config: &Config) -> Result<RenderSummary, SiteError> {
-    let snapshots = check::load(&out.dirs().snapshots, &config.exchange)?;
+pub fn render(out: &Output, settings: &SiteSettings) -> Result<RenderSummary, SiteError> {
+    let snapshots = check::load(&out.dirs().snapshots, &settings.exchange)?;
     let template_error = |(template, e): (String, minijinja::Error)| SiteError::Template {
         template,
         message: e.to_string(),
     };
     let env = pages::environment().map_err(|e| template_error(("(environment)".into(), e)))?;
-    let published_log = log::load(config, &snapshots)?;
+    let published_log = log::load(settings.log.as_ref(), &snapshots)?;
     let html = pages::render_pages(
         &env,
-        config,
+        settings,
         &snapshots,
         published_log.as_ref().map(|l| &l.view),
     )
@@ -120,7 +148,7 @@ pub fn render(out: &Output, config: &Config) -> Result<RenderSummary, SiteError>
 
     let index = SnapshotIndex {
         format: INDEX_FORMAT.into(),
-        exchange: config.exchange.clone(),
+        exchange: settings.exchange.clone(),
         snapshots: snapshots
             .iter()
             .map(|s| IndexEntry {

@@ -290,7 +290,7 @@ fn p2wpkh_and_2_of_3_p2wsh_wallets_are_counted_and_listed() {
     );
     let page = std::fs::read_to_string(d.join("public/addresses.html")).unwrap();
     assert!(
-        page.contains("bip127 (wallet cold-multisig)"),
+        page.contains("bip127 · cold-multisig"),
         "the address page names the wallet"
     );
 

@@ -2,11 +2,8 @@
 //! `por messages` prints exactly the FORMAT.md §5 message per address, and `por bench`
 //! deletes nothing but the folder it made.
 
-use std::process::Command;
-
 fn por(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_por"))
-        .args(args)
+    crate::support::cli::command(args)
         .current_dir(dir)
         .env("POR_LOG", "warn")
         .output()
@@ -155,8 +152,7 @@ fn bench_keeps_the_given_dir_and_removes_only_its_own_folder() {
     let tmp = d.path().join("tmp");
     std::fs::create_dir(&tmp).unwrap();
     std::fs::write(tmp.join("marker.txt"), "keep me").unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_por"))
-        .args(args)
+    let o = crate::support::cli::command(&args)
         .env("TMPDIR", &tmp)
         .env("POR_LOG", "warn")
         .output()
