@@ -30,7 +30,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
 
-targets=(liabilities proof wallets amount time manifest)
+targets=(liabilities proof wallets amount time manifest bip127)
 fuzz_flags=(--sanitizer "$sanitizer" --fuzz-dir fuzz)
 # Short smoke runs (the test command's 5 s) build without optimisation: a fraction of
 # the compile time, and 5 s find the same shallow bugs. FUZZ_RELEASE=1, or runs of a

@@ -66,6 +66,19 @@ struct RawConfig {
     tree: Option<RawTree>,
     #[serde(default)]
     log: Option<RawLog>,
+    #[serde(default)]
+    bip127: Vec<RawBip127>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBip127 {
+    wallet: String,
+    psbt: PathBuf,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    network: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -368,6 +381,27 @@ pub struct LogConfig {
     pub witnesses: Vec<WitnessConfig>,
 }
 
+/// One `[[bip127]]` entry: a Bitcoin wallet proven as a whole by one BIP-127
+/// proof-of-reserves PSBT per snapshot (FORMAT.md §5, scheme `bip127`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bip127Wallet {
+    /// The wallet's name (`^[a-z0-9][a-z0-9._-]{0,63}$`), signed as the message's `address:`.
+    pub name: String,
+    /// The PSBT file (binary or base64), may contain `{id}`; resolved against the config's folder.
+    pub psbt: PathBuf,
+    /// The label its addresses are published with (default: the wallet name).
+    pub label: String,
+    /// `bip127[i]`, for messages.
+    pub key: String,
+}
+
+impl Bip127Wallet {
+    /// The PSBT file of snapshot `id` (`{id}` in the configured path is replaced).
+    pub fn psbt_for(&self, id: &str) -> PathBuf {
+        with_id(&self.psbt, id)
+    }
+}
+
 /// The validated configuration.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -396,6 +430,8 @@ pub struct Config {
     pub tree: TreeParams,
     /// The snapshot log, when `[log]` is configured.
     pub log: Option<LogConfig>,
+    /// `[[bip127]]`: wallets proven by one proof-of-reserves PSBT each.
+    pub bip127: Vec<Bip127Wallet>,
 }
 
 impl Config {
@@ -585,6 +621,18 @@ impl Config {
             }
         }
 
+        let bip127 = parse_bip127(&raw.bip127, chains.as_ref(), &invalid, &resolve)?;
+        if !bip127.is_empty()
+            && !assets
+                .iter()
+                .any(|a| a.source == Some(AssetSource::BitcoinNative))
+        {
+            return Err(invalid(
+                "bip127",
+                "bip127 wallets prove bitcoin: an [[assets]] entry needs chain = \"bitcoin\""
+                    .into(),
+            ));
+        }
         let log = match &raw.log {
             None => None,
             Some(l) => Some(parse_log(l, &invalid, &resolve)?),
@@ -615,8 +663,78 @@ impl Config {
                     .unwrap_or_else(|| "https://etherscan.io".into()),
             },
             log,
+            bip127,
         })
     }
+}
+
+fn parse_bip127(
+    raw: &[RawBip127],
+    chains: Option<&ChainsConfig>,
+    invalid: &impl Fn(&str, String) -> ConfigError,
+    resolve: &impl Fn(&Path) -> PathBuf,
+) -> Result<Vec<Bip127Wallet>, ConfigError> {
+    let mut out: Vec<Bip127Wallet> = Vec::new();
+    for (i, w) in raw.iter().enumerate() {
+        let key = format!("bip127[{i}]");
+        let btc = chains.and_then(|c| c.bitcoin.as_ref()).ok_or_else(|| {
+            invalid(
+                &key,
+                "a bip127 wallet needs [chains.bitcoin] to read its outputs".into(),
+            )
+        })?;
+        if !crate::ownership::bip127::is_wallet_name(&w.wallet) {
+            return Err(invalid(
+                &format!("{key}.wallet"),
+                format!(
+                    "{}: a wallet name is 1 to 64 characters of a-z 0-9 . _ -, starting with a letter or digit",
+                    Excerpt::quoted(&w.wallet)
+                ),
+            ));
+        }
+        if let Some(j) = out.iter().position(|o| o.name == w.wallet) {
+            return Err(invalid(
+                &format!("{key}.wallet"),
+                format!("{} is also bip127[{j}]", Excerpt::quoted(&w.wallet)),
+            ));
+        }
+        if let Some(n) = &w.network {
+            let same = n == &btc.network_name || (n == "bitcoin" && btc.network_name == "mainnet");
+            if !same {
+                return Err(invalid(
+                    &format!("{key}.network"),
+                    format!(
+                        "{} but [chains.bitcoin] is {}",
+                        Excerpt::quoted(n),
+                        btc.network_name
+                    ),
+                ));
+            }
+        }
+        let label = w.label.clone().unwrap_or_else(|| w.wallet.clone());
+        if label.trim().is_empty() || label.contains(['\n', '\r']) || label.len() > 64 {
+            return Err(invalid(
+                &format!("{key}.label"),
+                format!(
+                    "{}: a label is 1 to 64 characters on one line",
+                    Excerpt::quoted(&label)
+                ),
+            ));
+        }
+        if w.psbt.as_os_str().is_empty() {
+            return Err(invalid(
+                &format!("{key}.psbt"),
+                "must name the psbt file".into(),
+            ));
+        }
+        out.push(Bip127Wallet {
+            name: w.wallet.clone(),
+            psbt: resolve(&w.psbt),
+            label,
+            key,
+        });
+    }
+    Ok(out)
 }
 
 fn parse_log(
@@ -866,6 +984,48 @@ snapshots = "snapshots"
 site = "public"
 private = "/var/por/private"
 "#;
+
+    #[test]
+    fn bip127_wallets_are_validated_with_their_key() {
+        let chains = "[wallets]\npath = \"w.csv\"\n[chains.bitcoin]\nnetwork = \"mainnet\"\n[[chains.bitcoin.endpoints]]\nkind = \"esplora\"\nurl = \"http://127.0.0.1:3000\"\n";
+        let with = |extra: &str| {
+            let text = MINIMAL.replace("decimals = 8\n", "decimals = 8\nchain = \"bitcoin\"\n");
+            parse(&format!("{text}{chains}{extra}"))
+        };
+        let c = with("[[bip127]]\nwallet = \"cold\"\npsbt = \"psbt/{id}/cold.psbt\"\n").unwrap();
+        assert_eq!(
+            c.bip127[0].psbt_for("2026-11-21"),
+            Path::new("/cfg/psbt/2026-11-21/cold.psbt")
+        );
+        assert_eq!(
+            (c.bip127[0].label.as_str(), c.bip127[0].key.as_str()),
+            ("cold", "bip127[0]")
+        );
+        for (extra, want) in [
+            (
+                "[[bip127]]\nwallet = \"a\"\npsbt = \"a.psbt\"\n[[bip127]]\nwallet = \"a\"\npsbt = \"b.psbt\"\n",
+                "por.toml: bip127[1].wallet: \"a\" is also bip127[0]",
+            ),
+            (
+                "[[bip127]]\nwallet = \"a\"\npsbt = \"a.psbt\"\nnetwork = \"testnet\"\n",
+                "por.toml: bip127[0].network: \"testnet\" but [chains.bitcoin] is mainnet",
+            ),
+            (
+                "[[bip127]]\nwallet = \"a\"\npsbt = \"a.psbt\"\nlabel = \"\"\n",
+                "por.toml: bip127[0].label: \"\": a label is 1 to 64 characters on one line",
+            ),
+        ] {
+            assert_eq!(with(extra).unwrap_err().to_string(), want);
+        }
+        let e = parse(&format!(
+            "{MINIMAL}[[bip127]]\nwallet = \"a\"\npsbt = \"a.psbt\"\n"
+        ))
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "por.toml: bip127[0]: a bip127 wallet needs [chains.bitcoin] to read its outputs"
+        );
+    }
 
     #[test]
     fn minimal_config_resolves_paths() {

@@ -241,13 +241,26 @@ pub struct OwnershipJson {
     /// The signed message, FORMAT.md §5 lines joined by `\n`.
     pub message: String,
     /// A string (base64 or 0x-hex), an array of base64 strings (`multisig`), or
-    /// `null` (`none`).
-    pub signature: serde_json::Value,
+    /// `null` (`none`); absent for `bip127`, whose proof is the wallet's PSBT file.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub signature: Option<serde_json::Value>,
+    /// The wallet whose PSBT proves this address, for `bip127` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wallet: Option<String>,
     /// Hex of the redeem or witness script, for `multisig` only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub script: Option<String>,
     /// The publisher's own verification result; verifiers recompute it.
     pub verified: bool,
+}
+
+/// A field that is present, even as `null`, is `Some` (`null` is `none`'s signature).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<serde_json::Value>, D::Error> {
+    serde_json::Value::deserialize(d).map(Some)
 }
 
 /// `/snapshots/index.json`: every published snapshot, oldest first.

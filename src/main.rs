@@ -472,8 +472,13 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                 if json {
                     println!("{}", serde_json::to_string(&m).expect("serializes"));
                 } else {
+                    let commitment = m
+                        .commitment
+                        .as_ref()
+                        .map(|c| format!(", commitment input {c}"))
+                        .unwrap_or_default();
                     println!(
-                        "# {} {} ({}, {})\n{}\n",
+                        "# {} {} ({}, {}{commitment})\n{}\n",
                         m.chain, m.address, m.label, m.scheme, m.message
                     );
                 }

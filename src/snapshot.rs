@@ -337,6 +337,13 @@ pub fn publish_with(
     let written = (|| -> Result<(), SnapshotError> {
         for (name, bytes) in &reserves.files {
             let p = snapshot_dir.join(name);
+            // `bip127/<wallet>.psbt` lives in a subfolder (FORMAT.md §5).
+            if let Some(dir) = p.parent().filter(|d| *d != snapshot_dir.as_path()) {
+                std::fs::create_dir_all(dir).map_err(|source| PublishError::Io {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+            }
             std::fs::write(&p, bytes).map_err(|source| PublishError::Io { path: p, source })?;
         }
         let p = snapshot_dir.join("manifest.json");

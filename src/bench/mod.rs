@@ -185,6 +185,7 @@ fn run_in(
         site: SiteConfig::default(),
         tree,
         log: None,
+        bip127: Vec::new(),
     };
     let id = SnapshotId::new("bench").expect("valid id");
     let out =

@@ -13,7 +13,9 @@
 //! its `bestblock` is the snapshot block, otherwise the read is refused with
 //! [`ChainError::Unsupported`]; it is never approximated. Take the snapshot at the
 //! node's tip, or read history through Esplora. A mainnet scan takes minutes: give
-//! the config a generous timeout.
+//! the config a generous timeout. BIP-127 wallet proofs read single outputs with
+//! `gettxout <txid> <n> false`, under the same rule (its `bestblock` must be the
+//! snapshot block).
 //!
 //! BTC amounts are JSON numbers with 8 decimals (`"amount": 0.00000001`). They are
 //! kept as raw JSON text ([`serde_json::value::RawValue`]) and parsed by
@@ -32,7 +34,7 @@ use serde_json::value::RawValue;
 use crate::amount::{Amount, AmountError};
 
 use super::http::{Http, HttpSetupError, Marks, redact, snippet};
-use super::{BitcoinBackend, BlockRef, ChainError, RetryPolicy, is_hex64};
+use super::{BitcoinBackend, BlockRef, ChainError, OutputAt, RetryPolicy, is_hex64};
 
 /// `RPC_IN_WARMUP`: the node is starting and not ready to answer yet.
 pub const RPC_IN_WARMUP: i64 = -28;
@@ -367,6 +369,70 @@ impl BitcoinBackend for BitcoindRpc {
         }
         Ok(sum)
     }
+
+    fn output_at(
+        &self,
+        outpoint: &bitcoin::OutPoint,
+        at: &BlockRef,
+    ) -> Result<OutputAt, ChainError> {
+        let what = format!("gettxout {outpoint}");
+        // Without the mempool: an output spent only there is still unspent at the block.
+        let found: Option<TxOutResult> = self.call(
+            "gettxout",
+            serde_json::json!([outpoint.txid.to_string(), outpoint.vout, false]),
+        )?;
+        // gettxout answers at the tip only: the tip must still be the snapshot block.
+        let tip = self.block_at(self.tip_height()?)?;
+        if tip.hash != at.hash {
+            return Err(ChainError::Unsupported {
+                endpoint: self.http.endpoint.clone(),
+                message: format!(
+                    "cannot read output {outpoint} at height {} ({}): the node's tip is block {} at height {}; gettxout only reads the utxo set at the tip, so use an esplora backend or take the snapshot at the node's tip",
+                    at.height, at.hash, tip.hash, tip.height
+                ),
+            });
+        }
+        let Some(out) = found else {
+            return Ok(OutputAt::NotInUtxoSet);
+        };
+        if out.bestblock != at.hash {
+            return Err(self.malformed(
+                &what,
+                format!(
+                    "bestblock {} is not the snapshot block {}",
+                    out.bestblock, at.hash
+                ),
+            ));
+        }
+        if out.confirmations == 0 || out.confirmations > at.height + 1 {
+            return Err(self.malformed(&what, format!("{} confirmations", out.confirmations)));
+        }
+        let value = sats(&out.value).map_err(|e| self.malformed(&what, format!("value: {e}")))?;
+        let value = u64::try_from(value).map_err(|_| self.malformed(&what, "value overflows"))?;
+        let script_pubkey = bitcoin::ScriptBuf::from_hex(&out.script_pubkey.hex)
+            .map_err(|e| self.malformed(&what, format!("scriptPubKey.hex: {e}")))?;
+        Ok(OutputAt::Unspent {
+            txout: bitcoin::TxOut {
+                value: bitcoin::Amount::from_sat(value),
+                script_pubkey,
+            },
+            height: at.height + 1 - out.confirmations,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct TxOutResult {
+    bestblock: String,
+    confirmations: u64,
+    value: Box<RawValue>,
+    #[serde(rename = "scriptPubKey")]
+    script_pubkey: ScriptPubKeyHex,
+}
+
+#[derive(Deserialize)]
+struct ScriptPubKeyHex {
+    hex: String,
 }
 
 /// Decimals of a BTC amount as Core writes it (`0.00000001`).
@@ -392,10 +458,16 @@ fn read_cookie(path: &std::path::Path) -> Result<(String, String), String> {
 
 #[derive(Deserialize)]
 struct Envelope {
-    /// `null` when `error` is set.
+    /// `null` when `error` is set (and a valid answer of `gettxout`: no such output),
+    /// so a present `null` is kept; only a missing `result` is `None`.
+    #[serde(default, deserialize_with = "present_raw")]
     result: Option<Box<RawValue>>,
     error: Option<RpcErrorObject>,
     id: Option<serde_json::Value>,
+}
+
+fn present_raw<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Box<RawValue>>, D::Error> {
+    Box::<RawValue>::deserialize(d).map(Some)
 }
 
 #[derive(Deserialize)]

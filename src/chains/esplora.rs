@@ -3,7 +3,9 @@
 //! Endpoints used, as documented in Blockstream/esplora `API.md`:
 //! `GET /blocks/tip/height`, `GET /block-height/:height` (hash as text),
 //! `GET /block/:hash` (JSON, `timestamp`), and the confirmed history of an address,
-//! `GET /address/:address/txs/chain[/:last_seen_txid]`, newest first, in pages.
+//! `GET /address/:address/txs/chain[/:last_seen_txid]`, newest first, in pages. For
+//! BIP-127 wallet proofs, one output at a block: `GET /tx/:txid` (the output and the
+//! block that confirmed it) and `GET /tx/:txid/outspend/:vout` (who spent it, when).
 //!
 //! A balance at block `H` is rebuilt from the whole confirmed history: the values of
 //! outputs paying the address's script in transactions confirmed at heights ≤ `H`,
@@ -32,7 +34,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::http::{Http, HttpSetupError, Marks, redact, snippet};
-use super::{BitcoinBackend, BlockRef, ChainError, RetryPolicy, is_hex64};
+use super::{BitcoinBackend, BlockRef, ChainError, OutputAt, RetryPolicy, is_hex64};
 
 /// Confirmed transactions per page of `/address/:address/txs/chain` (API.md).
 pub const PAGE_SIZE: usize = 25;
@@ -252,6 +254,99 @@ impl BitcoinBackend for Esplora {
             .balance()
             .map_err(|e| e.into_chain_error(&self.http.endpoint, &what))
     }
+
+    fn output_at(
+        &self,
+        outpoint: &bitcoin::OutPoint,
+        at: &BlockRef,
+    ) -> Result<OutputAt, ChainError> {
+        self.read_output_at(outpoint, at)
+    }
+}
+
+impl Esplora {
+    /// `Reorg` when a transaction confirmed at the snapshot height names another block.
+    fn check_same_block(
+        &self,
+        status: &EsploraStatus,
+        at: &BlockRef,
+        what: &str,
+    ) -> Result<(), ChainError> {
+        match (status.block_height, &status.block_hash) {
+            (Some(h), Some(hash)) if h == at.height && *hash != at.hash => Err(ChainError::Reorg {
+                endpoint: self.http.endpoint.clone(),
+                height: at.height,
+                before: at.hash.clone(),
+                after: hash.clone(),
+            }),
+            (None, _) if status.confirmed => {
+                Err(self.malformed(what, "confirmed without a block_height"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// [`BitcoinBackend::output_at`]: `GET /tx/:txid`, then `GET /tx/:txid/outspend/:vout`.
+    fn read_output_at(
+        &self,
+        outpoint: &bitcoin::OutPoint,
+        at: &BlockRef,
+    ) -> Result<OutputAt, ChainError> {
+        let txid = outpoint.txid.to_string();
+        let what = format!("transaction {txid}");
+        self.check_still_at(at)?;
+        let tx: EsploraTx = match self.get_json(&format!("/tx/{txid}"), &what) {
+            Err(ChainError::Http { status: 404, .. }) => return Ok(OutputAt::Unknown),
+            other => other?,
+        };
+        if tx.txid != txid {
+            return Err(self.malformed(&what, format!("asked for {txid}, got {}", tx.txid)));
+        }
+        let Some(vout) = tx.vout.get(outpoint.vout as usize) else {
+            return Ok(OutputAt::Unknown);
+        };
+        let txout = bitcoin::TxOut {
+            value: bitcoin::Amount::from_sat(vout.value),
+            script_pubkey: bitcoin::ScriptBuf::from_hex(&vout.scriptpubkey).map_err(|e| {
+                self.malformed(&what, format!("vout[{}].scriptpubkey: {e}", outpoint.vout))
+            })?,
+        };
+        self.check_same_block(&tx.status, at, &what)?;
+        let height = match tx.status.block_height {
+            Some(h) if tx.status.confirmed && h <= at.height => h,
+            _ => return Ok(OutputAt::NotYetConfirmed { txout }),
+        };
+        let what = format!("outspend of {outpoint}");
+        let spend: EsploraOutspend =
+            self.get_json(&format!("/tx/{txid}/outspend/{}", outpoint.vout), &what)?;
+        let out = match (spend.spent, spend.txid, spend.status) {
+            (false, _, _) => OutputAt::Unspent { txout, height },
+            (true, Some(spender), Some(status)) => {
+                self.check_same_block(&status, at, &what)?;
+                match status.block_height {
+                    Some(h) if status.confirmed && h <= at.height => OutputAt::Spent {
+                        txout,
+                        spender,
+                        height: h,
+                    },
+                    // Spent later, or by a transaction still in the mempool.
+                    _ => OutputAt::Unspent { txout, height },
+                }
+            }
+            (true, _, _) => return Err(self.malformed(&what, "spent without a txid and status")),
+        };
+        self.check_still_at(at)?;
+        Ok(out)
+    }
+}
+
+#[derive(Deserialize)]
+struct EsploraOutspend {
+    spent: bool,
+    #[serde(default)]
+    txid: Option<String>,
+    #[serde(default)]
+    status: Option<EsploraStatus>,
 }
 
 /// Running totals over an address's history, newest transaction first. Pure, so the

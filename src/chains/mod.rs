@@ -43,6 +43,81 @@ pub trait BitcoinBackend: Send + Sync {
     /// heights ≤ `at.height` minus those spent by transactions confirmed ≤ `at.height`.
     /// A backend that cannot answer for `at` exactly refuses with [`ChainError::Unsupported`].
     fn balance_at(&self, address: &bitcoin::Address, at: &BlockRef) -> Result<u128, ChainError>;
+    /// The output `outpoint` as of block `at` (for BIP-127 wallet proofs): whether it was
+    /// confirmed at a height ≤ `at.height` and not spent by a transaction confirmed
+    /// ≤ `at.height`. A backend that cannot answer for `at` exactly refuses with
+    /// [`ChainError::Unsupported`] (the default).
+    fn output_at(
+        &self,
+        outpoint: &bitcoin::OutPoint,
+        at: &BlockRef,
+    ) -> Result<OutputAt, ChainError> {
+        let _ = at;
+        Err(ChainError::Unsupported {
+            endpoint: self.endpoint().to_string(),
+            message: format!(
+                "cannot read output {outpoint} at a block: this backend has no output queries (use esplora)"
+            ),
+        })
+    }
+}
+
+/// One output at the snapshot block, as [`BitcoinBackend::output_at`] finds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OutputAt {
+    /// Confirmed at `height` ≤ the block's and unspent at the block.
+    Unspent {
+        /// The output.
+        txout: bitcoin::TxOut,
+        /// The height of the block that confirmed it.
+        height: u64,
+    },
+    /// Spent by `spender`, confirmed at `height` ≤ the block's.
+    Spent {
+        /// The output.
+        txout: bitcoin::TxOut,
+        /// The spending transaction.
+        spender: String,
+        /// The height that confirmed the spending transaction.
+        height: u64,
+    },
+    /// Exists but was not confirmed at or before the block (in the mempool, or later).
+    NotYetConfirmed {
+        /// The output.
+        txout: bitcoin::TxOut,
+    },
+    /// Not in the UTXO set at the block: spent, or never confirmed (a node without a
+    /// spend index cannot tell which).
+    NotInUtxoSet,
+    /// No transaction with that txid, or it has no output with that index.
+    Unknown,
+}
+
+impl fmt::Display for OutputAt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let out = |t: &bitcoin::TxOut| {
+            format!(
+                "{} sat to {}",
+                t.value.to_sat(),
+                t.script_pubkey.to_hex_string()
+            )
+        };
+        match self {
+            OutputAt::Unspent { txout, height } => {
+                write!(f, "unspent, {} confirmed at height {height}", out(txout))
+            }
+            OutputAt::Spent {
+                spender, height, ..
+            } => {
+                write!(f, "spent by {spender} at height {height}")
+            }
+            OutputAt::NotYetConfirmed { .. } => f.write_str("not confirmed at the snapshot block"),
+            OutputAt::NotInUtxoSet => {
+                f.write_str("not in the utxo set at the snapshot block (spent or never confirmed)")
+            }
+            OutputAt::Unknown => f.write_str("no such output"),
+        }
+    }
 }
 
 /// Read access to an Ethereum chain.

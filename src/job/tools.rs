@@ -62,8 +62,12 @@ pub struct SigningMessage {
     pub label: String,
     /// The exact text to sign (FORMAT.md §5).
     pub message: String,
-    /// The proof scheme the address is listed with (e.g. `bip137`, `eip191`).
+    /// The proof scheme the address is listed with (e.g. `bip137`, `eip191`, `bip127`).
     pub scheme: String,
+    /// For a `bip127` wallet (whose `address` is the wallet name): the outpoint its
+    /// PSBT's first input must spend, `<SHA-256("Proof-of-Reserves: " ‖ message)>:0`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commitment: Option<String>,
 }
 
 /// `por messages`: the exact message per listed address for snapshot `id`, so that
@@ -75,6 +79,18 @@ pub fn messages(config: &Config, id: &SnapshotId) -> Result<Vec<SigningMessage>,
             file: config.file.clone(),
         })?;
     let wallets = reserves::wallets::parse_addresses(&path, config.bitcoin_network())?;
+    let bip127 = config.bip127.iter().map(|w| {
+        let message = crate::ownership::message(&config.exchange, id.as_str(), &w.name);
+        let [txid, _] = crate::ownership::bip127::commitment_txids(&message);
+        SigningMessage {
+            address: w.name.clone(),
+            chain: "bitcoin".into(),
+            label: w.label.clone(),
+            message,
+            scheme: "bip127".into(),
+            commitment: Some(format!("{txid}:0")),
+        }
+    });
     Ok(wallets
         .into_iter()
         .map(|w| {
@@ -85,8 +101,10 @@ pub fn messages(config: &Config, id: &SnapshotId) -> Result<Vec<SigningMessage>,
                 address,
                 label: w.label,
                 scheme: w.scheme.to_string(),
+                commitment: None,
             }
         })
+        .chain(bip127)
         .collect())
 }
 

@@ -213,6 +213,7 @@ impl WalletAddress {
         let kind = self.kind();
         let ok = match (self, scheme) {
             (_, Scheme::None) => true,
+            (WalletAddress::Bitcoin(_), Scheme::Bip127) => true,
             (WalletAddress::Ethereum(_), s) => matches!(s, Scheme::Eip191 | Scheme::Eip1271),
             (WalletAddress::Bitcoin(_), s) => matches!(
                 (kind, s),

@@ -7,12 +7,15 @@
 //! - [`message`]: the exact text every scheme signs.
 //! - [`verify`]: one proof against one address and message, giving a [`Verdict`].
 //!   Per scheme: `bip137`, `simple` (bip322-simple), `multisig`, `eip191` (and eip1271).
+//! - [`bip127`]: a whole wallet's proof-of-reserves PSBT, checked against the chain's
+//!   outputs at the snapshot block (the caller reads them).
 //!
 //! Pure: no network, clock or files. EIP-1271 needs an `eth_call`; [`verify`] returns
 //! [`Verdict::NeedsEip1271`] with everything the chain adapter needs to make it.
 //! This module verifies only; signing belongs to custody tools (and to the tests).
 
 pub mod address;
+pub mod bip127;
 mod bip137;
 mod eip191;
 mod error;
@@ -88,6 +91,11 @@ pub fn verify(
                 signature: signature.clone(),
             })
         }
+        (_, OwnershipProof::Bip127 { wallet }) => Err(OwnershipError::rejected(
+            address,
+            Scheme::Bip127,
+            format!("is proven by wallet {wallet}'s psbt, not by a signature over its own message"),
+        )),
         // `supports` has ruled out every other pairing.
         (a, p) => unreachable!("scheme {} accepted for {}", p.scheme(), a.kind()),
     }

@@ -37,10 +37,15 @@ pub enum Scheme {
     /// `none`: listed without proof; its holdings count as unproven reserves only.
     #[serde(rename = "none")]
     None,
+    /// `bip127`: one proof-of-reserves PSBT for a whole wallet (declared in the config's
+    /// `[[bip127]]`, not in the wallets file).
+    #[serde(rename = "bip127")]
+    Bip127,
 }
 
 impl Scheme {
-    /// Every scheme, in the order of FORMAT.md §5.
+    /// Every scheme a wallets-file row can name, in the order of FORMAT.md §5
+    /// (`bip127` proves whole wallets and is declared in the config instead).
     pub const ALL: [Scheme; 6] = [
         Scheme::Bip137,
         Scheme::Bip322Simple,
@@ -59,6 +64,7 @@ impl Scheme {
             Scheme::Eip191 => "eip191",
             Scheme::Eip1271 => "eip1271",
             Scheme::None => "none",
+            Scheme::Bip127 => "bip127",
         }
     }
 }
@@ -112,6 +118,12 @@ pub enum OwnershipProof {
     },
     /// Scheme `none`: no proof.
     None,
+    /// Scheme `bip127`: an address of one of the wallet's claimed outputs; the wallet's
+    /// PSBT is checked as a whole (see [`super::bip127`]).
+    Bip127 {
+        /// The wallet's name (FORMAT.md §5).
+        wallet: String,
+    },
 }
 
 impl OwnershipProof {
@@ -124,6 +136,7 @@ impl OwnershipProof {
             OwnershipProof::Eip191 { .. } => Scheme::Eip191,
             OwnershipProof::Eip1271 { .. } => Scheme::Eip1271,
             OwnershipProof::None => Scheme::None,
+            OwnershipProof::Bip127 { .. } => Scheme::Bip127,
         }
     }
 
@@ -209,6 +222,11 @@ impl OwnershipProof {
                 scheme,
                 signature,
                 "scheme none carries no signature",
+            )),
+            Scheme::Bip127 => Err(OwnershipError::malformed(
+                scheme,
+                signature,
+                "bip127 proves a whole wallet: declare it in the config's [[bip127]], not in the wallets file",
             )),
         }
     }

@@ -9,12 +9,12 @@ use crate::format::{
     ADDRESSES_FORMAT, AddressEntry, AddressList, Chains, Holding, OwnershipJson, SnapshotId,
     to_json_bytes,
 };
-use crate::ownership::{Scheme, WalletAddress};
+use crate::ownership::{OwnershipProof, Scheme, WalletAddress};
 use serde_json::{Value, json};
 
 fn signature_json(a: &AddressReserves) -> Value {
     match a.wallet.scheme {
-        Scheme::None => Value::Null,
+        Scheme::None | Scheme::Bip127 => Value::Null,
         Scheme::Multisig => serde_json::from_str::<Value>(&a.wallet.signature)
             .ok()
             .filter(Value::is_array)
@@ -60,7 +60,11 @@ pub fn address_list(
                 ownership: OwnershipJson {
                     scheme: a.wallet.scheme.to_string(),
                     message: a.message.clone(),
-                    signature: signature_json(a),
+                    signature: (a.wallet.scheme != Scheme::Bip127).then(|| signature_json(a)),
+                    wallet: match &a.wallet.proof {
+                        OwnershipProof::Bip127 { wallet } => Some(wallet.clone()),
+                        _ => None,
+                    },
                     script: a.wallet.script.clone(),
                     verified: a.status == Status::Verified,
                 },

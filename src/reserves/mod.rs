@@ -8,6 +8,7 @@
 //! count in `unproven_reserves`, and a proof that fails is reported by address and
 //! scheme. Nothing here writes a file: the figures go to [`crate::snapshot::publish`].
 
+pub mod bip127;
 pub mod connect;
 pub mod files;
 pub mod wallets;
@@ -115,8 +116,10 @@ pub struct AddressReserves {
 pub struct ReservesReport {
     /// The figures and files handed to the snapshot.
     pub figures: ReserveFigures,
-    /// Every listed address, in wallets-file order.
+    /// Every listed address, in wallets-file order, then the bip127 wallets' addresses.
     pub addresses: Vec<AddressReserves>,
+    /// Failures of bip127 wallets that no address carries, as `(wallet, scheme, reason)`.
+    pub wallet_failures: Vec<(String, String, String)>,
 }
 
 impl ReservesReport {
@@ -132,6 +135,7 @@ impl ReservesReport {
                 )),
                 _ => None,
             })
+            .chain(self.wallet_failures.iter().cloned())
             .collect()
     }
 }
@@ -453,6 +457,36 @@ pub fn read(
         });
     }
 
+    let mut bip127_found = bip127::Bip127Found::default();
+    if !config.bip127.is_empty() {
+        let block = btc_block
+            .as_ref()
+            .ok_or(ReservesError::NoEndpoint("bitcoin"))?;
+        let btc = sources
+            .iter()
+            .position(|s| matches!(s, Source::Bitcoin))
+            .expect("the config requires a bitcoin asset with bip127 wallets");
+        bip127_found = bip127::read(config, id, block, &backends.bitcoin, btc, &out)?;
+        for a in &bip127_found.addresses {
+            if let Status::Failed(why) = &a.status {
+                tracing::warn!(address = %a.wallet.address, scheme = "bip127", reason = %why, "ownership proof failed");
+            }
+            for &(i, v) in &a.holdings {
+                let slot = if a.status == Status::Verified {
+                    &mut per_asset[i].0
+                } else {
+                    &mut per_asset[i].1
+                };
+                *slot = slot.checked_add(v).ok_or_else(|| ChainError::Malformed {
+                    endpoint: "(sum)".into(),
+                    what: format!("the total of {}", config.assets[i].symbol),
+                    message: "exceeds 2^128-1".into(),
+                })?;
+            }
+        }
+        out.append(&mut bip127_found.addresses);
+    }
+
     // A block that changed while we read means the reads may mix two chains.
     if let Some(b) = &btc_block {
         recheck(&backends.bitcoin, b)?;
@@ -468,7 +502,8 @@ pub fn read(
             _ => None,
         })
         .collect();
-    let files = files::render(config, &contracts, id, &chains, &out)?;
+    let mut files = files::render(config, &contracts, id, &chains, &out)?;
+    files.append(&mut bip127_found.files);
     Ok(ReservesReport {
         figures: ReserveFigures {
             chains,
@@ -476,5 +511,6 @@ pub fn read(
             files,
         },
         addresses: out,
+        wallet_failures: bip127_found.failures,
     })
 }

@@ -172,6 +172,16 @@ fn plain_name(name: &str) -> bool {
         && !name.contains(['/', '\\', '\0'])
 }
 
+/// A listed name FORMAT.md allows: a plain file name, or a bip127 wallet's proof
+/// `bip127/<wallet name>.psbt` (§5).
+fn listed_name(name: &str) -> bool {
+    plain_name(name)
+        || name
+            .strip_prefix("bip127/")
+            .and_then(|n| n.strip_suffix(".psbt"))
+            .is_some_and(crate::ownership::bip127::is_wallet_name)
+}
+
 fn check_one(dir: &Path, listed: Manifest, exchange: &str) -> Result<Checked, CheckError> {
     let snapshot = listed.snapshot_id.to_string();
     let manifest_bytes = read(&dir.join("manifest.json"))?;
@@ -216,7 +226,22 @@ fn check_one(dir: &Path, listed: Manifest, exchange: &str) -> Result<Checked, Ch
             path: dir.to_path_buf(),
             source,
         })?;
-        present.push(entry.file_name().to_string_lossy().into_owned());
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == "bip127" && entry.path().is_dir() {
+            // The bip127 proofs' folder: its files are checked by name like the others.
+            for inner in std::fs::read_dir(entry.path()).map_err(|source| CheckError::Read {
+                path: entry.path(),
+                source,
+            })? {
+                let inner = inner.map_err(|source| CheckError::Read {
+                    path: entry.path(),
+                    source,
+                })?;
+                present.push(format!("bip127/{}", inner.file_name().to_string_lossy()));
+            }
+            continue;
+        }
+        present.push(name);
     }
     present.sort();
     for name in &present {
@@ -230,7 +255,7 @@ fn check_one(dir: &Path, listed: Manifest, exchange: &str) -> Result<Checked, Ch
 
     let mut files = vec![("manifest.json".to_string(), manifest_bytes.clone())];
     for (name, expected) in &manifest.files {
-        if !plain_name(name) {
+        if !listed_name(name) {
             return Err(CheckError::FileName {
                 snapshot,
                 file: name.clone(),

@@ -544,7 +544,11 @@ pub fn addresses(snapshots: &[Checked], site: &Explorers) -> Addresses {
                 .collect::<Vec<_>>()
                 .join(" "),
             holdings,
-            scheme: e.ownership.scheme.clone(),
+            // A bip127 address names the wallet whose PSBT (`bip127/<wallet>.psbt`) proves it.
+            scheme: match &e.ownership.wallet {
+                Some(w) => format!("{} · {w}", e.ownership.scheme),
+                None => e.ownership.scheme.clone(),
+            },
             status: status.into(),
         };
         match sections.iter_mut().find(|c| c.key == e.chain) {

@@ -10,7 +10,7 @@ use bitcoin::address::NetworkUnchecked;
 use bitcoin::{Address, Network};
 use http_server::{Reply, Route, TestServer};
 use por::chains::bitcoind::{BitcoindConfig, BitcoindRpc, RpcAuth};
-use por::chains::{BitcoinBackend, BlockRef, ChainError, RetryPolicy};
+use por::chains::{BitcoinBackend, BlockRef, ChainError, OutputAt, RetryPolicy};
 
 const SNAPSHOT_HASH: &str = "000000000000000000012dcb9ac0025c87d87d09268ef25496624b0c02eea8c3";
 const ADDRESS: &str = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4";
@@ -325,4 +325,72 @@ fn cookie_file_is_read_for_each_call() {
     let err = node.tip_height().unwrap_err();
     assert!(!err.is_transient());
     assert!(err.to_string().contains(".cookie"), "{err}");
+}
+
+/// A JSON-RPC 1.0 reply whose `result` is the JSON text `raw` (amounts stay as
+/// written), echoing the request's id.
+fn result(raw: impl Into<String>) -> Reply {
+    let raw = raw.into();
+    Reply::from_request(move |request| {
+        let id = body(request)["id"].clone();
+        Reply::json(200, format!(r#"{{"result":{raw},"error":null,"id":{id}}}"#))
+    })
+}
+
+/// BIP-127 inputs through `gettxout` (shape from Core's `help gettxout`): the output
+/// at the tip when the tip is the snapshot block, `null` (spent or unknown) as
+/// "not in the utxo set", never the mempool's view.
+#[test]
+fn gettxout_reads_one_output_at_the_snapshot_tip() {
+    let server = TestServer::start();
+    on(&server, "getblockcount", [result("870000")]);
+    on(
+        &server,
+        "getblockhash",
+        [rpc(200, "getblockhash-870000.json")],
+    );
+    on(
+        &server,
+        "getblockheader",
+        [rpc(200, "getblockheader-870000.json")],
+    );
+    let spk = address().script_pubkey();
+    let gettxout = on(
+        &server,
+        "gettxout",
+        [
+            // Core writes BTC amounts with 8 decimals: kept as that exact text.
+            result(format!(
+                r#"{{"bestblock":"{SNAPSHOT_HASH}","confirmations":11,"value":0.00070001,"scriptPubKey":{{"asm":"","desc":"","hex":"{}","address":"{ADDRESS}","type":"witness_v0_keyhash"}},"coinbase":false}}"#,
+                spk.to_hex_string()
+            )),
+            result("null"),
+        ],
+    );
+    let node = node(&server, user_pass());
+    let txid = "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b";
+    let outpoint = bitcoin::OutPoint::new(txid.parse().unwrap(), 1);
+    assert_eq!(
+        node.output_at(&outpoint, &snapshot()).unwrap(),
+        OutputAt::Unspent {
+            txout: bitcoin::TxOut {
+                value: bitcoin::Amount::from_sat(70_001),
+                script_pubkey: spk
+            },
+            height: 869_990,
+        }
+    );
+    assert_eq!(
+        node.output_at(&outpoint, &snapshot()).unwrap(),
+        OutputAt::NotInUtxoSet
+    );
+    let asked: Vec<_> = server
+        .requests()
+        .iter()
+        .map(body)
+        .filter(|b| b["method"] == "gettxout")
+        .map(|b| b["params"].clone())
+        .collect();
+    assert_eq!(asked, vec![serde_json::json!([txid, 1, false]); 2]);
+    assert_eq!(server.hits(gettxout), 2);
 }

@@ -11,7 +11,7 @@ use bitcoin::address::NetworkUnchecked;
 use bitcoin::{Address, Network};
 use http_server::{Reply, TestServer};
 use por::chains::esplora::{Esplora, EsploraConfig};
-use por::chains::{BitcoinBackend, BlockRef, ChainError, RetryPolicy};
+use por::chains::{BitcoinBackend, BlockRef, ChainError, OutputAt, RetryPolicy};
 
 fn data(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -418,4 +418,89 @@ fn invalid_url_is_a_setup_error_without_credentials() {
     let msg = err.to_string();
     assert!(msg.starts_with("invalid esplora url"), "{msg}");
     assert!(!msg.contains("pw"), "{msg}");
+}
+
+/// BIP-127 inputs: one output at the snapshot block from `/tx/:txid` and
+/// `/tx/:txid/outspend/:vout`; an unknown txid or index is `Unknown`, a transaction
+/// confirmed at the snapshot height in another block is a reorg.
+#[test]
+fn output_at_reads_the_transaction_and_its_outspend_at_the_block() {
+    let server = TestServer::start();
+    let at = BlockRef {
+        height: 870000,
+        hash: format!("{:064x}", 0xaa),
+        time: 1736000000,
+    };
+    server.route(
+        "GET",
+        "/api/block-height/870000",
+        [Reply::ok(at.hash.clone())],
+    );
+    let tx = |n: u64, height: u64, block: &str| {
+        serde_json::json!({
+            "txid": format!("{n:064x}"),
+            "vin": [],
+            "vout": [{"scriptpubkey": "0014751e76e8199196d454941c45d1b3a323f1433bd6", "value": 5000}],
+            "status": {"confirmed": true, "block_height": height, "block_hash": block},
+        })
+        .to_string()
+    };
+    let outpoint =
+        |n: u64, vout: u32| bitcoin::OutPoint::new(format!("{n:064x}").parse().unwrap(), vout);
+    // 1: confirmed earlier, spent in the snapshot block itself.
+    server.route(
+        "GET",
+        &format!("/api/tx/{:064x}", 1),
+        [Reply::json(200, tx(1, 869000, &"0".repeat(64)))],
+    );
+    server.route(
+        "GET",
+        &format!("/api/tx/{:064x}/outspend/0", 1),
+        [Reply::json(
+            200,
+            serde_json::json!({"spent": true, "txid": format!("{:064x}", 9), "vin": 0,
+                "status": {"confirmed": true, "block_height": 870000, "block_hash": at.hash}})
+            .to_string(),
+        )],
+    );
+    // 2: confirmed at the snapshot height, but in another block.
+    server.route(
+        "GET",
+        &format!("/api/tx/{:064x}", 2),
+        [Reply::json(200, tx(2, 870000, &"f".repeat(64)))],
+    );
+    // 3: unknown to the explorer.
+    server.route(
+        "GET",
+        &format!("/api/tx/{:064x}", 3),
+        [Reply::text(404, "Transaction not found")],
+    );
+    let esplora = esplora(&format!("{}/api", server.url()));
+
+    match esplora.output_at(&outpoint(1, 0), &at).unwrap() {
+        OutputAt::Spent {
+            spender,
+            height,
+            txout,
+        } => {
+            assert_eq!(
+                (spender, height, txout.value.to_sat()),
+                (format!("{:064x}", 9), 870000, 5000)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        esplora.output_at(&outpoint(1, 1), &at).unwrap(),
+        OutputAt::Unknown
+    );
+    assert!(matches!(
+        esplora.output_at(&outpoint(2, 0), &at),
+        Err(ChainError::Reorg { height: 870000, .. })
+    ));
+    assert_eq!(
+        esplora.output_at(&outpoint(3, 0), &at).unwrap(),
+        OutputAt::Unknown
+    );
+    assert!(server.unmatched().is_empty(), "{:?}", server.unmatched());
 }

@@ -4,6 +4,7 @@
 mod support;
 
 mod bad_input;
+mod bip127_wallets;
 mod bitcoin_core_rpc;
 mod bitcoin_esplora;
 mod bitcoind_regtest;

@@ -49,11 +49,12 @@ fn ownership(scheme: &str, address: &str, sid: &str, verified: bool) -> Ownershi
     OwnershipJson {
         scheme: scheme.into(),
         message,
-        signature: match scheme {
+        signature: Some(match scheme {
             "none" => Value::Null,
             "eip191" => Value::String(format!("0x{}", "ab".repeat(65))),
             _ => Value::String("AkcwRAIgZRfIY3p7/DoVTty6YZbWS71bc5Vct9p9Fia83eRmw2QCICK/ENGfwLtptFluMGs2KsqoNSk89pO7F29zJLUx9a/sASECx/EgAxlkQpQ9hYjgGu6EBCPMVPwVIVJqO4XCsMvViHI=".into()),
-        },
+        }),
+        wallet: None,
         script: None,
         verified,
     }

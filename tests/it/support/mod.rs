@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests: a local HTTP server that speaks
 //! canned replies, real anvil nodes, proof tampering, throwaway PostgreSQL clusters,
-//! Parquet files and the spec's vectors.
+//! Parquet files, the spec's vectors and BIP-127 proof-of-reserves PSBTs.
 
 pub mod anvil;
 pub mod cli;
@@ -8,4 +8,5 @@ pub mod http_server;
 pub mod parquet;
 pub mod postgres;
 pub mod proofs;
+pub mod psbt;
 pub mod vectors;
