@@ -5,10 +5,10 @@
 //! files, so this module never touches a network.
 
 use crate::amount::reserve_ratio;
-use crate::config::{Config, TreeConfig};
+use crate::config::{Config, CustodianConfig, TreeConfig};
 use crate::format::{
-    MANIFEST_FORMAT, Manifest, ManifestAsset, PreviousLink, SnapshotId, TreeInfo, sha256_hex,
-    to_json_bytes,
+    Custodian, MANIFEST_FORMAT, Manifest, ManifestAsset, PreviousLink, SnapshotId, TreeInfo,
+    sha256_hex, to_json_bytes,
 };
 use crate::liabilities::Liabilities;
 use crate::publish::{Mode, Move, Output, PublishError};
@@ -321,6 +321,7 @@ pub fn publish_with(
         &liabilities,
         tree_info,
         &reserves,
+        &config.custodians,
         previous.as_ref(),
     );
     let manifest_bytes = to_json_bytes(&manifest);
@@ -520,6 +521,7 @@ fn build_store_v2(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn compose_manifest(
     exchange: &str,
     id: &SnapshotId,
@@ -527,6 +529,7 @@ fn compose_manifest(
     liabilities: &Liabilities,
     tree: TreeInfo,
     reserves: &ReserveFigures,
+    custodians: &[CustodianConfig],
     previous: Option<&PublishedSnapshot>,
 ) -> Manifest {
     let assets = liabilities
@@ -536,7 +539,23 @@ fn compose_manifest(
         .map(|(i, a)| {
             let liab = tree.sums[i];
             let (res, unproven) = reserves.per_asset.get(i).copied().unwrap_or_default();
+            let held: Vec<Custodian> = custodians
+                .iter()
+                .filter(|c| c.asset == i)
+                .map(|c| Custodian {
+                    name: c.name.clone(),
+                    amount: c.amount,
+                    attestation_sha256: c.attestation_sha256.clone(),
+                })
+                .collect();
+            let custodial_reserves = (!held.is_empty()).then(|| {
+                held.iter()
+                    .try_fold(crate::amount::Amount::ZERO, |t, c| t.checked_add(c.amount))
+                    .expect("the config checks each asset's custodial total")
+            });
             ManifestAsset {
+                custodial_reserves,
+                custodians: held,
                 symbol: a.symbol.clone(),
                 decimals: a.decimals,
                 liabilities: liab,

@@ -306,11 +306,11 @@ pub fn snapshot(
             (figures, Vec::new())
         }
         Some(chains) => {
-            let network = config.bitcoin_network();
+            let wallet_chains = reserves::wallets::WalletChains::from_config(config);
             let wallets_path = config
                 .wallets_for(id.as_str())
                 .expect("config requires [wallets] with [chains]");
-            let wallets = reserves::wallets::parse_file(&wallets_path, network)?;
+            let wallets = reserves::wallets::parse_file(&wallets_path, &wallet_chains)?;
             let backends = reserves::connect::connect(chains)?;
             let t = Instant::now();
             let report = reserves::read(config, id, as_of, wallets, &backends)?;

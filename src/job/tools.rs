@@ -74,7 +74,10 @@ pub fn messages(config: &Config, id: &SnapshotId) -> Result<Vec<SigningMessage>,
         .ok_or_else(|| JobError::NoWallets {
             file: config.file.clone(),
         })?;
-    let wallets = reserves::wallets::parse_addresses(&path, config.bitcoin_network())?;
+    let wallets = reserves::wallets::parse_addresses(
+        &path,
+        &reserves::wallets::WalletChains::from_config(config),
+    )?;
     Ok(wallets
         .into_iter()
         .map(|w| {

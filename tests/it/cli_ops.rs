@@ -27,7 +27,7 @@ fn init_writes_an_example_that_loads_and_never_overwrites() {
     assert_eq!(config.exchange, "Example Exchange");
     assert_eq!(config.assets.len(), 3);
     let chains = config.chains.as_ref().unwrap();
-    assert_eq!(chains.bitcoin.as_ref().unwrap().endpoints.len(), 1);
+    assert_eq!(chains.bitcoin().unwrap().endpoints.len(), 1);
     por::liabilities::read(
         &config.liabilities_for("x"),
         &config.asset_infos(),
@@ -36,7 +36,7 @@ fn init_writes_an_example_that_loads_and_never_overwrites() {
     .unwrap();
     let wallets = por::reserves::wallets::parse_file(
         &config.wallets_for("x").unwrap(),
-        bitcoin::Network::Bitcoin,
+        &por::reserves::wallets::WalletChains::from_config(&config),
     )
     .unwrap();
     assert_eq!(wallets.len(), 2);
