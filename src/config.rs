@@ -139,6 +139,8 @@ struct RawReads {
     timeout_secs: Option<u64>,
     #[serde(default)]
     attempts: Option<u32>,
+    #[serde(default)]
+    in_flight: Option<u64>,
 }
 
 /// `chains` is either the `[chains]` table of older configs (`[chains.bitcoin]`,
@@ -231,6 +233,8 @@ struct RawChains {
     timeout_secs: Option<u64>,
     #[serde(default)]
     attempts: Option<u32>,
+    #[serde(default)]
+    in_flight: Option<u64>,
     #[serde(default)]
     bitcoin: Option<RawBitcoin>,
     #[serde(default)]
@@ -401,6 +405,23 @@ impl ChainConfig {
     }
 }
 
+/// Addresses read at once when `in_flight` is not configured.
+pub const DEFAULT_IN_FLIGHT: usize = 8;
+/// The most addresses read at once (`in_flight`).
+pub const MAX_IN_FLIGHT: usize = 256;
+
+fn in_flight(
+    v: Option<u64>,
+    key: &str,
+    invalid: &impl Fn(&str, String) -> ConfigError,
+) -> Result<usize, ConfigError> {
+    match v {
+        None => Ok(DEFAULT_IN_FLIGHT),
+        Some(n) if (1..=MAX_IN_FLIGHT as u64).contains(&n) => Ok(n as usize),
+        Some(n) => Err(invalid(key, format!("{n} is not in 1..={MAX_IN_FLIGHT}"))),
+    }
+}
+
 /// `[chains]` or `[[chains]]` with `[reads]`: request limits and the chains read.
 #[derive(Clone, Debug)]
 pub struct ChainsConfig {
@@ -408,6 +429,9 @@ pub struct ChainsConfig {
     pub timeout: Duration,
     /// Attempts per request for transient errors (default 4, at least 1).
     pub attempts: u32,
+    /// Addresses read at once, so requests in flight per endpoint (`in_flight`,
+    /// default [`DEFAULT_IN_FLIGHT`], 1 to [`MAX_IN_FLIGHT`]).
+    pub in_flight: usize,
     /// The chains, in configured order (at most one Bitcoin chain).
     pub list: Vec<ChainConfig>,
 }
@@ -1113,6 +1137,7 @@ fn parse_chains(
     Ok(ChainsConfig {
         timeout: Duration::from_secs(c.timeout_secs.unwrap_or(30).max(1)),
         attempts,
+        in_flight: in_flight(c.in_flight, "chains.in_flight", invalid)?,
         list: bitcoin.into_iter().chain(ethereum).collect(),
     })
 }
@@ -1266,6 +1291,7 @@ fn parse_chain_list(
     Ok(ChainsConfig {
         timeout: Duration::from_secs(reads.and_then(|r| r.timeout_secs).unwrap_or(30).max(1)),
         attempts,
+        in_flight: in_flight(reads.and_then(|r| r.in_flight), "reads.in_flight", invalid)?,
         list: out,
     })
 }
@@ -1559,6 +1585,7 @@ private = "private"
         let c = parse(LISTED).unwrap();
         let ch = c.chains.as_ref().unwrap();
         assert_eq!(ch.timeout, Duration::from_secs(5));
+        assert_eq!(ch.in_flight, DEFAULT_IN_FLIGHT);
         let names: Vec<&str> = ch.list.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["bitcoin", "ethereum", "arbitrum"]);
         assert_eq!(ch.get("arbitrum").unwrap().chain_id(), Some(42161));
@@ -1674,6 +1701,11 @@ private = "private"
                 "[reads]\ntimeout_secs = 5",
                 "[reads]\nattempts = 0",
                 "por.toml: reads.attempts: must be at least 1",
+            ),
+            (
+                "[reads]\ntimeout_secs = 5",
+                "[reads]\nin_flight = 0",
+                "por.toml: reads.in_flight: 0 is not in 1..=256",
             ),
         ] {
             assert!(LISTED.contains(from), "{from}");

@@ -139,7 +139,17 @@ pub(crate) fn client(timeout: Duration) -> Result<reqwest::Client, String> {
         .map_err(|e| error_chain(&e.without_url()))
 }
 
-/// The current-thread runtime a blocking backend drives its requests with.
+/// The runtime a blocking chain backend drives its requests with: one I/O worker
+/// thread, so that several reader threads may `block_on` requests at once (the
+/// reserves step reads `in_flight` addresses concurrently).
+pub(crate) fn shared_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+}
+
+/// The current-thread runtime a blocking client drives its requests with.
 pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -219,7 +229,7 @@ impl Http {
             message,
         };
         let client = client(timeout).map_err(setup)?;
-        let runtime = runtime().map_err(|e| setup(e.to_string()))?;
+        let runtime = shared_runtime().map_err(|e| setup(e.to_string()))?;
         Ok(Http {
             base,
             basic_auth,

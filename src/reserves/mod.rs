@@ -347,6 +347,48 @@ fn pin_evm<'a>(
     })
 }
 
+/// Runs `f` over `items` on `workers` threads (at least 1), each taking the next item
+/// when done with its last: at most `workers` calls run at once, so at most that many
+/// requests are in flight per endpoint. Results come back in `items` order; on an error
+/// no new item is started and the error of the first failing item is returned.
+pub fn map_bounded<T: Sync, R: Send, E: Send>(
+    items: &[T],
+    workers: usize,
+    f: impl Fn(&T) -> Result<R, E> + Sync,
+) -> Result<Vec<R>, E> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let workers = workers.clamp(1, items.len().max(1));
+    let work = || {
+        let mut done = Vec::new();
+        while !failed.load(Ordering::Relaxed) {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else { break };
+            let r = f(item);
+            if r.is_err() {
+                failed.store(true, Ordering::Relaxed);
+            }
+            done.push((i, r));
+        }
+        done
+    };
+    let mut all: Vec<(usize, Result<R, E>)> = if workers == 1 {
+        work()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..workers).map(|_| s.spawn(work)).collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("a reader thread panicked"))
+                .collect()
+        })
+    };
+    // Every item before the first failing one was taken earlier and has finished.
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
+}
+
 /// Reads the reserves of `wallets` at the snapshot blocks and verifies ownership.
 pub fn read(
     config: &Config,
@@ -422,9 +464,9 @@ pub fn read(
         }
     }
 
-    let mut per_asset = vec![(Amount::ZERO, Amount::ZERO); config.assets.len()];
-    let mut out = Vec::with_capacity(wallets.len());
-    for w in wallets {
+    let in_flight = config.chains.as_ref().map_or(1, |c| c.in_flight);
+    let read_one = |w: &Wallet| -> Result<AddressReserves, ReservesError> {
+        let w = w.clone();
         let published = w.address.to_string();
         let mut holdings = Vec::new();
         let on_chain = sources.iter().filter(|s| s.chain == w.chain);
@@ -509,8 +551,20 @@ pub fn read(
         if let Status::Failed(why) = &status {
             tracing::warn!(address = %published, scheme = %w.scheme, reason = %why, "ownership proof failed");
         }
-        for h in &holdings {
-            let slot = if status == Status::Verified {
+        Ok(AddressReserves {
+            wallet: w,
+            message,
+            holdings,
+            status,
+        })
+    };
+    let out = map_bounded(&wallets, in_flight, read_one)?;
+    drop(wallets);
+
+    let mut per_asset = vec![(Amount::ZERO, Amount::ZERO); config.assets.len()];
+    for a in &out {
+        for h in &a.holdings {
+            let slot = if a.status == Status::Verified {
                 &mut per_asset[h.asset].0
             } else {
                 &mut per_asset[h.asset].1
@@ -523,12 +577,6 @@ pub fn read(
                     message: "exceeds 2^128-1".into(),
                 })?;
         }
-        out.push(AddressReserves {
-            wallet: w,
-            message,
-            holdings,
-            status,
-        });
     }
 
     // A block that changed while we read means the reads may mix two chains.
@@ -552,4 +600,50 @@ pub fn read(
         },
         addresses: out,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::map_bounded;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    /// At most `workers` calls run at once, all of them do when there is room, and
+    /// the results keep the input order.
+    #[test]
+    fn bounded_map_keeps_order_and_its_bound() {
+        let (now, max) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let items: Vec<u32> = (0..64).collect();
+        let out: Result<Vec<u32>, ()> = map_bounded(&items, 5, |&i| {
+            let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+            max.fetch_max(n, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(5));
+            now.fetch_sub(1, Ordering::SeqCst);
+            Ok(i * 2)
+        });
+        assert_eq!(
+            out.unwrap(),
+            items.iter().map(|i| i * 2).collect::<Vec<_>>()
+        );
+        assert_eq!(max.load(Ordering::SeqCst), 5);
+    }
+
+    /// The first failing item's error is returned, and no item after the failure is
+    /// started once it is seen.
+    #[test]
+    fn bounded_map_stops_at_the_first_error() {
+        let started = AtomicUsize::new(0);
+        let items: Vec<u32> = (0..1000).collect();
+        let out: Result<Vec<u32>, String> = map_bounded(&items, 4, |&i| {
+            started.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(1));
+            if i == 10 || i == 12 {
+                Err(format!("item {i}"))
+            } else {
+                Ok(i)
+            }
+        });
+        assert_eq!(out.unwrap_err(), "item 10");
+        assert!(started.load(Ordering::SeqCst) < 30);
+    }
 }
