@@ -272,6 +272,16 @@ impl Http {
         request: reqwest::RequestBuilder,
         what: &str,
     ) -> Result<(u16, String), ChainError> {
+        self.send_full(request, what)
+            .map(|(status, body, _)| (status, body))
+    }
+
+    /// As [`Http::send`], with the `Retry-After` wait of the answer when it gives one.
+    pub(crate) fn send_full(
+        &self,
+        request: reqwest::RequestBuilder,
+        what: &str,
+    ) -> Result<(u16, String, Option<Duration>), ChainError> {
         let transport = |e: reqwest::Error| {
             let e = e.without_url();
             let message = if e.is_timeout() {
@@ -288,10 +298,27 @@ impl Http {
         self.runtime.block_on(async {
             let response = request.send().await.map_err(transport)?;
             let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(retry_after);
             let body = response.text().await.map_err(transport)?;
-            Ok((status, body))
+            Ok((status, body, retry_after))
         })
     }
+}
+
+/// A `Retry-After` value (RFC 9110 §10.2.3): delay-seconds, or an HTTP date (the
+/// wait until then, zero if it is past).
+pub(crate) fn retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
+    let now = jiff::Timestamp::now();
+    Some(at.duration_since(now).try_into().unwrap_or(Duration::ZERO))
 }
 
 fn percent_decode(s: &str) -> String {
@@ -316,6 +343,28 @@ fn percent_decode(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn retry_after_takes_seconds_or_a_date() {
+        use std::time::Duration;
+        assert_eq!(retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(retry_after(" 0 "), Some(Duration::ZERO));
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        let later = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(120);
+        let d = retry_after(
+            &jiff::fmt::rfc2822::to_string(&later.to_zoned(jiff::tz::TimeZone::UTC)).unwrap(),
+        )
+        .unwrap();
+        assert!(
+            d > Duration::from_secs(100) && d <= Duration::from_secs(120),
+            "{d:?}"
+        );
+        assert_eq!(retry_after("soon"), None);
+    }
+
     use super::*;
 
     const KEY: &str = "AbC-dEf_0123456789xyzXYZ";
