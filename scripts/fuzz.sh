@@ -32,6 +32,12 @@ fi
 
 targets=(liabilities proof wallets amount time manifest)
 fuzz_flags=(--sanitizer "$sanitizer" --fuzz-dir fuzz)
+# Short smoke runs (the test command's 5 s) build without optimisation: a fraction of
+# the compile time, and 5 s find the same shallow bugs. FUZZ_RELEASE=1, or runs of a
+# minute or more, build optimised for throughput.
+if [ -z "${FUZZ_RELEASE:-}" ] && [ "$seconds" -lt 60 ]; then
+  fuzz_flags+=(--dev)
+fi
 
 cargo fuzz build "${fuzz_flags[@]}"
 

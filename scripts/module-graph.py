@@ -4,7 +4,8 @@
 Data should flow one way: input (liabilities, chains) -> core (tree, ownership,
 reserves arithmetic) -> publish (manifest, address files, site). This prints every
 edge `a -> b` (a uses crate::b), then every edge that points against the declared
-layer order below, and every cycle. Exit 1 when there is a back-edge or a cycle.
+layer order below, every cycle, and every output stage that reads the whole config
+(NO_CONFIG). Exit 1 when there is any of them.
 
     python3 scripts/module-graph.py          # summary
     python3 scripts/module-graph.py --dot    # Graphviz, for a picture
@@ -26,6 +27,10 @@ LAYERS = [
     ["job", "bench"],                                # commands end to end
 ]
 LAYER = {m: i for i, layer in enumerate(LAYERS) for m in layer}
+
+# Stages that get plain values of their own from the job, never the whole config:
+# only the commands (`job`, `bench`) read `Config` and hand each stage what it needs.
+NO_CONFIG = ["publish", "snapshot", "site", "witness", "dispute"]
 
 USE = re.compile(r"\bcrate::([a-z_][a-z0-9_]*)")
 
@@ -85,7 +90,10 @@ def main() -> int:
         print(f"back-edge: {a} (layer {LAYER[a]}) uses {b} (layer {LAYER[b]})")
     for a, b in cycles(graph):
         print(f"cycle: {a} <-> {b}")
-    bad = bool(unknown or back or cycles(graph))
+    configured = sorted(m for m in NO_CONFIG if "config" in graph.get(m, set()))
+    for m in configured:
+        print(f"config reaches a stage: {m} uses crate::config (give it its own settings type)")
+    bad = bool(unknown or back or cycles(graph) or configured)
     print("one-way: yes" if not bad else "one-way: no")
     return 1 if bad else 0
 

@@ -29,3 +29,10 @@ if [ -f package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
   fi
 fi
+# cargo-deny (licences and duplicate crates, offline: deny.toml), pinned so the check
+# means the same on every machine.
+deny_version="0.20.2"
+if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $deny_version" ]; then
+  echo "setup: cargo install cargo-deny $deny_version" >&2
+  cargo install cargo-deny --locked --version "$deny_version"
+fi

@@ -8,6 +8,9 @@ bash scripts/setup-test-deps.sh
 
 export RUSTFLAGS="${RUSTFLAGS:-}"
 cargo fmt --check
+# Licences, duplicate crates and sources of the whole dependency tree (deny.toml),
+# offline: no advisory database is fetched.
+cargo deny --offline check licenses bans sources
 # Data flows one way (input -> core -> publish): no module back-edge, no cycle.
 python3 scripts/module-graph.py > /dev/null || { python3 scripts/module-graph.py | tail -n 20; exit 1; }
 cargo clippy --all-targets --locked -- -D warnings

@@ -5,11 +5,12 @@
 
 use crate::amount::Amount;
 use crate::amount::MAX_DECIMALS;
-pub use crate::chains::bitcoind::RpcAuth;
+use crate::chains::bitcoind::RpcAuth;
 use crate::excerpt::Excerpt;
 use crate::format::AssetInfo;
 use crate::liabilities::source::{RawSource, Source};
 use crate::log::{KeyType, VerifierKey};
+use crate::tree::TreeParams;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -470,69 +471,10 @@ pub struct SiteConfig {
     pub explorers: BTreeMap<String, ExplorerLinks>,
 }
 
-impl SiteConfig {
-    fn links(&self, chain: &str) -> ExplorerLinks {
-        let legacy = |base: &str, block: &str| ExplorerLinks {
-            address: Some(format!(
-                "{}/address/{{address}}",
-                base.trim_end_matches('/')
-            )),
-            block: Some(format!("{}/block/{block}", base.trim_end_matches('/'))),
-        };
-        match (self.explorers.get(chain), chain) {
-            (Some(l), _) => l.clone(),
-            (None, "bitcoin") => legacy(&self.bitcoin_explorer, "{hash}"),
-            (None, "ethereum") => legacy(&self.ethereum_explorer, "{height}"),
-            (None, _) => ExplorerLinks::default(),
-        }
-    }
-
-    /// The explorer page of `address` on chain `chain`, when an explorer is known for it.
-    pub fn address_url(&self, chain: &str, address: &str) -> Option<String> {
-        self.links(chain)
-            .address
-            .map(|t| t.replace("{address}", address))
-    }
-
-    /// The explorer page of a block on chain `chain`, when an explorer is known for it.
-    pub fn block_url(&self, chain: &str, height: u64, hash: &str) -> Option<String> {
-        self.links(chain).block.map(|t| {
-            t.replace("{height}", &height.to_string())
-                .replace("{hash}", hash)
-        })
-    }
-}
-
-/// How the liabilities tree of a new snapshot is built (`[tree]`, FORMAT.md §2, §6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TreeConfig {
-    /// `version = 1`: one leaf per account, as every snapshot before por/2.
-    V1,
-    /// por/2 (the default): accounts split into parts, the tree padded.
-    V2 {
-        /// Parts per account, 1 to 16 (default 4).
-        split: u8,
-        /// Padding granularity, 0 to 8 (default 6).
-        padding_bits: u8,
-        /// Whether the manifest states the account count (default false).
-        publish_account_count: bool,
-    },
-}
-
-impl Default for TreeConfig {
-    fn default() -> TreeConfig {
-        TreeConfig::V2 {
-            split: crate::tree::v2::DEFAULT_SPLIT,
-            padding_bits: crate::tree::v2::DEFAULT_PADDING_BITS,
-            publish_account_count: false,
-        }
-    }
-}
-
-fn tree_config(raw: Option<&RawTree>) -> Result<TreeConfig, (&'static str, String)> {
+fn tree_config(raw: Option<&RawTree>) -> Result<TreeParams, (&'static str, String)> {
     use crate::tree::v2::{DEFAULT_PADDING_BITS, DEFAULT_SPLIT, MAX_PADDING_BITS, MAX_SPLIT};
     let Some(raw) = raw else {
-        return Ok(TreeConfig::default());
+        return Ok(TreeParams::default());
     };
     match raw.version.unwrap_or(2) {
         1 => {
@@ -548,7 +490,7 @@ fn tree_config(raw: Option<&RawTree>) -> Result<TreeConfig, (&'static str, Strin
                     return Err((key, "applies to version = 2 only".into()));
                 }
             }
-            Ok(TreeConfig::V1)
+            Ok(TreeParams::V1)
         }
         2 => {
             let split = raw.split.unwrap_or(u64::from(DEFAULT_SPLIT));
@@ -562,7 +504,7 @@ fn tree_config(raw: Option<&RawTree>) -> Result<TreeConfig, (&'static str, Strin
                     format!("{padding_bits} is not in 0..={MAX_PADDING_BITS}"),
                 ));
             }
-            Ok(TreeConfig::V2 {
+            Ok(TreeParams::V2 {
                 split: split as u8,
                 padding_bits: padding_bits as u8,
                 publish_account_count: raw.publish_account_count.unwrap_or(false),
@@ -627,7 +569,7 @@ pub struct Config {
     /// Site title and explorer links.
     pub site: SiteConfig,
     /// How new snapshots' trees are built (`[tree]`; por/2 by default).
-    pub tree: TreeConfig,
+    pub tree: TreeParams,
     /// The snapshot log, when `[log]` is configured.
     pub log: Option<LogConfig>,
 }
@@ -1619,19 +1561,14 @@ private = "private"
             }]
         );
         assert_eq!(
-            c.site.address_url("arbitrum", "0xab").as_deref(),
-            Some("https://arbiscan.io/address/0xab")
-        );
-        assert_eq!(
-            c.site.block_url("arbitrum", 7, "0xff").as_deref(),
-            Some("https://arbiscan.io/block/7")
+            c.site.explorers.get("arbitrum"),
+            Some(&ExplorerLinks {
+                address: Some("https://arbiscan.io/address/{address}".into()),
+                block: Some("https://arbiscan.io/block/{height}".into()),
+            })
         );
         // bitcoin and ethereum without templates keep the [site] explorers.
-        assert_eq!(
-            c.site.block_url("ethereum", 7, "0xff").as_deref(),
-            Some("https://etherscan.io/block/7")
-        );
-        assert_eq!(c.site.address_url("base", "0xab"), None);
+        assert_eq!(c.site.explorers.len(), 1);
     }
 
     #[test]

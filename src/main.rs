@@ -521,8 +521,8 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             postgres_password_env,
         } => {
             let tree = match tree {
-                1 => por::config::TreeConfig::V1,
-                _ => por::config::TreeConfig::V2 {
+                1 => por::tree::TreeParams::V1,
+                _ => por::tree::TreeParams::V2 {
                     split,
                     padding_bits,
                     publish_account_count: false,

@@ -5,7 +5,6 @@
 //! files, so this module never touches a network.
 
 use crate::amount::reserve_ratio;
-use crate::config::{Config, CustodianConfig, TreeConfig};
 use crate::format::{
     Custodian, MANIFEST_FORMAT, Manifest, ManifestAsset, PreviousLink, SnapshotId, TreeInfo,
     sha256_hex, to_json_bytes,
@@ -18,7 +17,7 @@ use crate::tree::v2::build::{AccountSource, Layout, build};
 use crate::tree::v2::derive::Derivation;
 use crate::tree::v2::store::{STORE_FORMAT_V2, StoreMetaV2, StoreWriterV2};
 use crate::tree::v2::{TREE_VERSION, V2Error};
-use crate::tree::{self, TreeError};
+use crate::tree::{self, TreeError, TreeParams};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
@@ -230,6 +229,20 @@ fn random_salts(n: usize) -> Result<Vec<[u8; 32]>, SnapshotError> {
     Ok(salts)
 }
 
+/// What publishing a snapshot needs of the configuration: the exchange's name (in
+/// the manifest and the proof store) and how the tree is built. The job builds it
+/// from its config; this stage sees nothing else of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// The exchange's display name, as published.
+    pub exchange: String,
+    /// por/1 or por/2, and por/2's split and padding.
+    pub tree: TreeParams,
+    /// Assets held at named custodians, as (asset index, custodian): published as the
+    /// asset's `custodial_reserves`, never in its `reserves` (FORMAT.md §4).
+    pub custodians: Vec<(usize, Custodian)>,
+}
+
 /// Builds the tree with fresh salts and a fresh random leaf order, streams it into
 /// the private proof store of `id`, and publishes the manifest and `reserves.files`.
 /// Both folders are built in the staging area and committed together
@@ -238,7 +251,7 @@ fn random_salts(n: usize) -> Result<Vec<[u8; 32]>, SnapshotError> {
 #[allow(clippy::too_many_arguments)]
 pub fn publish(
     out: &Output,
-    config: &Config,
+    settings: &Settings,
     id: &SnapshotId,
     as_of: Timestamp,
     liabilities: Liabilities,
@@ -248,7 +261,7 @@ pub fn publish(
 ) -> Result<Published, SnapshotError> {
     publish_with(
         out,
-        config,
+        settings,
         id,
         as_of,
         liabilities,
@@ -266,7 +279,7 @@ pub fn publish(
 #[allow(clippy::too_many_arguments)]
 pub fn publish_with(
     out: &Output,
-    config: &Config,
+    settings: &Settings,
     id: &SnapshotId,
     as_of: Timestamp,
     mut liabilities: Liabilities,
@@ -284,20 +297,20 @@ pub fn publish_with(
         let _ = std::fs::remove_dir_all(&snapshot_dir);
     };
     let n = liabilities.len();
-    let built = match config.tree {
-        TreeConfig::V1 => build_store_v1(
-            &config.exchange,
+    let built = match settings.tree {
+        TreeParams::V1 => build_store_v1(
+            &settings.exchange,
             id,
             &mut liabilities,
             &store_dir,
             &mut timings,
         ),
-        TreeConfig::V2 {
+        TreeParams::V2 {
             split,
             padding_bits,
             publish_account_count,
         } => build_store_v2(
-            &config.exchange,
+            &settings.exchange,
             id,
             &liabilities,
             (split, padding_bits, publish_account_count),
@@ -315,13 +328,13 @@ pub fn publish_with(
 
     let t = Instant::now();
     let manifest = compose_manifest(
-        &config.exchange,
+        &settings.exchange,
         id,
         as_of,
         &liabilities,
         tree_info,
         &reserves,
-        &config.custodians,
+        &settings.custodians,
         previous.as_ref(),
     );
     let manifest_bytes = to_json_bytes(&manifest);
@@ -529,7 +542,7 @@ fn compose_manifest(
     liabilities: &Liabilities,
     tree: TreeInfo,
     reserves: &ReserveFigures,
-    custodians: &[CustodianConfig],
+    custodians: &[(usize, Custodian)],
     previous: Option<&PublishedSnapshot>,
 ) -> Manifest {
     let assets = liabilities
@@ -541,12 +554,8 @@ fn compose_manifest(
             let (res, unproven) = reserves.per_asset.get(i).copied().unwrap_or_default();
             let held: Vec<Custodian> = custodians
                 .iter()
-                .filter(|c| c.asset == i)
-                .map(|c| Custodian {
-                    name: c.name.clone(),
-                    amount: c.amount,
-                    attestation_sha256: c.attestation_sha256.clone(),
-                })
+                .filter(|(asset, _)| *asset == i)
+                .map(|(_, c)| c.clone())
                 .collect();
             let custodial_reserves = (!held.is_empty()).then(|| {
                 held.iter()

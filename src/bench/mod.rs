@@ -17,10 +17,11 @@ pub mod inputs;
 
 pub use inputs::BenchSource;
 
-use crate::config::{AssetConfig, Config, SiteConfig, TreeConfig};
+use crate::config::{AssetConfig, Config, SiteConfig};
 use crate::format::SnapshotId;
 use crate::job;
 use crate::time::Timestamp;
+use crate::tree::TreeParams;
 use crate::tree::hash::Tag;
 use crate::tree::record_size;
 use crate::tree::store::AnyStore;
@@ -139,7 +140,7 @@ impl Drop for WorkDir {
 pub fn run(
     accounts: u64,
     assets: usize,
-    tree: TreeConfig,
+    tree: TreeParams,
     dir: Option<PathBuf>,
     lookups: usize,
     source: &BenchSource,
@@ -152,7 +153,7 @@ pub fn run(
 fn run_in(
     accounts: u64,
     assets: usize,
-    tree: TreeConfig,
+    tree: TreeParams,
     dir: &Path,
     lookups: usize,
     source: &BenchSource,
@@ -196,8 +197,8 @@ fn run_in(
     lines.push(format!(
         "tree:         {} ({leaves} leaves, height {})",
         match tree {
-            TreeConfig::V1 => "por/1, one leaf per account".to_string(),
-            TreeConfig::V2 {
+            TreeParams::V1 => "por/1, one leaf per account".to_string(),
+            TreeParams::V2 {
                 split,
                 padding_bits,
                 ..
@@ -229,7 +230,7 @@ fn run_in(
         100.0 * limit.as_secs_f64() / actual.as_secs_f64().max(1e-9)
     };
     let build = match tree {
-        TreeConfig::V1 => {
+        TreeParams::V1 => {
             lines.push(format!(
                 "random:       {:>7.2}s  {}  (32-byte salts from the OS CSPRNG, leaf order)",
                 tm.random.as_secs_f64(),
@@ -247,7 +248,7 @@ fn run_in(
             ));
             tm.leaves + tm.tree
         }
-        TreeConfig::V2 { .. } => {
+        TreeParams::V2 { .. } => {
             lines.push(format!(
                 "layout:       {:>7.2}s  {}  (leaf order from the snapshot secret: keys, counting sort)",
                 tm.random.as_secs_f64(),

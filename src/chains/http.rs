@@ -132,6 +132,7 @@ pub(crate) fn url_secrets(url: &str) -> Vec<String> {
 /// The HTTP client of one endpoint: `timeout` bounds each request from connecting to
 /// the last byte. The error is reqwest's, without any URL.
 pub(crate) fn client(timeout: Duration) -> Result<reqwest::Client, String> {
+    install_crypto_provider();
     reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)
@@ -147,6 +148,18 @@ pub(crate) fn shared_runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .worker_threads(1)
         .enable_all()
         .build()
+}
+
+/// Makes rustls' `ring` provider the process default, once, before any client exists.
+/// reqwest is built without a provider of its own (Cargo.toml: `rustls-no-provider`,
+/// which keeps aws-lc's C build out); a provider installed earlier by an embedding
+/// program is kept.
+fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Err only when a default is already installed: that one stays in use.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
 }
 
 /// The current-thread runtime a blocking client drives its requests with.
@@ -368,6 +381,25 @@ mod tests {
     use super::*;
 
     const KEY: &str = "AbC-dEf_0123456789xyzXYZ";
+
+    /// reqwest is built without a crypto provider (no aws-lc): building a client must
+    /// install ring's, or reqwest panics at `build()` for want of one.
+    #[test]
+    fn clients_build_on_the_ring_provider() {
+        let client = client(Duration::from_secs(1)).expect("client");
+        let provider = rustls::crypto::CryptoProvider::get_default().expect("a default provider");
+        let ring = rustls::crypto::ring::default_provider();
+        assert_eq!(
+            format!("{:?}", provider.cipher_suites),
+            format!("{:?}", ring.cipher_suites)
+        );
+        // An HTTPS request gets as far as the (refused) connection: TLS is usable.
+        let rt = runtime().unwrap();
+        let e = rt
+            .block_on(async { client.get("https://127.0.0.1:9/").send().await })
+            .expect_err("nothing listens on port 9");
+        assert!(e.is_connect(), "{e:?}");
+    }
 
     #[test]
     fn a_key_in_path_query_or_userinfo_never_shows() {

@@ -211,7 +211,7 @@ pub fn demo(dir: &Path) -> Result<DemoOutcome, JobError> {
         let id = SnapshotId::new(id).expect("valid");
         snapshots.push(snapshot(&out, &config, &id, as_of, false)?);
     }
-    let site = site::render(&out, &config)?;
+    let site = site::render(&out, &super::site_settings(&config))?;
     drop(running);
     Ok(DemoOutcome {
         config,

@@ -264,6 +264,68 @@ pub fn output_dirs(config: &Config) -> OutputDirs {
     }
 }
 
+/// What the publisher needs of a config: the exchange's name and the tree's shape.
+pub fn snapshot_settings(config: &Config) -> snapshot::Settings {
+    snapshot::Settings {
+        exchange: config.exchange.clone(),
+        tree: config.tree,
+        custodians: config
+            .custodians
+            .iter()
+            .map(|c| {
+                let custodian = crate::format::Custodian {
+                    name: c.name.clone(),
+                    amount: c.amount,
+                    attestation_sha256: c.attestation_sha256.clone(),
+                };
+                (c.asset, custodian)
+            })
+            .collect(),
+    }
+}
+
+/// What the site needs of a config: names, title (the configured one, else
+/// `<exchange> proof of reserves`), explorers and the log's public side.
+pub fn site_settings(config: &Config) -> site::SiteSettings {
+    site::SiteSettings {
+        exchange: config.exchange.clone(),
+        title: config
+            .site
+            .title
+            .clone()
+            .unwrap_or_else(|| format!("{} proof of reserves", config.exchange)),
+        explorers: site::Explorers {
+            bitcoin_explorer: config.site.bitcoin_explorer.clone(),
+            ethereum_explorer: config.site.ethereum_explorer.clone(),
+            chains: config
+                .site
+                .explorers
+                .iter()
+                .map(|(name, l)| {
+                    let links = site::ChainLinks {
+                        address: l.address.clone(),
+                        block: l.block.clone(),
+                    };
+                    (name.clone(), links)
+                })
+                .collect(),
+        },
+        log: config.log.as_ref().map(|l| site::log::LogSettings {
+            origin: l.origin.clone(),
+            dir: l.dir.clone(),
+            required: l.required,
+            witnesses: l
+                .witnesses
+                .iter()
+                .map(|w| site::log::Witness {
+                    name: w.name.clone(),
+                    key: w.key.clone(),
+                })
+                .collect(),
+        }),
+    }
+}
+
 /// Runs the snapshot into an open output: liabilities, reserves, publication.
 pub fn snapshot(
     out: &Output,
@@ -334,7 +396,7 @@ pub fn snapshot(
     let mut staged_log = None;
     let published = snapshot::publish_with(
         out,
-        config,
+        &snapshot_settings(config),
         id,
         as_of,
         liabilities,
@@ -546,7 +608,7 @@ pub fn run(
         snapshot(&out, config, &id, as_of, replace)?
     };
     crate::publish::fault_point("published");
-    let site = site::render(&out, config);
+    let site = site::render(&out, &site_settings(config));
     Ok(RunOutcome {
         snapshot: outcome,
         site,
@@ -592,5 +654,5 @@ fn published_outcome(config: &Config, id: &SnapshotId) -> Result<Outcome, JobErr
 /// `por render`: the site from the published snapshots, under the lock.
 pub fn render(config: &Config) -> Result<RenderSummary, JobError> {
     let out = Output::open(&output_dirs(config))?;
-    Ok(site::render(&out, config)?)
+    Ok(site::render(&out, &site_settings(config))?)
 }

@@ -5,11 +5,33 @@
 //! the pages get the keys and witnesses to show and pin.
 
 use super::check::{CheckError, Checked};
-use crate::config::Config;
 use crate::log::tree::{parse_proof_text, proof_text};
 use crate::log::{KeyType, LogTree, VerifierKey, verify_checkpoint};
 use serde::Serialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// What the site needs of the configured log: where its public folder is, whose it
+/// is, and the witnesses to show.
+#[derive(Clone, Debug)]
+pub struct LogSettings {
+    /// The log's origin (its key's name).
+    pub origin: String,
+    /// The public log folder the publisher writes (`checkpoint`, `consistency/`, `key.txt`).
+    pub dir: PathBuf,
+    /// Cosignatures required (k).
+    pub required: usize,
+    /// The configured witnesses, in order.
+    pub witnesses: Vec<Witness>,
+}
+
+/// A configured witness: its name and pinned cosignature key.
+#[derive(Clone, Debug)]
+pub struct Witness {
+    /// Its label on the site.
+    pub name: String,
+    /// Its cosignature verifier key (type 0x04).
+    pub key: VerifierKey,
+}
 
 /// A configured witness, as the pages list it.
 #[derive(Clone, Debug, Serialize)]
@@ -64,8 +86,11 @@ fn read(path: &Path) -> Result<Vec<u8>, CheckError> {
 
 /// Loads and checks the log folder; `None` without `[log]` or before its first
 /// checkpoint.
-pub fn load(config: &Config, snapshots: &[Checked]) -> Result<Option<PublishedLog>, CheckError> {
-    let Some(log) = &config.log else {
+pub fn load(
+    log: Option<&LogSettings>,
+    snapshots: &[Checked],
+) -> Result<Option<PublishedLog>, CheckError> {
+    let Some(log) = log else {
         return Ok(None);
     };
     let cp_path = log.dir.join("checkpoint");

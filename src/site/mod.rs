@@ -13,7 +13,8 @@
 //!
 //! The whole site is built in the staging area and swapped into place by
 //! [`crate::publish::Output::publish_dir`]: on any error the previous site stays.
-//! Rendering is deterministic: the same snapshots and config give the same bytes.
+//! Rendering is deterministic: the same snapshots and [`SiteSettings`] give the same
+//! bytes.
 
 pub mod chart;
 pub mod check;
@@ -21,11 +22,75 @@ pub mod log;
 pub mod pages;
 pub mod view;
 
-use crate::config::Config;
 use crate::format::{INDEX_FORMAT, IndexEntry, SnapshotIndex, to_json_bytes};
 use crate::publish::{Mode, Output, PublishError};
 pub use check::CheckError;
 use std::path::{Path, PathBuf};
+
+/// What the site needs of the configuration; the job builds it from its config, and
+/// the site sees nothing else of it.
+#[derive(Clone, Debug)]
+pub struct SiteSettings {
+    /// The exchange's display name: on the pages, and every manifest must carry it.
+    pub exchange: String,
+    /// The site's title.
+    pub title: String,
+    /// Where blocks and addresses link to.
+    pub explorers: Explorers,
+    /// The snapshot log, when one is kept (`[log]`).
+    pub log: Option<log::LogSettings>,
+}
+
+/// The block explorers the pages link to, by base URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Explorers {
+    /// Base URL of the Bitcoin explorer.
+    pub bitcoin_explorer: String,
+    /// Base URL of the Ethereum explorer.
+    pub ethereum_explorer: String,
+    /// URL templates of chains configured with them, by chain name; `bitcoin` and
+    /// `ethereum` without templates link to the two base URLs above.
+    pub chains: std::collections::BTreeMap<String, ChainLinks>,
+}
+
+/// One chain's explorer links, as URL templates.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChainLinks {
+    /// An address page, with `{address}` in it.
+    pub address: Option<String>,
+    /// A block page, with `{height}` or `{hash}` in it.
+    pub block: Option<String>,
+}
+
+impl Explorers {
+    fn links(&self, chain: &str) -> ChainLinks {
+        let base = |url: &str, block: &str| ChainLinks {
+            address: Some(format!("{}/address/{{address}}", url.trim_end_matches('/'))),
+            block: Some(format!("{}/block/{block}", url.trim_end_matches('/'))),
+        };
+        match (self.chains.get(chain), chain) {
+            (Some(l), _) => l.clone(),
+            (None, "bitcoin") => base(&self.bitcoin_explorer, "{hash}"),
+            (None, "ethereum") => base(&self.ethereum_explorer, "{height}"),
+            (None, _) => ChainLinks::default(),
+        }
+    }
+
+    /// The explorer page of `address` on chain `chain`, when an explorer is known for it.
+    pub fn address_url(&self, chain: &str, address: &str) -> Option<String> {
+        self.links(chain)
+            .address
+            .map(|t| t.replace("{address}", address))
+    }
+
+    /// The explorer page of a block on chain `chain`, when an explorer is known for it.
+    pub fn block_url(&self, chain: &str, height: u64, hash: &str) -> Option<String> {
+        self.links(chain).block.map(|t| {
+            t.replace("{height}", &height.to_string())
+                .replace("{hash}", hash)
+        })
+    }
+}
 
 /// Why the site could not be rendered; nothing is published then.
 #[derive(Debug, thiserror::Error)]
@@ -102,17 +167,17 @@ pub const SCHEMAS: &[(&str, &str)] = &[
 
 /// Checks the published snapshots and renders the site into the output's site
 /// folder, replacing the previous site atomically.
-pub fn render(out: &Output, config: &Config) -> Result<RenderSummary, SiteError> {
-    let snapshots = check::load(&out.dirs().snapshots, &config.exchange)?;
+pub fn render(out: &Output, settings: &SiteSettings) -> Result<RenderSummary, SiteError> {
+    let snapshots = check::load(&out.dirs().snapshots, &settings.exchange)?;
     let template_error = |(template, e): (String, minijinja::Error)| SiteError::Template {
         template,
         message: e.to_string(),
     };
     let env = pages::environment().map_err(|e| template_error(("(environment)".into(), e)))?;
-    let published_log = log::load(config, &snapshots)?;
+    let published_log = log::load(settings.log.as_ref(), &snapshots)?;
     let html = pages::render_pages(
         &env,
-        config,
+        settings,
         &snapshots,
         published_log.as_ref().map(|l| &l.view),
     )
@@ -120,7 +185,7 @@ pub fn render(out: &Output, config: &Config) -> Result<RenderSummary, SiteError>
 
     let index = SnapshotIndex {
         format: INDEX_FORMAT.into(),
-        exchange: config.exchange.clone(),
+        exchange: settings.exchange.clone(),
         snapshots: snapshots
             .iter()
             .map(|s| IndexEntry {

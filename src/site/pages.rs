@@ -4,7 +4,6 @@
 
 use super::check::Checked;
 use super::view;
-use crate::config::Config;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
 
 /// `(name, source)` of every template.
@@ -74,19 +73,10 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     Ok(env)
 }
 
-/// The site title: the configured one, else `<exchange> proof of reserves`.
-pub fn site_title(config: &Config) -> String {
-    config
-        .site
-        .title
-        .clone()
-        .unwrap_or_else(|| format!("{} proof of reserves", config.exchange))
-}
-
 /// Renders every page: `(file name, html)`, in a fixed order.
 pub fn render_pages(
     env: &Environment<'_>,
-    config: &Config,
+    settings: &super::SiteSettings,
     snapshots: &[Checked],
     log: Option<&super::log::LogView>,
 ) -> Result<Vec<(&'static str, String)>, (String, minijinja::Error)> {
@@ -96,16 +86,16 @@ pub fn render_pages(
         context! {
             root => "",
             page => page,
-            site_title => site_title(config),
-            exchange => config.exchange.clone(),
+            site_title => settings.title.clone(),
+            exchange => settings.exchange.clone(),
             latest_id => latest_id.clone(),
             latest_as_of => newest.manifest.as_of.clone(),
             log => Value::from_serialize(log),
         }
     };
-    let overview = view::overview(snapshots, &config.site);
+    let overview = view::overview(snapshots, &settings.explorers);
     let history = view::history(snapshots);
-    let addresses = view::addresses(snapshots, &config.site);
+    let addresses = view::addresses(snapshots, &settings.explorers);
     let pages: Vec<(&'static str, Value)> = vec![
         (
             "index.html",

@@ -3,10 +3,10 @@
 //! address list. Plain serializable values, so that templates only lay them out.
 //! Pure: no file system, no clock.
 
+use super::Explorers;
 use super::chart::{self, AmountPoint, Point};
 use super::check::{self, Checked};
 use crate::amount::Amount;
-use crate::config::SiteConfig;
 use crate::format::{AddressEntry, ChainBlock, Chains, Manifest, ManifestAsset};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -136,7 +136,7 @@ pub struct ChainRow {
     pub block_url: String,
 }
 
-fn chain_rows(chains: &Chains, site: &SiteConfig) -> Vec<ChainRow> {
+fn chain_rows(chains: &Chains, site: &Explorers) -> Vec<ChainRow> {
     chains
         .0
         .iter()
@@ -249,7 +249,7 @@ fn manifest_href(id: &str) -> String {
 
 /// The overview page's data, from the newest of `snapshots` (oldest first).
 /// Panics if `snapshots` is empty.
-pub fn overview(snapshots: &[Checked], site: &SiteConfig) -> Overview {
+pub fn overview(snapshots: &[Checked], site: &Explorers) -> Overview {
     let s = snapshots.last().expect("at least one snapshot");
     let m = &s.manifest;
     let id = m.snapshot_id.to_string();
@@ -509,7 +509,7 @@ fn chain_name(key: &str) -> String {
 
 /// The address page's data, from the newest of `snapshots` with explorer links from `site`.
 /// Panics if `snapshots` is empty.
-pub fn addresses(snapshots: &[Checked], site: &SiteConfig) -> Addresses {
+pub fn addresses(snapshots: &[Checked], site: &Explorers) -> Addresses {
     let s = snapshots.last().expect("at least one snapshot");
     let m = &s.manifest;
     let id = m.snapshot_id.to_string();

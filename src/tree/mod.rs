@@ -29,6 +29,33 @@ use hash::{NodeHash, Tag, account_commitment};
 use rayon::prelude::*;
 use sha2::Digest;
 
+/// How the liabilities tree of a new snapshot is built (FORMAT.md §2, §6; the
+/// config's `[tree]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TreeParams {
+    /// `version = 1`: one leaf per account, as every snapshot before por/2.
+    V1,
+    /// por/2 (the default): accounts split into parts, the tree padded.
+    V2 {
+        /// Parts per account, 1 to 16 (default 4).
+        split: u8,
+        /// Padding granularity, 0 to 8 (default 6).
+        padding_bits: u8,
+        /// Whether the manifest states the account count (default false).
+        publish_account_count: bool,
+    },
+}
+
+impl Default for TreeParams {
+    fn default() -> TreeParams {
+        TreeParams::V2 {
+            split: v2::DEFAULT_SPLIT,
+            padding_bits: v2::DEFAULT_PADDING_BITS,
+            publish_account_count: false,
+        }
+    }
+}
+
 /// Bytes of one record: hash + K big-endian u128 sums.
 pub fn record_size(k: usize) -> usize {
     32 + 16 * k

@@ -4,24 +4,12 @@
 //! one `error:` line naming the file and the line/key, and write nothing: no
 //! `snapshots/<id>`, no `private/<id>`, the site byte-identical.
 
+use crate::support::cli::{por, root};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const ID: &str = "2026-12-21";
 const AS_OF: &str = "2026-12-21T00:00:00Z";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn por(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_por"))
-        .args(args)
-        .env("POR_LOG", "error")
-        .output()
-        .unwrap()
-}
 
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

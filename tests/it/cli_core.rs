@@ -2,8 +2,9 @@
 //! folder: `por snapshot`, `por proof`, `por verify`, and every refusal of bad
 //! liabilities (exit 2, one line naming file and line, nothing written).
 
+use crate::support::cli::{self, stderr};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -53,8 +54,7 @@ private = "secret"
     }
 
     fn por(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_por"))
-            .args(args)
+        cli::command(args)
             .current_dir(self.dir.path())
             .env("POR_LOG", "warn")
             .output()
@@ -70,10 +70,6 @@ private = "secret"
     fn proof(&self, id: &str, uid: &str) -> Output {
         self.por(&["proof", "--config", "por.toml", "--id", id, "--uid", uid])
     }
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Every salt of a proof of either version.
@@ -519,8 +515,7 @@ fn verify_accepts_por2_proofs_and_rejects_invalid_ones() {
         let m = d.path().join("manifest.json");
         std::fs::write(&p, proof.to_string()).unwrap();
         std::fs::write(&m, manifest.to_string()).unwrap();
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_por"))
-            .args(["verify", "--proof", p.to_str().unwrap()])
+        let o = cli::command(&["verify", "--proof", p.to_str().unwrap()])
             .args(["--manifest", m.to_str().unwrap()])
             .output()
             .unwrap();

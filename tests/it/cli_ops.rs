@@ -2,11 +2,8 @@
 //! `por messages` prints exactly the FORMAT.md §5 message per address, and `por bench`
 //! deletes nothing but the folder it made.
 
-use std::process::Command;
-
 fn por(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_por"))
-        .args(args)
+    crate::support::cli::command(args)
         .current_dir(dir)
         .env("POR_LOG", "warn")
         .output()
@@ -56,7 +53,10 @@ fn init_writes_an_example_that_loads_and_never_overwrites() {
     );
     assert!(config.custodians.is_empty());
     assert_eq!(
-        config.site.block_url("ethereum", 5, "0x00").as_deref(),
+        por::job::site_settings(&config)
+            .explorers
+            .block_url("ethereum", 5, "0x00")
+            .as_deref(),
         Some("https://etherscan.io/block/5")
     );
     por::liabilities::read(
@@ -186,8 +186,7 @@ fn bench_keeps_the_given_dir_and_removes_only_its_own_folder() {
     let tmp = d.path().join("tmp");
     std::fs::create_dir(&tmp).unwrap();
     std::fs::write(tmp.join("marker.txt"), "keep me").unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_por"))
-        .args(args)
+    let o = crate::support::cli::command(&args)
         .env("TMPDIR", &tmp)
         .env("POR_LOG", "warn")
         .output()
@@ -255,7 +254,10 @@ fn the_example_with_its_second_chain_and_custodian_loads() {
     assert_eq!(c.custodians.len(), 1);
     assert_eq!(c.custodians[0].name, "Example Trust Co.");
     assert_eq!(
-        c.site.address_url("arbitrum", "0xab").as_deref(),
+        por::job::site_settings(&c)
+            .explorers
+            .address_url("arbitrum", "0xab")
+            .as_deref(),
         Some("https://arbiscan.io/address/0xab")
     );
 }

@@ -4,6 +4,7 @@
 //! through `por snapshot`, the same root sums. Then the compressed CSV and Parquet
 //! refusals: one line with file and line or row, exit 2, nothing published.
 
+use crate::support::cli::stderr;
 use crate::support::parquet::{self as pq, Data, be16, i64s, strs};
 use crate::support::postgres::{Cluster, POR_PASSWORD, POR_USER};
 use por::amount::Amount;
@@ -13,7 +14,7 @@ use por::time::Timestamp;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const DECIMALS: [u8; 3] = [8, 18, 6];
 const SYMBOLS: [&str; 3] = ["BTC", "ETH", "USDT"];
@@ -233,16 +234,11 @@ private = \"secret\"
 }
 
 fn snapshot(config: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_por"))
-        .args(["snapshot", "--config", config.to_str().unwrap()])
+    crate::support::cli::command(&["snapshot", "--config", config.to_str().unwrap()])
         .args(["--id", "2026-11-21", "--as-of", "2026-11-21T00:00:00Z"])
         .env("POR_LOG", "warn")
         .output()
         .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// The one `error:` line of a refused run, which must have published nothing.

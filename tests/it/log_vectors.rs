@@ -4,19 +4,16 @@
 //! its signature and cosignature lines byte for byte, the add-checkpoint exchange, and
 //! every invalid case refused by the check the vector names.
 
+use crate::support::vectors::hex32;
 use por::log::checkpoint::{self, DEFAULT_MAX_AGE_SECS};
 use por::log::tree::{self, LogTree, check_consistency, check_entries, check_inclusion};
 use por::log::witness::{AddCheckpoint, LogRecord, add_checkpoint};
 use por::log::{Check, Hash, KeyType, SigningKey, VerifierKey, verify_checkpoint};
 use serde_json::Value;
 use sha2::Digest;
-use std::path::PathBuf;
 
 fn log_vectors() -> Value {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(root.join("tests/data/spec/vectors.json")).unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
-    v["log"].clone()
+    crate::support::vectors::all()["log"].clone()
 }
 
 fn s(v: &Value) -> &str {
@@ -29,10 +26,6 @@ fn b64hash(v: &Value) -> Hash {
 
 fn hashes(v: &Value) -> Vec<Hash> {
     v.as_array().unwrap().iter().map(b64hash).collect()
-}
-
-fn hex32(v: &Value) -> [u8; 32] {
-    hex::decode(s(v)).unwrap().try_into().unwrap()
 }
 
 fn entries(log: &Value) -> Vec<[u8; 32]> {

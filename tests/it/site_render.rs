@@ -5,7 +5,7 @@
 //! leaves the previous site untouched.
 
 use por::amount::Amount;
-use por::config::{Config, TreeConfig};
+use por::config::Config;
 use por::format::{
     ADDRESSES_FORMAT, AddressEntry, AddressList, BitcoinChain, ChainBlock, Chains, EthereumChain,
     Holding, Manifest, OwnershipJson, SnapshotId, SnapshotIndex, sha256_hex, to_json_bytes,
@@ -13,6 +13,7 @@ use por::format::{
 use por::publish::Output;
 use por::snapshot::{self, ReserveFigures};
 use por::time::Timestamp;
+use por::tree::TreeParams;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -205,7 +206,7 @@ version = 1
         )
         .unwrap();
         let config = Config::from_file(&dir.path().join("por.toml")).unwrap();
-        assert_eq!(config.tree, TreeConfig::V1);
+        assert_eq!(config.tree, TreeParams::V1);
         let out = Output::open(&por::job::output_dirs(&config)).unwrap();
         por::job::snapshot(
             &out,
@@ -218,7 +219,7 @@ version = 1
         drop(out);
         let mut case = Case { dir, config };
         case.publish("2026-10-21", "2026-10-21T00:00:00Z", false);
-        case.config.tree = TreeConfig::default();
+        case.config.tree = TreeParams::default();
         case.publish("2026-11-21", "2026-11-21T00:00:00Z", true);
         case
     }
@@ -234,7 +235,7 @@ version = 1
         .unwrap();
         snapshot::publish(
             &out,
-            &self.config,
+            &por::job::snapshot_settings(&self.config),
             &id(sid),
             ts(as_of),
             liabilities,

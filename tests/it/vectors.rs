@@ -2,6 +2,7 @@
 //! implementation of FORMAT.md: every tag, account, leaf, level, root and proof is
 //! reproduced; every invalid proof is rejected; every invalid tree is refused.
 
+use crate::support::vectors::{amounts, check_named, hex32, text};
 use por::amount::Amount;
 use por::format::{Chains, MANIFEST_FORMAT, Manifest, ManifestAsset, SnapshotId, TreeInfo};
 use por::tree::hash::{NodeHash, Tag, account_commitment};
@@ -11,10 +12,8 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 fn vectors_text() -> String {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let shared = root.join("../shared/spec/vectors.json");
-    let copy = root.join("tests/data/spec/vectors.json");
-    let copy_text = std::fs::read_to_string(&copy).expect("tests/data/spec/vectors.json");
+    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/spec/vectors.json");
+    let copy_text = text();
     if let Ok(shared_text) = std::fs::read_to_string(&shared) {
         assert_eq!(
             shared_text, copy_text,
@@ -26,20 +25,6 @@ fn vectors_text() -> String {
 
 fn vectors() -> Value {
     serde_json::from_str(&vectors_text()).unwrap()
-}
-
-fn hex32(v: &Value) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(v.as_str().unwrap(), &mut out).unwrap();
-    out
-}
-
-fn amounts(v: &Value) -> Vec<Amount> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|a| Amount::parse_canonical(a.as_str().unwrap()).unwrap())
-        .collect()
 }
 
 fn manifest_for(tree: &Value, proof: &InclusionProof) -> Manifest {
@@ -160,19 +145,6 @@ fn trees_levels_roots_and_proofs_reproduce() {
                 "{name} path of leaf {pos}"
             );
         }
-    }
-}
-
-fn check_named(case: &Value) -> Check {
-    match case["check"]
-        .as_str()
-        .expect("every invalid proof names its check")
-    {
-        "parse" => Check::Parse,
-        "fold" => Check::Fold,
-        "root" => Check::Root,
-        "manifest" => Check::Manifest,
-        other => panic!("unknown check {other:?}"),
     }
 }
 

@@ -4,6 +4,7 @@
 //! rejected at exactly its named step, and the por/2 tags reproduce. Property tests
 //! cover the split, the folds and single changes to a proof.
 
+use crate::support::vectors::{all as vectors, amounts, check_named, hex32};
 use por::amount::Amount;
 use por::format::AssetInfo;
 use por::tree::hash::{NodeHash, Tag};
@@ -16,40 +17,9 @@ use por::tree::v2::{
 use proptest::prelude::*;
 use rand::SeedableRng;
 use serde_json::Value;
-use std::path::PathBuf;
-
-fn vectors() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/spec/vectors.json");
-    let text = std::fs::read_to_string(&path).expect("tests/data/spec/vectors.json");
-    serde_json::from_str(&text).unwrap()
-}
-
-fn hex32(v: &Value) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(v.as_str().unwrap(), &mut out).unwrap();
-    out
-}
-
-fn amounts(v: &Value) -> Vec<Amount> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|a| Amount::parse_canonical(a.as_str().unwrap()).unwrap())
-        .collect()
-}
 
 fn manifest(v: &Value) -> ManifestRef {
     ManifestRef::from_json(&v.to_string()).expect("manifest")
-}
-
-fn check_named(case: &Value) -> Check {
-    match case["check"].as_str().expect("every case names its check") {
-        "parse" => Check::Parse,
-        "fold" => Check::Fold,
-        "root" => Check::Root,
-        "manifest" => Check::Manifest,
-        other => panic!("unknown check {other:?}"),
-    }
 }
 
 #[test]
