@@ -6,9 +6,12 @@ use crate::excerpt::Excerpt;
 use std::fmt;
 use std::str::FromStr;
 
-/// An amount in base units, at most 2^128 − 1.
+/// An amount in base units, at most 2^128 − 1. The field is private: an amount is made
+/// by parsing ([`Amount::parse_decimal`], [`Amount::parse_canonical`]) or from a count
+/// of base units ([`Amount::from_base_units`]), and read back with
+/// [`Amount::base_units`] (rust-bitcoin's `Amount::from_sat` / `to_sat`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Amount(pub u128);
+pub struct Amount(u128);
 
 /// The largest number of decimals an asset may have (10^38 < 2^128).
 pub const MAX_DECIMALS: u8 = 38;
@@ -49,6 +52,16 @@ impl Amount {
     pub const ZERO: Amount = Amount(0);
     /// 2^128 − 1 base units, the largest amount.
     pub const MAX: Amount = Amount(u128::MAX);
+
+    /// The amount of `units` base units (satoshi, wei, …).
+    pub const fn from_base_units(units: u128) -> Amount {
+        Amount(units)
+    }
+
+    /// The number of base units.
+    pub const fn base_units(self) -> u128 {
+        self.0
+    }
 
     /// The sum, or `None` on overflow past [`Amount::MAX`].
     pub fn checked_add(self, other: Amount) -> Option<Amount> {

@@ -1555,7 +1555,7 @@ private = "private"
             [CustodianConfig {
                 name: "Example Trust Co.".into(),
                 asset: 0,
-                amount: Amount(250_000_000),
+                amount: Amount::from_base_units(250_000_000),
                 attestation_sha256:
                     "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
             }]

@@ -46,6 +46,6 @@ fuzz_target!(|data: &[u8]| {
                 .expect("column sum overflowed but parse accepted it");
         }
     }
-    let totals: Vec<u128> = l.totals.iter().map(|t| t.0).collect();
+    let totals: Vec<u128> = l.totals.iter().map(|t| t.base_units()).collect();
     assert_eq!(totals, sums, "totals differ from the column sums");
 });

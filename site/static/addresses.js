@@ -1,5 +1,6 @@
 // por — Addresses page: turns the per-chain sections into a chain + asset filter.
 // Without JavaScript the page lists every address and the chain links still work.
+// Its words come from the page's language's catalogue (the #por-i18n data block).
 "use strict";
 (function () {
   const form = document.getElementById("address-filter");
@@ -7,6 +8,12 @@
   const chain = document.getElementById("filter-chain");
   const asset = document.getElementById("filter-asset");
   const count = document.getElementById("filter-count");
+  let messages = {};
+  try {
+    messages = JSON.parse(document.getElementById("por-i18n").textContent);
+  } catch {
+    /* the keys are shown instead */
+  }
   const apply = () => {
     let shown = 0;
     for (const section of document.querySelectorAll("section[data-chain]")) {
@@ -20,7 +27,8 @@
       section.hidden = visible === 0;
       shown += visible;
     }
-    count.textContent = `${shown} address${shown === 1 ? "" : "es"} shown`;
+    const key = `js.addresses.shown_${shown === 1 ? "one" : "other"}`;
+    count.textContent = typeof messages[key] === "string" ? messages[key].replace("{n}", String(shown)) : key;
   };
   form.addEventListener("change", apply);
   form.addEventListener("submit", (e) => e.preventDefault());

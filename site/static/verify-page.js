@@ -41,17 +41,38 @@ const DISPUTE_FORMAT = "por-dispute/1";
 
 /** What failed, in plain words, per check code (the technical reason goes in a <details>). */
 const PLAIN = {
-  parse: () => "This file is not a complete, well-formed inclusion proof: something in it is missing, extra or not written the way the format requires, so it cannot be checked.",
-  fold: () => "The amounts in this file add up to more than any real balance can be, so no tree the exchange built can contain it.",
-  root: () => "The balances, salt or path in this file do not add up to the root it names.",
-  manifest: (p) =>
-    p
-      ? `This proof does not match what ${p.exchange} published for snapshot ${p.snapshot_id}: its root, assets or tree size differ from the published manifest.`
-      : "This proof does not match the published manifest.",
-  internal: () => "The verifier itself failed on this file.",
+  parse: () => t("js.plain.parse"),
+  fold: () => t("js.plain.fold"),
+  root: () => t("js.plain.root"),
+  manifest: (p) => (p ? t("js.plain.manifest", { exchange: p.exchange, id: p.snapshot_id }) : t("js.plain.manifest_unknown")),
+  internal: () => t("js.plain.internal"),
 };
 
 const $ = (id) => document.getElementById(id);
+
+// ---------------------------------------------------------------------------
+// messages: the page's language's catalogue (site/i18n/<lang>.json, its `js.*`
+// keys), which the renderer puts in the page as a JSON data block (#por-i18n)
+
+const MESSAGES = (() => {
+  try {
+    return JSON.parse($("por-i18n").textContent);
+  } catch {
+    return {};
+  }
+})();
+
+/** The message under `key` with each `{name}` replaced by `vars[name]` (the key itself if the catalogue lacks it). */
+function t(key, vars = {}) {
+  const m = MESSAGES[key];
+  if (typeof m !== "string") return key;
+  return m.replace(/\{(\w+)\}/g, (all, name) => (name in vars ? String(vars[name]) : all));
+}
+
+/** `key_one` when `n` is 1, else `key_other` (every language has both; Chinese says them alike). */
+function tn(key, n, vars = {}) {
+  return t(`${key}_${n === 1 ? "one" : "other"}`, { n, ...vars });
+}
 const manifests = new Map(); // snapshot id -> Promise<ManifestInfo>
 let manualManifest = null; // { manifest, name, sha256 } once a manifest file was read
 let pending = Promise.resolve(); // file reads in flight; Verify waits for them
@@ -112,9 +133,9 @@ function groupedEl(decimal) {
 function amountEl(amount, asset) {
   try {
     const units = formatUnits(amount, asset.decimals);
-    return el("span", { title: `${units} ${asset.symbol} = ${amount} base units` }, groupedEl(units), ` ${asset.symbol}`);
+    return el("span", { title: t("js.amount_title", { units, symbol: asset.symbol, base: amount }) }, groupedEl(units), ` ${asset.symbol}`);
   } catch {
-    return document.createTextNode(`${amount} (base units) ${asset.symbol}`);
+    return document.createTextNode(t("js.base_units", { amount, symbol: asset.symbol }));
   }
 }
 
@@ -122,7 +143,7 @@ function amountText(amount, asset) {
   try {
     return `${formatUnits(amount, asset.decimals)} ${asset.symbol}`;
   } catch {
-    return `${amount} (base units) ${asset.symbol}`;
+    return t("js.base_units", { amount, symbol: asset.symbol });
   }
 }
 
@@ -147,8 +168,8 @@ function setVerdict(result, { title, text = [], check = null, error = null, mani
   const mark = MARKS[result] ? el("span", { class: "verdict-mark", "aria-hidden": "true" }, MARKS[result], " ") : null;
   v.replaceChildren(
     el("p", { class: "verdict-title" }, mark, el("strong", {}, title)),
-    ...text.filter(Boolean).map((t) => (t instanceof Node ? t : el("p", { class: "verdict-reason" }, t))),
-    tech && el("details", { class: "tech" }, el("summary", {}, "Technical detail"), el("p", { class: "mono" }, tech)),
+    ...text.filter(Boolean).map((x) => (x instanceof Node ? x : el("p", { class: "verdict-reason" }, x))),
+    ...(tech ? [el("details", { class: "tech" }, el("summary", {}, t("js.technical")), el("p", { class: "mono" }, tech))] : []),
   );
   if (result !== "valid" && result !== "invalid" && error !== "manifest-unavailable") $("dispute").replaceChildren();
 }
@@ -173,7 +194,7 @@ function renderDetails(r, manifestInfo) {
     if (r.check === "root" || r.check === "manifest") details.append(rootEl(r, p, manifestInfo));
     return;
   }
-  const heading = verified ? "Your account in this snapshot" : "What the proof says (not verified yet)";
+  const heading = verified ? t("js.account.heading") : t("js.account.heading_unverified");
 
   details.append(
     el(
@@ -183,23 +204,23 @@ function renderDetails(r, manifestInfo) {
       el(
         "dl",
         { class: "facts" },
-        el("dt", {}, "Account id"),
+        el("dt", {}, t("js.account.uid")),
         el("dd", {}, el("strong", { class: "mono uid" }, p.uid)),
-        el("dt", {}, "Exchange"),
+        el("dt", {}, t("js.account.exchange")),
         el("dd", {}, p.exchange),
-        el("dt", {}, "Snapshot"),
+        el("dt", {}, t("js.account.snapshot")),
         el("dd", { class: "mono" }, p.snapshot_id),
-        r.account && el("dt", {}, "Account commitment"),
+        r.account && el("dt", {}, t("js.account.commitment")),
         r.account && el("dd", {}, hashEl(r.account)),
-        p.parts && el("dt", {}, "Parts"),
-        p.parts && el("dd", {}, `${p.parts.length} (your balances are split into parts, each a separate leaf of the tree)`),
+        p.parts && el("dt", {}, t("js.account.parts")),
+        p.parts && el("dd", {}, t("js.account.parts_value", { n: p.parts.length })),
       ),
       el(
         "p",
         { class: "notice" },
-        el("strong", {}, "Check that this account id is yours. "),
-        "A proof for someone else's account says nothing about yours. ",
-        `Do not post this proof publicly: it contains your ${p.parts ? "salts" : "salt"}.`,
+        el("strong", {}, t("js.account.yours")),
+        t("js.account.yours_why"),
+        p.parts ? t("js.account.private_salts") : t("js.account.private_salt"),
       ),
     ),
   );
@@ -207,12 +228,12 @@ function renderDetails(r, manifestInfo) {
   details.append(
     el(
       "section",
-      { class: "card balances", ...scrollable("Your balances in this snapshot") },
+      { class: "card balances", ...scrollable(t("js.balances.caption")) },
       el(
         "table",
         { class: "table" },
-        el("caption", {}, "Your balances in this snapshot"),
-        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Asset"), el("th", { scope: "col", class: "num" }, "Balance"), el("th", { scope: "col", class: "num" }, "Base units"))),
+        el("caption", {}, t("js.balances.caption")),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("js.balances.asset")), el("th", { scope: "col", class: "num" }, t("js.balances.balance")), el("th", { scope: "col", class: "num" }, t("js.balances.base")))),
         el(
           "tbody",
           {},
@@ -237,19 +258,19 @@ function renderDetails(r, manifestInfo) {
 /** The root recomputed, stated and published, with where the manifest came from. */
 function rootEl(r, p, manifestInfo) {
   const rows = [
-    ["Recomputed from the proof", r.root.computed],
-    ["Stated in the proof", r.root.claimed],
-    ["Published in the manifest", r.root.published],
+    [t("js.root.computed"), r.root.computed],
+    [t("js.root.claimed"), r.root.claimed],
+    [t("js.root.published"), r.root.published],
   ];
   return (
     el(
       "section",
-      { class: "card root", ...scrollable("Root of the liabilities tree") },
+      { class: "card root", ...scrollable(t("js.root.caption")) },
       el(
         "table",
-        { class: "table" },
-        el("caption", {}, "Root of the liabilities tree"),
-        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Root"), el("th", { scope: "col" }, "Hash"), el("th", { scope: "col" }, "Total liabilities"))),
+        { class: "table stack" },
+        el("caption", {}, t("js.root.caption")),
+        el("thead", {}, el("tr", {}, el("th", { scope: "col" }, t("js.root.root")), el("th", { scope: "col" }, t("js.root.hash")), el("th", { scope: "col" }, t("js.root.total")))),
         el(
           "tbody",
           {},
@@ -258,13 +279,13 @@ function rootEl(r, p, manifestInfo) {
               "tr",
               {},
               el("th", { scope: "row" }, label),
-              el("td", {}, node && typeof node.hash === "string" ? hashEl(node.hash) : "—"),
-              el("td", {}, node && Array.isArray(node.sums) && node.sums.length === p.assets.length ? sumsEl(node.sums.map(String), p.assets) : "—"),
+              el("td", { "data-label": t("js.root.hash") }, node && typeof node.hash === "string" ? hashEl(node.hash) : "—"),
+              el("td", { "data-label": t("js.root.total") }, node && Array.isArray(node.sums) && node.sums.length === p.assets.length ? sumsEl(node.sums.map(String), p.assets) : "—"),
             ),
           ),
         ),
       ),
-      manifestInfo && el("p", { class: "hint" }, `Manifest: ${manifestInfo.source}.`),
+      manifestInfo && el("p", { class: "hint" }, t("js.root.manifest_source", { source: manifestInfo.source })),
       manifestInfo && treeHint(manifestInfo.manifest.tree),
     )
   );
@@ -272,11 +293,14 @@ function rootEl(r, p, manifestInfo) {
 
 /** The table of one path: each level, its sibling and the running node after it. */
 function levelsTable(path, levels, assets) {
+  const label = (h) => t(`js.path.col_${h}`);
+  // `stack`: on a phone each level becomes a card of labelled values (style.css),
+  // still a table to assistive technology, so nothing scrolls sideways.
   return el(
     "table",
-    { class: "table" },
-    el("caption", {}, "Each level combines the running node with the sibling the proof gives"),
-    el("thead", {}, el("tr", {}, ["Level", "Sibling side", "Sibling hash", "Sibling sums", "Node after"].map((h) => el("th", { scope: "col" }, h)))),
+    { class: "table stack levels" },
+    el("caption", {}, t("js.path.caption")),
+    el("thead", {}, el("tr", {}, ["level", "side", "hash", "sums", "after"].map((h) => el("th", { scope: "col" }, label(h))))),
     el(
       "tbody",
       {},
@@ -285,11 +309,11 @@ function levelsTable(path, levels, assets) {
         return el(
           "tr",
           {},
-          el("th", { scope: "row" }, String(l)),
-          el("td", {}, s.side),
-          el("td", {}, hashEl(s.hash)),
-          el("td", {}, sumsEl(s.sums, assets)),
-          el("td", {}, lv ? hashEl(lv.node.hash) : "not computed"),
+          el("th", { scope: "row", "data-label": label("level") }, String(l)),
+          el("td", { "data-label": label("side") }, s.side),
+          el("td", { "data-label": label("hash") }, hashEl(s.hash)),
+          el("td", { "data-label": label("sums") }, sumsEl(s.sums, assets)),
+          el("td", { "data-label": label("after") }, lv ? hashEl(lv.node.hash) : t("js.path.not_computed")),
         );
       }),
     ),
@@ -298,10 +322,10 @@ function levelsTable(path, levels, assets) {
 
 /** por/1: the one path from the account's leaf to the root. */
 function pathEl(r, p) {
-  const path = el("section", { class: "card path", ...scrollable("Path from the leaf to the root") }, el("h3", {}, "Path from the leaf to the root"));
-  if (r.leaf) path.append(el("p", {}, "Leaf: ", hashEl(r.leaf.hash)));
+  const path = el("section", { class: "card path", ...scrollable(t("js.path.h3")) }, el("h3", {}, t("js.path.h3")));
+  if (r.leaf) path.append(el("p", {}, t("js.path.leaf"), " ", hashEl(r.leaf.hash)));
   if (p.path.length === 0) {
-    path.append(el("p", {}, "The path is empty: your leaf is the root (a snapshot with a single account)."));
+    path.append(el("p", {}, t("js.path.empty")));
   } else {
     path.append(levelsTable(p.path, r.levels, p.assets));
   }
@@ -312,44 +336,39 @@ function pathEl(r, p) {
 function partsEl(r, p) {
   const section = el(
     "section",
-    { class: "card path parts", ...scrollable("Paths from the parts to the root") },
-    el("h3", {}, "Paths from the parts to the root"),
-    el(
-      "p",
-      { class: "hint" },
-      `The balances are split into ${p.parts.length} part${p.parts.length === 1 ? "" : "s"}, each a leaf at its own random place in the tree; `,
-      "every part's path must lead to the same root, and the parts add up to the balances above.",
-    ),
+    { class: "card path parts", ...scrollable(t("js.parts.h3")) },
+    el("h3", {}, t("js.parts.h3")),
+    el("p", { class: "hint" }, tn("js.parts.about", p.parts.length)),
   );
   p.parts.forEach((part, a) => {
     const d = (r.parts && r.parts[a]) || null;
     const failedHere = !r.ok && r.part === a;
-    const status = d && d.computed && d.computed.hash === p.root.hash ? "leads to the root" : failedHere ? "failed" : d ? "checked" : "not checked";
-    const amounts = part.balances.map((b, i) => amountText(b, p.assets[i])).join(", ");
+    const status = t(`js.parts.status_${d && d.computed && d.computed.hash === p.root.hash ? "root" : failedHere ? "failed" : d ? "checked" : "unchecked"}`);
+    const amounts = part.balances.map((b, i) => amountText(b, p.assets[i])).join(t("js.list_sep"));
     const body = el(
       "div",
       { class: "part-body" },
       el(
         "dl",
         { class: "facts" },
-        el("dt", {}, "Part amounts"),
+        el("dt", {}, t("js.parts.amounts")),
         el("dd", {}, sumsEl(part.balances, p.assets)),
-        d && el("dt", {}, "Part commitment"),
+        d && el("dt", {}, t("js.parts.commitment")),
         d && el("dd", {}, hashEl(d.account)),
-        d && el("dt", {}, "Leaf"),
+        d && el("dt", {}, t("js.parts.leaf")),
         d && el("dd", {}, hashEl(d.leaf.hash)),
-        d && el("dt", {}, "Leaf position"),
+        d && el("dt", {}, t("js.parts.position")),
         d && el("dd", { class: "mono" }, String(d.position)),
       ),
       part.path.length === 0
-        ? el("p", {}, "The path is empty: this leaf is the root (a tree with a single leaf).")
+        ? el("p", {}, t("js.parts.empty"))
         : levelsTable(part.path, d ? d.levels : [], p.assets),
     );
     section.append(
       el(
         "details",
         { class: "part", "data-index": part.index, open: failedHere },
-        el("summary", {}, el("strong", {}, `Part ${part.index}`), `: ${amounts} — ${status}`),
+        el("summary", {}, el("strong", {}, t("js.parts.summary_part", { index: part.index })), t("js.parts.summary_rest", { amounts, status })),
         body,
       ),
     );
@@ -358,17 +377,13 @@ function partsEl(r, p) {
 }
 
 /** What the manifest says about the tree's size (por/2 counts leaves, not accounts). */
-function treeHint(t) {
-  if (!t || typeof t !== "object" || !Number.isInteger(t.leaves)) return null;
-  if (t.version === 2) {
-    const accounts = Number.isInteger(t.accounts) ? `${t.accounts} accounts` : "the account count is not published";
-    return el(
-      "p",
-      { class: "hint" },
-      `The tree has ${t.leaves} leaves: every account split into ${t.split} parts, plus padding; ${accounts}; tree height ${t.height}.`,
-    );
+function treeHint(tree) {
+  if (!tree || typeof tree !== "object" || !Number.isInteger(tree.leaves)) return null;
+  if (tree.version === 2) {
+    const accounts = Number.isInteger(tree.accounts) ? tn("js.tree.accounts", tree.accounts) : t("js.tree.accounts_hidden");
+    return el("p", { class: "hint" }, t("js.tree.v2", { leaves: tree.leaves, split: tree.split, accounts, height: tree.height }));
   }
-  return el("p", { class: "hint" }, `The snapshot has ${t.leaves} accounts; tree height ${t.height}.`);
+  return el("p", { class: "hint" }, tn("js.tree.v1", tree.leaves, { height: tree.height }));
 }
 
 // ---------------------------------------------------------------------------
@@ -383,27 +398,32 @@ class FetchFailure extends Error {
   }
 }
 
+const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+const uncap = (s) => s.charAt(0).toLowerCase() + s.slice(1);
+
 function manifestUrl(id) {
   return new URL(`snapshots/${encodeURIComponent(id)}/manifest.json`, siteRoot);
 }
 
-const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
-/** GETs a JSON file from this site: `{ bytes, json }`, or throws a FetchFailure naming `what`. */
-async function fetchJson(url, what) {
+/**
+ * GETs a JSON file from this site: `{ bytes, json }`, or throws a FetchFailure naming
+ * `what` (a `js.what.*` message key, filled with `whatVars`).
+ */
+async function fetchJson(url, what, whatVars = {}) {
   let res;
   try {
     res = await fetch(url, { credentials: "same-origin", signal: AbortSignal.timeout(15000) });
   } catch (e) {
     const timedOut = e && (e.name === "TimeoutError" || e.name === "AbortError");
     throw new FetchFailure(
-      timedOut ? `${cap(what)} took too long to arrive from this site.` : `${cap(what)} could not be fetched from this site: the connection failed (you may be offline).`,
+      cap(t(timedOut ? "js.fetch.slow" : "js.fetch.offline", { what: t(`js.what.${what}`, whatVars) })),
       `GET ${url.pathname}: ${e && e.name}: ${e && e.message}`,
     );
   }
   if (!res.ok) {
     throw new FetchFailure(
-      res.status === 404 ? `This site does not publish ${what}.` : `${cap(what)} could not be fetched: this site answered HTTP ${res.status}.`,
+      cap(t(res.status === 404 ? "js.fetch.not_published" : "js.fetch.http", { what: t(`js.what.${what}`, whatVars), status: res.status })),
       `GET ${url.pathname}: HTTP ${res.status} ${res.statusText}`,
     );
   }
@@ -411,7 +431,7 @@ async function fetchJson(url, what) {
   try {
     return { bytes, json: JSON.parse(new TextDecoder().decode(bytes)) };
   } catch (e) {
-    throw new FetchFailure(`This site sent ${what}, but it is not valid JSON.`, `GET ${url.pathname}: ${e.message}`);
+    throw new FetchFailure(t("js.fetch.not_json", { what: t(`js.what.${what}`, whatVars) }), `GET ${url.pathname}: ${e.message}`);
   }
 }
 
@@ -424,10 +444,10 @@ function fetchManifest(id) {
   if (!manifests.has(id)) {
     const url = manifestUrl(id);
     const p = (async () => {
-      const { bytes, json } = await fetchJson(url, `the manifest of snapshot ${id}`);
+      const { bytes, json } = await fetchJson(url, "manifest", { id });
       return {
         manifest: json,
-        source: `fetched from ${url.pathname} on this site`,
+        source: t("js.source.fetched", { path: url.pathname }),
         url: url.href,
         sha256: bytesToHex(await sha256(bytes)),
         kind: "fetched",
@@ -449,13 +469,11 @@ async function checkAgainstIndex(file) {
   const id = file.manifest && file.manifest.snapshot_id;
   let index;
   try {
-    index = (await fetchJson(new URL("snapshots/index.json", siteRoot), "the list of published snapshots (snapshots/index.json)")).json;
+    index = (await fetchJson(new URL("snapshots/index.json", siteRoot), "index")).json;
   } catch (e) {
     return {
       state: "unavailable",
-      text:
-        `The manifest file you chose could not be checked against the published hash chain: ${e.plain ? e.plain.charAt(0).toLowerCase() + e.plain.slice(1) : "snapshots/index.json could not be fetched."} ` +
-        "The result holds only if that file is the manifest the exchange published.",
+      text: t("js.index.unavailable", { why: uncap(e.plain || t("js.index.unavailable_why")) }),
       tech: e.tech || e.message,
     };
   }
@@ -463,22 +481,20 @@ async function checkAgainstIndex(file) {
   if (!entry) {
     return {
       state: "unlisted",
-      text:
-        `The manifest file you chose could not be checked against the published hash chain: snapshots/index.json does not list snapshot ${id}. ` +
-        "The result holds only if that file is the manifest the exchange published.",
+      text: t("js.index.unlisted", { id }),
       tech: `no entry with snapshot_id ${JSON.stringify(id)} in snapshots/index.json`,
     };
   }
   if (entry.manifest_sha256 !== file.sha256) {
     return {
       state: "mismatch",
-      text: `The manifest file you chose is not the one published for snapshot ${id}: its SHA-256 differs from the one in this site's hash chain.`,
+      text: t("js.index.mismatch", { id }),
       tech: `SHA-256 of ${file.name} is ${file.sha256}; snapshots/index.json lists ${entry.manifest_sha256}`,
     };
   }
   return {
     state: "match",
-    text: "The manifest file you chose was checked against this site's published hash chain (snapshots/index.json): its SHA-256 matches.",
+    text: t("js.index.match"),
     tech: `SHA-256 ${file.sha256}`,
   };
 }
@@ -487,7 +503,7 @@ async function fileManifestInfo() {
   const f = manualManifest;
   return {
     manifest: f.manifest,
-    source: `the file you chose, ${f.name}`,
+    source: t("js.source.file", { name: f.name }),
     url: typeof f.manifest.snapshot_id === "string" ? manifestUrl(f.manifest.snapshot_id).href : null,
     sha256: f.sha256,
     name: f.name,
@@ -512,7 +528,7 @@ async function manifestFor(snapshotId) {
 // files: a picked or dropped file is checked at once
 
 async function readFile(file) {
-  if (file.size > MAX_FILE_BYTES) throw new Error(`${file.name} is ${file.size} bytes; a proof or manifest is far smaller`);
+  if (file.size > MAX_FILE_BYTES) throw new Error(`${file.name} is ${file.size} bytes; a proof or manifest is far smaller`); // technical detail
   return new Uint8Array(await file.arrayBuffer());
 }
 
@@ -523,7 +539,7 @@ function loadProofFile(file) {
       text = new TextDecoder().decode(await readFile(file));
     } catch (e) {
       $("details").replaceChildren();
-      showError("read", "Could not read the proof file.", [`${file.name} could not be read. Choose it again, or paste its contents.`], e.message);
+      showError("read", t("js.read.proof"), [t("js.read.proof_why", { name: file.name })], e.message);
       return;
     }
     $("proof-input").value = text;
@@ -539,7 +555,7 @@ function loadManifestFile(file) {
       manualManifest = { manifest: JSON.parse(new TextDecoder().decode(bytes)), name: file.name, sha256: bytesToHex(await sha256(bytes)) };
     } catch (e) {
       manualManifest = null;
-      showError("read", "Could not read the manifest file.", [`${file.name} is not a manifest.json this page can read.`], e.message);
+      showError("read", t("js.read.manifest"), [t("js.read.manifest_why", { name: file.name })], e.message);
       return;
     }
     if ($("proof-input").value.trim()) await check();
@@ -561,10 +577,10 @@ async function check() {
   const text = $("proof-input").value.trim();
   if (!text) {
     $("details").replaceChildren();
-    showError("no-proof", "Choose, drop or paste your proof first.");
+    showError("no-proof", t("js.no_proof"));
     return;
   }
-  setVerdict("running", { title: "Checking…", cls: "" });
+  setVerdict("running", { title: t("js.checking"), cls: "" });
   // Steps 1–4 need nothing but the proof.
   const local = await verifyProof(text, null);
   if (!current()) return;
@@ -575,11 +591,11 @@ async function check() {
     renderDetails(local, null);
     showError(
       "manifest-unavailable",
-      "Not verified yet: the published manifest could not be fetched.",
+      t("js.unavailable.title"),
       [
-        m.error.plain || `The manifest of snapshot ${local.proof.snapshot_id} could not be fetched from this site.`,
-        `Your proof is consistent with itself, but that proves nothing until its root is compared with the root ${local.proof.exchange} published.`,
-        `Choose the manifest.json of snapshot ${local.proof.snapshot_id} below (a copy you saved); the check then runs at once.`,
+        m.error.plain || t("js.unavailable.fetch", { id: local.proof.snapshot_id }),
+        t("js.unavailable.consistent", { exchange: local.proof.exchange }),
+        t("js.unavailable.choose", { id: local.proof.snapshot_id }),
       ],
       m.error.tech || m.error.message,
     );
@@ -600,11 +616,11 @@ async function check() {
 
 /** What the user can do after an invalid verdict. */
 function whatToDo(r, m) {
-  const exchange = r.proof ? r.proof.exchange : "the exchange";
+  const exchange = r.proof ? r.proof.exchange : t("js.the_exchange");
   if (r.manifestFile || (r.check === "manifest" && m && m.kind === "file")) {
-    return `Check that the manifest file you chose is the manifest.json of snapshot ${r.proof.snapshot_id} from this site, or remove it and let the page fetch it. If the proof still fails, raise a dispute with ${exchange}.`;
+    return t("js.todo.manifest_file", { id: r.proof.snapshot_id, exchange });
   }
-  return `Download your proof again from your account at ${exchange} and check it again. If it still fails, raise a dispute with ${exchange}: the dispute file below holds what they need to look into it.`;
+  return t("js.todo.again", { exchange });
 }
 
 function showResult(text, r, m) {
@@ -614,10 +630,10 @@ function showResult(text, r, m) {
   if (r.ok && r.manifestChecked) {
     $("manifest-picker").classList.remove("needed");
     setVerdict("valid", {
-      title: "Valid: your account is included.",
+      title: t("js.valid.title"),
       text: [
-        `The balances below are counted in the liabilities ${r.proof.exchange} published for snapshot ${r.proof.snapshot_id}.`,
-        "Check that the account id shown is yours.",
+        t("js.valid.counted", { exchange: r.proof.exchange, id: r.proof.snapshot_id }),
+        t("js.valid.yours"),
         m.kind === "file" ? el("p", { class: m.indexCheck.state === "match" ? "verdict-reason" : "verdict-reason caveat" }, m.indexCheck.text) : null,
       ],
       manifestCheck,
@@ -627,17 +643,17 @@ function showResult(text, r, m) {
   } else {
     const plain = r.manifestFile ? m.indexCheck.text : (PLAIN[r.check] || PLAIN.internal)(r.proof);
     setVerdict("invalid", {
-      title: "Not valid: this proof does not check out.",
+      title: t("js.invalid.title"),
       text: [plain, whatToDo(r, m), m && m.kind === "file" && !r.manifestFile ? m.indexCheck.text : null],
       check: r.check,
       manifestCheck,
-      tech: `Failed at step ${r.step} of 5 (${r.check}): ${r.reason}`,
+      tech: t("js.invalid.tech", { step: r.step, check: r.check, reason: r.reason }),
       cls: "bad",
     });
   }
   offerDispute(text, r, m, { result: r.ok && r.manifestChecked ? "valid" : "invalid" });
   if (r.ok && r.manifestChecked) logCheck(m, runSeq);
-  else if ($("log-verdict")) setLogVerdict("", "The witnessed log is checked once a proof is valid.");
+  else if ($("log-verdict")) setLogVerdict("", t("js.log.later"));
 }
 
 // ---------------------------------------------------------------------------
@@ -688,9 +704,9 @@ async function fetchText(url, what) {
   try {
     res = await fetch(url, { credentials: "same-origin", signal: AbortSignal.timeout(15000), cache: "no-store" });
   } catch (e) {
-    throw new FetchFailure(`${cap(what)} could not be fetched from this site (you may be offline).`, `GET ${url.pathname}: ${e && e.name}: ${e && e.message}`);
+    throw new FetchFailure(cap(t("js.fetch.offline", { what: t(`js.what.${what}`) })), `GET ${url.pathname}: ${e && e.name}: ${e && e.message}`);
   }
-  if (!res.ok) throw new FetchFailure(`${cap(what)} could not be fetched: this site answered HTTP ${res.status}.`, `GET ${url.pathname}: HTTP ${res.status}`);
+  if (!res.ok) throw new FetchFailure(cap(t("js.fetch.http", { what: t(`js.what.${what}`), status: res.status })), `GET ${url.pathname}: HTTP ${res.status}`);
   return res.text();
 }
 
@@ -698,17 +714,8 @@ function utc(ts) {
   return new Date(ts * 1000).toISOString().replace("T", " ").replace(/\.000Z$/, " UTC");
 }
 
-const LOG_PLAIN = {
-  vkey: "A key this page pinned for the log or a witness is malformed.",
-  "note-format": "The published log checkpoint is not a well-formed signed checkpoint.",
-  "note-signature": "The log checkpoint is not signed by the log key this page pinned: the site's log changed keys, or the checkpoint was altered.",
-  origin: "The log checkpoint is for another log than the one this page pinned.",
-  cosignature: "Too few of the pinned witnesses vouch for this log checkpoint (or their cosignatures are too old): this page cannot rule out that you are shown a history others do not see.",
-  inclusion: "This snapshot is not in the witnessed log: the exchange may be showing you a snapshot, or a history, that others do not see.",
-  previous: "This snapshot's link to the one before it does not match the witnessed log.",
-  snapshot_id: "This snapshot's id does not match its entry in the witnessed log.",
-  parse: "The published log files could not be read.",
-};
+/** The log checks (log.js `LogError.check`) that have their own plain words; any other is `parse`'s. */
+const LOG_CHECKS = ["vkey", "note-format", "note-signature", "origin", "cosignature", "inclusion", "previous", "snapshot_id", "parse"];
 
 function setLogVerdict(result, title, text = [], tech = null) {
   const v = $("log-verdict");
@@ -717,14 +724,14 @@ function setLogVerdict(result, title, text = [], tech = null) {
   v.className = `log-verdict card ${result === "seen" ? "ok" : result === "warning" ? "warn" : ""}`;
   v.replaceChildren(
     el("p", { class: "verdict-title" }, el("strong", {}, title)),
-    ...text.filter(Boolean).map((t) => (t instanceof Node ? t : el("p", {}, t))),
-    tech && el("details", { class: "tech" }, el("summary", {}, "Technical detail"), el("p", { class: "mono" }, tech)),
+    ...text.filter(Boolean).map((x) => (x instanceof Node ? x : el("p", {}, x))),
+    ...(tech ? [el("details", { class: "tech" }, el("summary", {}, t("js.technical")), el("p", { class: "mono" }, tech))] : []),
   );
 }
 
 function pinsChangedNote(shown, p) {
   if (!p.changed) return null;
-  const accept = el("button", { type: "button", class: "button", id: "log-pins-accept" }, "Trust the keys this site shows now");
+  const accept = el("button", { type: "button", class: "button", id: "log-pins-accept" }, t("js.log.accept"));
   accept.addEventListener("click", () => {
     try {
       localStorage.setItem(PINS_PREFIX + shown.origin, JSON.stringify({ ...shown, firstSeen: new Date().toISOString() }));
@@ -736,7 +743,7 @@ function pinsChangedNote(shown, p) {
   return el(
     "div",
     { class: "caveat", id: "log-pins-changed" },
-    el("p", {}, `The log or witness keys this site shows are not the ones it showed when you first checked here${p.firstSeen ? ` (${p.firstSeen.slice(0, 10)})` : ""}. This page keeps checking with the keys it saw first. Accept the new keys only if ${shown.origin} announced the change somewhere you trust.`),
+    el("p", {}, p.firstSeen ? t("js.log.changed_since", { date: p.firstSeen.slice(0, 10), origin: shown.origin }) : t("js.log.changed", { origin: shown.origin })),
     accept,
   );
 }
@@ -747,7 +754,7 @@ async function logCheck(m, seq) {
   if (!shown || !$("log-verdict")) return;
   const p = pinsFor(shown);
   const changed = pinsChangedNote(shown, p);
-  setLogVerdict("running", "Checking the witnessed log…");
+  setLogVerdict("running", t("js.log.checking"));
   try {
     const logKey = await Log.parseVkey(p.pins.key, Log.TYPE_NOTE);
     const witnesses = [];
@@ -758,8 +765,8 @@ async function logCheck(m, seq) {
       names.set(k.name, w.name);
     }
     const [checkpointText, indexText] = await Promise.all([
-      fetchText(new URL("log/checkpoint", siteRoot), "the log checkpoint (log/checkpoint)"),
-      fetchText(new URL("snapshots/index.json", siteRoot), "the list of published snapshots (snapshots/index.json)"),
+      fetchText(new URL("log/checkpoint", siteRoot), "checkpoint"),
+      fetchText(new URL("snapshots/index.json", siteRoot), "index"),
     ]);
     const required = Math.max(1, p.pins.required);
     const r = await Log.checkSnapshotEntry({
@@ -774,25 +781,25 @@ async function logCheck(m, seq) {
     });
     if (seq !== runSeq) return;
     const seen = r.checkpoint.cosignatures;
-    const list = el("ul", { id: "log-witnesses-seen" }, ...seen.map((c) => el("li", {}, `${names.get(c.witness) || c.witness}, cosigned ${utc(c.timestamp)}`)));
+    const list = el("ul", { id: "log-witnesses-seen" }, ...seen.map((c) => el("li", {}, t("js.log.cosigned", { witness: names.get(c.witness) || c.witness, time: utc(c.timestamp) }))));
     setLogVerdict(
       "seen",
-      `Seen by ${seen.length} independent witness${seen.length === 1 ? "" : "es"}.`,
+      tn("js.log.seen", seen.length),
       [
-        `Snapshot ${m.manifest.snapshot_id} is entry ${r.index + 1} of ${r.checkpoint.size} in the log ${r.checkpoint.origin}, signed by its pinned key and cosigned by:`,
+        t("js.log.entry", { id: m.manifest.snapshot_id, entry: r.index + 1, size: r.checkpoint.size, origin: r.checkpoint.origin }),
         list,
-        "Each witness cosigns only a log that extends the one it saw before, so everyone who checks sees this same history.",
+        t("js.log.why"),
         changed,
       ],
       `checkpoint size ${r.checkpoint.size}, root ${Log.b64(r.checkpoint.root)}; ${required} cosignature(s) required`,
     );
   } catch (e) {
     if (seq !== runSeq) return;
-    const plain = e instanceof Log.LogError ? LOG_PLAIN[e.check] || LOG_PLAIN.parse : e.plain || "The witnessed log could not be checked.";
+    const plain = e instanceof Log.LogError ? t(`js.log.fail.${LOG_CHECKS.includes(e.check) ? e.check : "parse"}`) : e.plain || t("js.log.failed");
     setLogVerdict(
       "warning",
-      "Warning: the witnessed log does not confirm this snapshot.",
-      [plain, "Your proof matches the manifest, but without the witnesses this page cannot rule out that you are shown a different history than other users.", changed],
+      t("js.log.warning"),
+      [plain, t("js.log.warning_why"), changed],
       e instanceof Log.LogError ? e.message : e.tech || String(e && e.message),
     );
     if (e instanceof Log.LogError) $("log-verdict").dataset.check = e.check;
@@ -860,25 +867,15 @@ function offerDispute(text, r, m, verdict) {
     const text = JSON.stringify(bundle, null, 2) + "\n";
     const blob = new Blob([text], { type: "application/json" });
     const name = `por-dispute-${bundle.manifest.snapshot_id || "unknown"}-${verdict.result}.json`;
-    const link = el("a", { id: "dispute-download", class: "button", href: URL.createObjectURL(blob), download: name }, "Download a dispute file");
+    const link = el("a", { id: "dispute-download", class: "button", href: URL.createObjectURL(blob), download: name }, t("js.dispute.download"));
     link.disputeText = text; // for tests: the page's CSP (connect-src 'self') forbids fetching the blob: URL
     box.replaceChildren(
       el(
         "div",
         { class: "card dispute-box" },
-        el("h3", {}, "Dispute this result"),
-        el(
-          "p",
-          {},
-          `If you think this result is wrong, send ${r.proof ? r.proof.exchange : "the exchange"} a dispute file: one JSON file with your proof, the manifest it was compared with (its address and SHA-256), this verdict, the verifier's version and the time.`,
-        ),
-        el(
-          "p",
-          { class: "notice", id: "dispute-warning" },
-          el("strong", {}, "Before you share it: "),
-          "the dispute file contains your proof with its secret salt. Anyone who has it can link your account to its leaf in the published tree and read your balances. ",
-          "Send it only to the exchange's support or to whoever handles your dispute; never post it publicly.",
-        ),
+        el("h3", {}, t("js.dispute.h3")),
+        el("p", {}, t("js.dispute.about", { exchange: r.proof ? r.proof.exchange : t("js.the_exchange") })),
+        el("p", { class: "notice", id: "dispute-warning" }, el("strong", {}, t("js.dispute.before")), t("js.dispute.warning")),
         el("p", {}, link),
       ),
     );
@@ -893,7 +890,7 @@ function init() {
   const form = $("verify-form");
   if (!form) return;
   if (!(globalThis.crypto && crypto.subtle)) {
-    showError("no-webcrypto", "This browser cannot check proofs here.", ["Open this page over https (Web Crypto is only available in a secure context)."]);
+    showError("no-webcrypto", t("js.webcrypto.title"), [t("js.webcrypto.why")]);
   }
   form.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -911,7 +908,7 @@ function init() {
     const v = $("verdict");
     if (v.dataset.result && v.dataset.result !== "running") {
       runSeq++; // a check still running is about the old text
-      setVerdict("", { title: "The proof changed. Press Verify to check it.", cls: "" });
+      setVerdict("", { title: t("js.changed"), cls: "" });
       $("details").replaceChildren();
       $("dispute").replaceChildren();
     }

@@ -375,7 +375,7 @@ const BTC_DECIMALS: u8 = 8;
 /// Satoshis of a BTC amount, from the exact text of the JSON number Core wrote
 /// (`20999999.97690000`): at most 8 significant decimals, no sign, no exponent.
 fn sats(raw: &RawValue) -> Result<u128, AmountError> {
-    Amount::parse_decimal(raw.get(), BTC_DECIMALS).map(|a| a.0)
+    Amount::parse_decimal(raw.get(), BTC_DECIMALS).map(|a| a.base_units())
 }
 
 fn read_cookie(path: &std::path::Path) -> Result<(String, String), String> {

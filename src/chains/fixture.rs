@@ -379,7 +379,7 @@ impl<'de> Deserialize<'de> for FixtureAmount {
             }
             fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<FixtureAmount, E> {
                 match Amount::parse_canonical(s) {
-                    Ok(a) => Ok(FixtureAmount(a.0)),
+                    Ok(a) => Ok(FixtureAmount(a.base_units())),
                     Err(crate::amount::AmountError::Overflow(_)) => {
                         Err(E::custom(format!("{s} is above 2^128 - 1")))
                     }

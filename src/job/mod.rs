@@ -284,16 +284,12 @@ pub fn snapshot_settings(config: &Config) -> snapshot::Settings {
     }
 }
 
-/// What the site needs of a config: names, title (the configured one, else
-/// `<exchange> proof of reserves`), explorers and the log's public side.
+/// What the site needs of a config: the exchange's name, the configured title,
+/// explorers and the log's public side.
 pub fn site_settings(config: &Config) -> site::SiteSettings {
     site::SiteSettings {
         exchange: config.exchange.clone(),
-        title: config
-            .site
-            .title
-            .clone()
-            .unwrap_or_else(|| format!("{} proof of reserves", config.exchange)),
+        title: config.site.title.clone(),
         explorers: site::Explorers {
             bitcoin_explorer: config.site.bitcoin_explorer.clone(),
             ethereum_explorer: config.site.ethereum_explorer.clone(),

@@ -158,7 +158,7 @@ impl<'a> Builder<'a> {
     pub fn decimal(&mut self, a: usize, field: &[u8]) -> Result<(), Problem> {
         let v =
             Amount::parse_decimal_bytes(field, self.assets[a].decimals).map_err(Problem::Amount)?;
-        self.amount(a, v.0)
+        self.amount(a, v.base_units())
     }
 
     /// Ends the current row: its uid (already checked with [`check_uid`]) and the
@@ -200,7 +200,7 @@ impl<'a> Builder<'a> {
             uid_bytes,
             uid_ends,
             balances,
-            totals: totals.into_iter().map(Amount).collect(),
+            totals: totals.into_iter().map(Amount::from_base_units).collect(),
             uid_index: Vec::new(),
         };
         liabilities.uid_index = sorted_uid_index(&liabilities);

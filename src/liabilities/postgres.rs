@@ -278,7 +278,7 @@ pub fn read(
                     Kind::Decimal => b.decimal(a, raw),
                     Kind::BaseUnits => crate::amount::Amount::parse_decimal_bytes(raw, 0)
                         .map_err(Problem::Amount)
-                        .and_then(|v| b.amount(a, v.0)),
+                        .and_then(|v| b.amount(a, v.base_units())),
                 };
                 result.map_err(|p| invalid(row, Some(uid), col(), p))?;
             }

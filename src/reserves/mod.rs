@@ -483,7 +483,7 @@ pub fn read(
                     holdings.push(Held {
                         asset: s.asset,
                         contract: None,
-                        amount: Amount(v),
+                        amount: Amount::from_base_units(v),
                     });
                 }
             }
@@ -512,7 +512,7 @@ pub fn read(
                     holdings.push(Held {
                         asset: s.asset,
                         contract: s.token.as_ref().map(|t| t.to_string()),
-                        amount: Amount(v),
+                        amount: Amount::from_base_units(v),
                     });
                 }
             }

@@ -4,6 +4,7 @@
 //! (`"1.0712"` → 10712); amounts stay base-unit `u128`s, scaled with integer
 //! division: the charts never touch a float.
 
+use super::i18n::{Catalogue, I18nError};
 use crate::amount::Amount;
 use std::fmt::Write;
 
@@ -83,7 +84,7 @@ fn x_at(i: usize, n: usize) -> i64 {
 
 /// The x tick labels (every snapshot when few, else the first and the last) and both
 /// axis labels, shared by the charts.
-fn axis_labels(s: &mut String, ids: &[&str], y_label: &str) {
+fn axis_labels(s: &mut String, ids: &[&str], x_label: &str, y_label: &str) {
     let plot_w = W - LEFT - RIGHT;
     let plot_h = H - TOP - BOTTOM;
     let label_all = ids.len() <= 4;
@@ -106,9 +107,10 @@ fn axis_labels(s: &mut String, ids: &[&str], y_label: &str) {
     }
     let _ = write!(
         s,
-        r#"<text class="axis-label" x="{}" y="{}" text-anchor="middle">snapshot (oldest to newest)</text>"#,
+        r#"<text class="axis-label" x="{}" y="{}" text-anchor="middle">{}</text>"#,
         LEFT + plot_w / 2,
-        H - 8
+        H - 8,
+        esc(x_label)
     );
     let _ = write!(
         s,
@@ -118,9 +120,14 @@ fn axis_labels(s: &mut String, ids: &[&str], y_label: &str) {
     );
 }
 
-/// The chart of one asset's ratio over `points` (oldest first). `key` makes element
-/// ids unique on the page.
-pub fn ratio_chart(key: &str, symbol: &str, points: &[Point<'_>]) -> String {
+/// The chart of one asset's ratio over `points` (oldest first), its words from `c`.
+/// `key` makes element ids unique on the page.
+pub fn ratio_chart(
+    key: &str,
+    symbol: &str,
+    points: &[Point<'_>],
+    c: &Catalogue,
+) -> Result<String, I18nError> {
     let values: Vec<Option<u64>> = points
         .iter()
         .map(|p| p.ratio.and_then(parse_ratio))
@@ -141,17 +148,18 @@ pub fn ratio_chart(key: &str, symbol: &str, points: &[Point<'_>]) -> String {
     let first = points.first().map(|p| p.snapshot_id).unwrap_or("");
     let last = points.last().map(|p| p.snapshot_id).unwrap_or("");
     let latest = values.last().copied().flatten();
+    let n = points.len().to_string();
+    let span = [("n", n.as_str()), ("first", first), ("last", last)];
     let desc = match latest {
-        Some(v) => format!(
-            "{} snapshots from {first} to {last}; latest ratio {}{}.",
-            points.len(),
-            ratio_label(v),
-            if v < ONE { ", below 1.0" } else { "" }
-        ),
-        None => format!(
-            "{} snapshots from {first} to {last}; no ratio for the latest (no liabilities).",
-            points.len()
-        ),
+        Some(v) => {
+            let key = if v < ONE {
+                "chart.ratio_desc_below"
+            } else {
+                "chart.ratio_desc"
+            };
+            c.text(key, &[&span[..], &[("ratio", &ratio_label(v))]].concat())?
+        }
+        None => c.text("chart.ratio_desc_none", &span)?,
     };
 
     let mut s = String::new();
@@ -162,8 +170,8 @@ pub fn ratio_chart(key: &str, symbol: &str, points: &[Point<'_>]) -> String {
     );
     let _ = write!(
         s,
-        r#"<title id="{id}-title">{} reserve ratio per snapshot</title><desc id="{id}-desc">{}</desc>"#,
-        esc(symbol),
+        r#"<title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        esc(&c.text("chart.ratio_title", &[("symbol", symbol)])?),
         esc(&desc)
     );
     // Grid and y ticks.
@@ -192,11 +200,17 @@ pub fn ratio_chart(key: &str, symbol: &str, points: &[Point<'_>]) -> String {
     let y1 = y(ONE);
     let _ = write!(
         s,
-        r#"<line class="ref" x1="{LEFT}" y1="{y1}" x2="{r}" y2="{y1}"><title>1.0 = fully backed</title></line>"#,
+        r#"<line class="ref" x1="{LEFT}" y1="{y1}" x2="{r}" y2="{y1}"><title>{}</title></line>"#,
+        esc(c.raw("chart.fully_backed")?),
         r = W - RIGHT,
     );
     let ids: Vec<&str> = points.iter().map(|p| p.snapshot_id).collect();
-    axis_labels(&mut s, &ids, "reserve ratio");
+    axis_labels(
+        &mut s,
+        &ids,
+        c.raw("chart.axis_x")?,
+        c.raw("chart.ratio_axis")?,
+    );
     // The line, broken where a ratio is missing.
     let mut run: Vec<String> = Vec::new();
     let flush = |run: &mut Vec<String>, s: &mut String| {
@@ -226,7 +240,7 @@ pub fn ratio_chart(key: &str, symbol: &str, points: &[Point<'_>]) -> String {
         }
     }
     s.push_str("</svg>");
-    s
+    Ok(s)
 }
 
 /// One snapshot's liabilities and verified reserves of one asset, in base units;
@@ -256,7 +270,7 @@ fn amount_step(max: u128) -> u128 {
 /// A tick label in the asset's units, short: `150000000` units is `150M`, `2500` is
 /// `2500`, `0.25` stays `0.25` (exact; ticks are round numbers).
 fn amount_label(v: u128, decimals: u8) -> String {
-    let units = Amount(v).display_units(decimals);
+    let units = Amount::from_base_units(v).display_units(decimals);
     let int = units.split('.').next().unwrap_or("");
     if int.len() <= 4 {
         return units;
@@ -280,12 +294,18 @@ fn amount_label(v: u128, decimals: u8) -> String {
 /// Liabilities and verified reserves of one asset over `points` (oldest first): two
 /// lines told apart by shape as well as colour (liabilities solid with circles,
 /// reserves dashed with squares), every point titled with its exact figures. `key`
-/// makes element ids unique on the page.
-pub fn amounts_chart(key: &str, symbol: &str, decimals: u8, points: &[AmountPoint<'_>]) -> String {
+/// makes element ids unique on the page; the words are `c`'s.
+pub fn amounts_chart(
+    key: &str,
+    symbol: &str,
+    decimals: u8,
+    points: &[AmountPoint<'_>],
+    c: &Catalogue,
+) -> Result<String, I18nError> {
     let max = points
         .iter()
         .filter_map(|p| p.figures)
-        .map(|(l, r)| l.0.max(r.0))
+        .map(|(l, r)| l.base_units().max(r.base_units()))
         .max()
         .unwrap_or(0)
         .max(1);
@@ -306,18 +326,25 @@ pub fn amounts_chart(key: &str, symbol: &str, decimals: u8, points: &[AmountPoin
     let units = |a: Amount| format!("{} {symbol}", a.display_units(decimals));
     let first = points.first().map(|p| p.snapshot_id).unwrap_or("");
     let last = points.last().map(|p| p.snapshot_id).unwrap_or("");
+    let n = points.len().to_string();
+    let span = [("n", n.as_str()), ("first", first), ("last", last)];
     let desc = match points.last().and_then(|p| p.figures) {
-        Some((l, r)) => format!(
-            "{} snapshots from {first} to {last}; latest liabilities {}, verified reserves {}{}.",
-            points.len(),
-            units(l),
-            units(r),
-            if r < l { ", below liabilities" } else { "" }
-        ),
-        None => format!(
-            "{} snapshots from {first} to {last}; the latest does not list {symbol}.",
-            points.len()
-        ),
+        Some((l, r)) => {
+            let key = if r < l {
+                "chart.amounts_desc_below"
+            } else {
+                "chart.amounts_desc"
+            };
+            let (l, r) = (units(l), units(r));
+            c.text(
+                key,
+                &[&span[..], &[("liabilities", &l), ("reserves", &r)]].concat(),
+            )?
+        }
+        None => c.text(
+            "chart.amounts_desc_none",
+            &[&span[..], &[("symbol", symbol)]].concat(),
+        )?,
     };
 
     let mut s = String::new();
@@ -328,8 +355,8 @@ pub fn amounts_chart(key: &str, symbol: &str, decimals: u8, points: &[AmountPoin
     );
     let _ = write!(
         s,
-        r#"<title id="{id}-title">{} liabilities and verified reserves per snapshot</title><desc id="{id}-desc">{}</desc>"#,
-        esc(symbol),
+        r#"<title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        esc(&c.text("chart.amounts_title", &[("symbol", symbol)])?),
         esc(&desc)
     );
     let mut v = 0u128;
@@ -355,7 +382,7 @@ pub fn amounts_chart(key: &str, symbol: &str, decimals: u8, points: &[AmountPoin
         r = W - RIGHT
     );
     let ids: Vec<&str> = points.iter().map(|p| p.snapshot_id).collect();
-    axis_labels(&mut s, &ids, symbol);
+    axis_labels(&mut s, &ids, c.raw("chart.axis_x")?, symbol);
     // Two lines, each broken where the asset is missing.
     for (class, pick) in [("line liab", 0usize), ("line res", 1usize)] {
         let mut run: Vec<String> = Vec::new();
@@ -371,9 +398,15 @@ pub fn amounts_chart(key: &str, symbol: &str, decimals: u8, points: &[AmountPoin
         };
         for (i, p) in points.iter().enumerate() {
             match p.figures {
-                Some((l, r)) => {
-                    run.push(format!("{},{}", x(i), y(if pick == 0 { l.0 } else { r.0 })))
-                }
+                Some((l, r)) => run.push(format!(
+                    "{},{}",
+                    x(i),
+                    y(if pick == 0 {
+                        l.base_units()
+                    } else {
+                        r.base_units()
+                    })
+                )),
                 None => flush(&mut run, &mut s),
             }
         }
@@ -381,13 +414,15 @@ pub fn amounts_chart(key: &str, symbol: &str, decimals: u8, points: &[AmountPoin
     }
     for (i, p) in points.iter().enumerate() {
         if let Some((l, r)) = p.figures {
-            let title = format!(
-                "{}: liabilities {}, verified reserves {}",
-                p.snapshot_id,
-                units(l),
-                units(r)
-            );
-            let (cx, yl, yr) = (x(i), y(l.0), y(r.0));
+            let title = c.text(
+                "chart.amounts_point",
+                &[
+                    ("id", p.snapshot_id),
+                    ("liabilities", &units(l)),
+                    ("reserves", &units(r)),
+                ],
+            )?;
+            let (cx, yl, yr) = (x(i), y(l.base_units()), y(r.base_units()));
             let _ = write!(
                 s,
                 r#"<g class="pts{}"><title>{}</title><circle class="pt liab" cx="{cx}" cy="{yl}" r="4"/><rect class="pt res" x="{}" y="{}" width="8" height="8"/></g>"#,
@@ -399,12 +434,16 @@ pub fn amounts_chart(key: &str, symbol: &str, decimals: u8, points: &[AmountPoin
         }
     }
     s.push_str("</svg>");
-    s
+    Ok(s)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn english() -> std::sync::Arc<Catalogue> {
+        super::super::i18n::catalogues().unwrap().remove(0)
+    }
 
     #[test]
     fn ratios_parse_as_integers() {
@@ -434,7 +473,7 @@ mod tests {
                 ratio: Some("0.9500"),
             },
         ];
-        let svg = ratio_chart("chart-BTC", "BTC", &pts);
+        let svg = ratio_chart("chart-BTC", "BTC", &pts, &english()).unwrap();
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains(r#"role="img""#));
         assert!(svg.contains("1.0 = fully backed"));
@@ -474,7 +513,7 @@ mod tests {
         let pts = [
             AmountPoint {
                 snapshot_id: "a",
-                figures: Some((Amount(100), Amount(120))),
+                figures: Some((Amount::from_base_units(100), Amount::from_base_units(120))),
             },
             AmountPoint {
                 snapshot_id: "b",
@@ -482,14 +521,17 @@ mod tests {
             },
             AmountPoint {
                 snapshot_id: "c",
-                figures: Some((Amount(u128::MAX), Amount(0))),
+                figures: Some((
+                    Amount::from_base_units(u128::MAX),
+                    Amount::from_base_units(0),
+                )),
             },
             AmountPoint {
                 snapshot_id: "d<",
-                figures: Some((Amount(300), Amount(250))),
+                figures: Some((Amount::from_base_units(300), Amount::from_base_units(250))),
             },
         ];
-        let svg = amounts_chart("amt-0", "BTC", 8, &pts);
+        let svg = amounts_chart("amt-0", "BTC", 8, &pts, &english()).unwrap();
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("BTC liabilities and verified reserves per snapshot"));
         assert!(svg.contains(

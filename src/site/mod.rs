@@ -7,7 +7,9 @@
 //! - [`check`]: the snapshots are checked first (file hashes, hash chain); any fault
 //!   stops the render before anything is written.
 //! - [`view`]: the pages' data (pure); [`chart`]: the inline SVG charts (pure).
-//! - [`pages`]: the embedded templates and the strict minijinja environment.
+//! - [`pages`]: the embedded templates and the strict minijinja environment; every
+//!   page in every language of [`i18n`] (the default at the root, others under
+//!   `<lang>/`), all of their words from that language's message catalogue.
 //! - [`log`](mod@log): the snapshot log folder, checked against the snapshots, copied
 //!   to `log/`, and the keys the pages show and pin.
 //!
@@ -18,6 +20,7 @@
 
 pub mod chart;
 pub mod check;
+pub mod i18n;
 pub mod log;
 pub mod pages;
 pub mod view;
@@ -33,8 +36,9 @@ use std::path::{Path, PathBuf};
 pub struct SiteSettings {
     /// The exchange's display name: on the pages, and every manifest must carry it.
     pub exchange: String,
-    /// The site's title.
-    pub title: String,
+    /// The configured site title; without one, each language's
+    /// `<exchange> proof of reserves`.
+    pub title: Option<String>,
     /// Where blocks and addresses link to.
     pub explorers: Explorers,
     /// The snapshot log, when one is kept (`[log]`).
@@ -127,6 +131,7 @@ pub const STATIC: &[(&str, &str)] = &[
     ("style.css", include_str!("../../site/static/style.css")),
     ("verify.js", include_str!("../../site/static/verify.js")),
     ("log.js", include_str!("../../site/static/log.js")),
+    ("lang.js", include_str!("../../site/static/lang.js")),
     (
         "verify-page.js",
         include_str!("../../site/static/verify-page.js"),

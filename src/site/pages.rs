@@ -1,10 +1,15 @@
 //! The templates (embedded in the binary, so `por render` works from any folder) and
 //! the minijinja environment that renders them: strict about undefined variables,
-//! HTML auto-escaping for `.html`, and no source of nondeterminism.
+//! HTML auto-escaping for `.html`, and no source of nondeterminism. Every page is
+//! rendered once per language ([`super::i18n`]): its words come from `t(key, …)`,
+//! its counts through `|num` (digits grouped like the amounts).
 
+use super::SiteSettings;
 use super::check::Checked;
+use super::i18n::{self, Catalogue, I18nError};
 use super::view;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
+use std::sync::Arc;
 
 /// `(name, source)` of every template.
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -65,6 +70,11 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
         out.write_str(rest)?;
         Ok(())
     });
+    env.add_function("t", i18n::template_t);
+    // A count (`1234567`) with its digits grouped as amounts are (`view::grouped`).
+    env.add_filter("num", |v: Value| {
+        Value::from_safe_string(view::grouped(&v.to_string()))
+    });
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
     for (name, source) in TEMPLATES {
@@ -73,48 +83,113 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
     Ok(env)
 }
 
-/// Renders every page: `(file name, html)`, in a fixed order.
+/// The site title: the configured one, else `<exchange> proof of reserves` in the
+/// catalogue's language.
+pub fn site_title(settings: &SiteSettings, catalogue: &Catalogue) -> Result<String, I18nError> {
+    match &settings.title {
+        Some(title) => Ok(title.clone()),
+        None => catalogue.text("base.default_title", &[("exchange", &settings.exchange)]),
+    }
+}
+
+/// One entry of the language switch: the same page in `lang`.
+#[derive(serde::Serialize)]
+struct LangLink {
+    lang: String,
+    name: String,
+    href: String,
+}
+
+/// Why a page could not be rendered: `(page, message)`.
+pub type PageError = (String, minijinja::Error);
+
+fn i18n_error(page: &str, e: I18nError) -> PageError {
+    (
+        page.to_string(),
+        minijinja::Error::new(minijinja::ErrorKind::UndefinedError, e.to_string()),
+    )
+}
+
+/// Renders every page in every language: `(path, html)`, the default language's
+/// pages at the root and each other language's under its folder (`zh-CN/index.html`).
 pub fn render_pages(
     env: &Environment<'_>,
-    settings: &super::SiteSettings,
+    settings: &SiteSettings,
     snapshots: &[Checked],
     log: Option<&super::log::LogView>,
-) -> Result<Vec<(&'static str, String)>, (String, minijinja::Error)> {
+) -> Result<Vec<(String, String)>, PageError> {
+    let catalogues = i18n::catalogues().map_err(|e| i18n_error("(catalogues)", e))?;
+    let mut out = Vec::new();
+    for c in &catalogues {
+        for (name, html) in render_language(env, settings, snapshots, log, c, &catalogues)? {
+            out.push((format!("{}{name}", c.dir), html));
+        }
+    }
+    Ok(out)
+}
+
+/// Every page in one language.
+fn render_language(
+    env: &Environment<'_>,
+    settings: &SiteSettings,
+    snapshots: &[Checked],
+    log: Option<&super::log::LogView>,
+    c: &Arc<Catalogue>,
+    all: &[Arc<Catalogue>],
+) -> Result<Vec<(&'static str, String)>, PageError> {
     let newest = snapshots.last().expect("at least one snapshot");
     let latest_id = newest.manifest.snapshot_id.to_string();
-    let common = |page: &str| {
-        context! {
-            root => "",
+    let title = site_title(settings, c).map_err(|e| i18n_error("(site title)", e))?;
+    // From this language's folder back to the site root, where the data files are.
+    let root = if c.dir.is_empty() { "" } else { "../" };
+    let common = |page: &str, file: &str| {
+        let langs: Vec<LangLink> = all
+            .iter()
+            .map(|l| {
+                Ok(LangLink {
+                    lang: l.lang.clone(),
+                    name: l.raw("lang.name")?.to_string(),
+                    href: format!("{root}{}{file}", l.dir),
+                })
+            })
+            .collect::<Result<_, I18nError>>()
+            .map_err(|e| i18n_error(file, e))?;
+        Ok::<Value, PageError>(context! {
+            root => root,
+            lang => c.lang.clone(),
+            langs => Value::from_serialize(&langs),
+            i18n => Value::from_dyn_object(c.clone()),
+            browser_messages => c.browser_json(),
             page => page,
-            site_title => settings.title.clone(),
+            site_title => title.clone(),
             exchange => settings.exchange.clone(),
             latest_id => latest_id.clone(),
             latest_as_of => newest.manifest.as_of.clone(),
             log => Value::from_serialize(log),
-        }
+        })
     };
     let overview = view::overview(snapshots, &settings.explorers);
-    let history = view::history(snapshots);
+    let history = view::history(snapshots, c).map_err(|e| i18n_error("history.html", e))?;
     let addresses = view::addresses(snapshots, &settings.explorers);
     let pages: Vec<(&'static str, Value)> = vec![
         (
             "index.html",
-            context! { o => Value::from_serialize(&overview), ..common("overview") },
+            context! { o => Value::from_serialize(&overview), ..common("overview", "index.html")? },
         ),
         (
             "history.html",
-            context! { h => Value::from_serialize(&history), ..common("history") },
+            context! { h => Value::from_serialize(&history), ..common("history", "history.html")? },
         ),
         (
             "addresses.html",
-            context! { a => Value::from_serialize(&addresses), ..common("addresses") },
+            context! { a => Value::from_serialize(&addresses), ..common("addresses", "addresses.html")? },
         ),
         (
             "verify.html",
             context! {
                 snapshots => Value::from_serialize(view::snapshot_refs(snapshots)),
                 verifier_version => env!("CARGO_PKG_VERSION"),
-                ..common("verify")
+                ..common("verify", "verify.html")?
             },
         ),
         (
@@ -122,7 +197,7 @@ pub fn render_pages(
             context! {
                 o => Value::from_serialize(&overview),
                 schemas => super::SCHEMAS.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
-                ..common("methodology")
+                ..common("methodology", "methodology.html")?
             },
         ),
     ];
@@ -171,6 +246,41 @@ mod tests {
             .render(context! { root => "" })
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::UndefinedError, "{e}");
+    }
+
+    #[test]
+    fn a_key_no_catalogue_has_fails_the_render_and_is_named() {
+        let mut env = environment().unwrap();
+        env.add_template("k.html", r#"{{ t("index.nope") }}"#)
+            .unwrap();
+        env.add_template("a.html", r#"{{ t("index.chain_id") }}"#)
+            .unwrap();
+        env.add_template(
+            "h.html",
+            r#"{{ t("index.root_html", root="<b>", height=3) }}"#,
+        )
+        .unwrap();
+        let en = i18n::catalogues().unwrap().remove(0);
+        let ctx = || context! { i18n => Value::from_dyn_object(en.clone()) };
+        let e = env
+            .get_template("k.html")
+            .unwrap()
+            .render(ctx())
+            .unwrap_err();
+        assert!(e.to_string().contains(r#"no key "index.nope""#), "{e}");
+        // A placeholder without its argument is an error too.
+        let e = env
+            .get_template("a.html")
+            .unwrap()
+            .render(ctx())
+            .unwrap_err();
+        assert!(e.to_string().contains("needs {id}"), "{e}");
+        // An _html message keeps its markup and escapes its arguments.
+        let out = env.get_template("h.html").unwrap().render(ctx()).unwrap();
+        assert_eq!(
+            out,
+            r#"<code class="mono hash">&lt;b&gt;</code> (tree height 3)"#
+        );
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The pages' data, computed from the checked snapshots: human amounts (with their
 //! base units kept for `title`s), shortfalls, explorer links, history rows and the
-//! address list. Plain serializable values, so that templates only lay them out.
+//! address list. Plain serializable values, so that templates only lay them out
+//! (their words come from the page's language's catalogue, [`super::i18n`]).
 //! Pure: no file system, no clock.
 
 use super::Explorers;
 use super::chart::{self, AmountPoint, Point};
 use super::check::{self, Checked};
+use super::i18n::{Catalogue, I18nError};
 use crate::amount::Amount;
 use crate::format::{AddressEntry, ChainBlock, Chains, Manifest, ManifestAsset};
 use serde::Serialize;
@@ -124,8 +126,10 @@ fn asset_row(a: &ManifestAsset) -> AssetRow {
 pub struct ChainRow {
     /// Display name: `Bitcoin`, `Ethereum`, or the configured chain name.
     pub name: String,
-    /// `network mainnet` or `chain id 1`.
+    /// `mainnet` or `chain id 1` (the page says the latter from `chain_id`).
     pub network: String,
+    /// An EVM chain's chain id; `None` for Bitcoin.
+    pub chain_id: Option<u64>,
     /// Block height the snapshot read.
     pub height: u64,
     /// Block hash, as in the manifest.
@@ -145,6 +149,10 @@ fn chain_rows(chains: &Chains, site: &Explorers) -> Vec<ChainRow> {
             network: match c {
                 ChainBlock::Bitcoin(b) => b.network.clone(),
                 ChainBlock::Evm(e) => format!("chain id {}", e.chain_id),
+            },
+            chain_id: match c {
+                ChainBlock::Bitcoin(_) => None,
+                ChainBlock::Evm(e) => Some(e.chain_id),
             },
             height: c.height(),
             block_hash: c.block_hash().to_string(),
@@ -342,8 +350,9 @@ fn ratio_of<'a>(m: &'a Manifest, symbol: &str) -> Option<&'a ManifestAsset> {
     m.assets.iter().find(|a| a.symbol == symbol)
 }
 
-/// The history page's data from `snapshots`, oldest first: rows and charts per asset.
-pub fn history(snapshots: &[Checked]) -> History {
+/// The history page's data from `snapshots`, oldest first: rows and charts per asset,
+/// the charts' words in `c`'s language.
+pub fn history(snapshots: &[Checked], c: &Catalogue) -> Result<History, I18nError> {
     let mut symbols: Vec<String> = Vec::new();
     for s in snapshots {
         for a in &s.manifest.assets {
@@ -391,12 +400,12 @@ pub fn history(snapshots: &[Checked]) -> History {
                     ratio: ratio_of(&s.manifest, sym).and_then(|a| a.reserve_ratio.as_deref()),
                 })
                 .collect();
-            Chart {
+            Ok(Chart {
                 symbol: sym.clone(),
-                svg: chart::ratio_chart(&format!("chart-{i}"), sym, &points),
-            }
+                svg: chart::ratio_chart(&format!("chart-{i}"), sym, &points, c)?,
+            })
         })
-        .collect();
+        .collect::<Result<_, I18nError>>()?;
     let amount_charts = symbols
         .iter()
         .enumerate()
@@ -413,18 +422,18 @@ pub fn history(snapshots: &[Checked]) -> History {
                     figures: ratio_of(&s.manifest, sym).map(|a| (a.liabilities, a.reserves)),
                 })
                 .collect();
-            Chart {
+            Ok(Chart {
                 symbol: sym.clone(),
-                svg: chart::amounts_chart(&format!("amounts-{i}"), sym, decimals, &points),
-            }
+                svg: chart::amounts_chart(&format!("amounts-{i}"), sym, decimals, &points, c)?,
+            })
         })
-        .collect();
-    History {
+        .collect::<Result<_, I18nError>>()?;
+    Ok(History {
         rows,
         charts,
         amount_charts,
         symbols,
-    }
+    })
 }
 
 /// One asset held at an address, as the address page shows it.
@@ -436,6 +445,8 @@ pub struct HoldingRow {
     pub contract: Option<String>,
     /// The amount; in base units only when the asset's decimals are unknown.
     pub amount: Money,
+    /// The asset's decimals are known, so `amount` is in its units.
+    pub known: bool,
 }
 
 /// One claimed address on the address page.
@@ -453,10 +464,8 @@ pub struct AddressRow {
     pub assets: String,
     /// The ownership scheme (`bip322-simple`, `eip191`, `none`, …).
     pub scheme: String,
-    /// `verified`, `not-verified` or `unproven`.
+    /// `verified`, `not-verified` or `unproven` (the page words it from its catalogue).
     pub status: String,
-    /// `status` in words for the reader (`unproven (no signature)`, …).
-    pub status_text: String,
 }
 
 /// The addresses of one chain.
@@ -489,13 +498,13 @@ pub struct Addresses {
     pub count: usize,
 }
 
-fn status(e: &AddressEntry) -> (&'static str, &'static str) {
+fn status(e: &AddressEntry) -> &'static str {
     if e.ownership.scheme == "none" {
-        ("unproven", "unproven (no signature)")
+        "unproven"
     } else if e.ownership.verified {
-        ("verified", "verified")
+        "verified"
     } else {
-        ("not-verified", "not verified")
+        "not-verified"
     }
 }
 
@@ -528,20 +537,17 @@ pub fn addresses(snapshots: &[Checked], site: &Explorers) -> Addresses {
             .map(|h| HoldingRow {
                 asset: h.asset.clone(),
                 contract: h.contract.clone(),
+                known: decimals.contains_key(h.asset.as_str()),
                 amount: match decimals.get(h.asset.as_str()) {
                     Some(&d) => Money::new(h.amount, d),
-                    None => Money {
-                        display: format!("{} (base units)", h.amount),
-                        html: format!("{} (base units)", grouped(&h.amount.to_string())),
-                        base: h.amount.to_string(),
-                    },
+                    None => Money::new(h.amount, 0),
                 },
             })
             .collect();
         for h in &holdings {
             assets.insert(h.asset.clone());
         }
-        let (status, status_text) = status(e);
+        let status = status(e);
         let row = AddressRow {
             address: e.address.clone(),
             label: e.label.clone(),
@@ -554,7 +560,6 @@ pub fn addresses(snapshots: &[Checked], site: &Explorers) -> Addresses {
             holdings,
             scheme: e.ownership.scheme.clone(),
             status: status.into(),
-            status_text: status_text.into(),
         };
         match sections.iter_mut().find(|c| c.key == e.chain) {
             Some(c) => c.addresses.push(row),

@@ -190,7 +190,7 @@ impl Node {
     pub fn from_record(rec: &[u8]) -> Node {
         let sums = rec[32..]
             .chunks_exact(16)
-            .map(|c| Amount(u128::from_be_bytes(c.try_into().expect("16 bytes"))))
+            .map(|c| Amount::from_base_units(u128::from_be_bytes(c.try_into().expect("16 bytes"))))
             .collect();
         Node {
             hash: NodeHash(rec[..32].try_into().expect("32 bytes")),
@@ -404,7 +404,7 @@ impl Tree {
                     len: a.uid.len(),
                 });
             }
-            raw.extend(a.balances.iter().map(|b| b.0));
+            raw.extend(a.balances.iter().map(|b| b.base_units()));
         }
         let level0 = leaf_level(k, accounts.len(), |i| {
             (

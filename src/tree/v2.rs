@@ -304,7 +304,13 @@ pub fn dummy_hash(r: &[u8; 32]) -> NodeHash {
 /// The leaf of part `index` of `uid` with its amounts (one per asset).
 pub fn part_leaf(salt: &[u8; 32], index: u8, uid: &[u8], amounts: &[Amount]) -> Node {
     let mut rec = vec![0u8; record_size(amounts.len())];
-    write_part_record(&mut rec, salt, index, uid, amounts.iter().map(|a| a.0));
+    write_part_record(
+        &mut rec,
+        salt,
+        index,
+        uid,
+        amounts.iter().map(|a| a.base_units()),
+    );
     Node::from_record(&rec)
 }
 
@@ -583,7 +589,7 @@ impl TreeV2 {
                         &part.salt,
                         j as u8,
                         accounts[a].uid.as_bytes(),
-                        part.balances.iter().map(|a| a.0),
+                        part.balances.iter().map(|a| a.base_units()),
                     );
                 } else {
                     // Dummy: H("por/2/dummy", r) and zero sums (the buffer is zeroed).

@@ -8,7 +8,6 @@
 
 use std::path::{Path, PathBuf};
 
-use por::amount::Amount;
 use por::chains::fixture::FixtureChain;
 use por::chains::{BitcoinBackend, BlockRef, EthereumBackend, last_block_at_or_before};
 use por::config::{Config, Endpoint};
@@ -280,7 +279,7 @@ fn every_snapshot_is_fully_reserved_with_a_margin() {
             .figures
             .per_asset
             .iter()
-            .map(|(v, u)| (v.0, u.0))
+            .map(|(v, u)| (v.base_units(), u.base_units()))
             .collect();
         let mine: Vec<(u128, u128)> = verified
             .iter()
@@ -293,7 +292,7 @@ fn every_snapshot_is_fully_reserved_with_a_margin() {
         assert_eq!(pinned.evm("ethereum").unwrap().height, eth.height);
 
         for (i, a) in assets.iter().enumerate() {
-            let Amount(l) = liab.totals[i];
+            let l = liab.totals[i].base_units();
             let r = verified[i];
             assert!(l > 0, "{id}: {} has no liabilities", a.symbol);
             assert!(

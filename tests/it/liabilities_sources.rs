@@ -90,7 +90,7 @@ fn csv_text(data: &[Account]) -> String {
         s.push_str(&format!("\"{}\"", uid.replace('"', "\"\"")));
         for k in 0..3 {
             s.push(',');
-            s.push_str(&Amount(b[k]).display_units(DECIMALS[k]));
+            s.push_str(&Amount::from_base_units(b[k]).display_units(DECIMALS[k]));
         }
         s.push('\n');
     }
@@ -125,7 +125,7 @@ fn parquet_file(path: &Path, data: &[Account]) {
             strs(
                 &data
                     .iter()
-                    .map(|a| Amount(a.1[2]).display_units(6))
+                    .map(|a| Amount::from_base_units(a.1[2]).display_units(6))
                     .collect::<Vec<_>>(),
             ),
         ],
@@ -167,7 +167,7 @@ fn parquet_parts(dir: &Path, data: &[Account]) {
                 strs(
                     &part
                         .iter()
-                        .map(|a| Amount(a.1[1]).display_units(18))
+                        .map(|a| Amount::from_base_units(a.1[1]).display_units(18))
                         .collect::<Vec<_>>(),
                 ),
                 Data::Bytes(part.iter().map(|a| Some(minimal(a.1[0]))).collect()),
@@ -193,8 +193,8 @@ fn postgres_table(cluster: &Cluster, data: &[Account]) {
         text.push_str(&format!(
             "\t{}\t{}\t{}\n",
             b[0],
-            Amount(b[1]).display_units(18),
-            Amount(b[2]).display_units(6)
+            Amount::from_base_units(b[1]).display_units(18),
+            Amount::from_base_units(b[2]).display_units(6)
         ));
     }
     let mut su = cluster.superuser();
@@ -321,7 +321,7 @@ fn one_data_set_through_every_source_gives_the_same_accounts_and_root_sums() {
         )
         .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(l.len(), data.len(), "{name}");
-        let totals: Vec<u128> = l.totals.iter().map(|a| a.0).collect();
+        let totals: Vec<u128> = l.totals.iter().map(|a| a.base_units()).collect();
         assert_eq!(totals, want_totals, "{name}: totals");
         assert!(accounts(&l) == want, "{name}: accounts or balances differ");
 
@@ -371,7 +371,7 @@ fn gzip_members_are_all_read_and_a_cut_stream_is_refused() {
     std::fs::write(t.path().join("two.csv.gz"), &two).unwrap();
     let l = liabilities::parse_file(&t.path().join("two.csv.gz"), &assets()).unwrap();
     assert_eq!(l.len(), 2);
-    assert_eq!(l.totals[0].0, 300_000_000);
+    assert_eq!(l.totals[0].base_units(), 300_000_000);
 
     let whole = gzip(csv_text(&dataset(500)).as_bytes());
     for (name, bytes) in [

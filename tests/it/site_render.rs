@@ -158,7 +158,7 @@ fn figures(sid: &str, eth_covered: bool) -> ReserveFigures {
         per_asset: vec![
             (units("1.875", 8), units("0.1", 8)),
             (units(eth_hot, 18), units("1", 18)),
-            (units("2600.5", 6), Amount(0)),
+            (units("2600.5", 6), Amount::from_base_units(0)),
         ],
         files: vec![
             ("addresses.json".into(), to_json_bytes(&list)),
@@ -297,6 +297,13 @@ fn keep_for_screenshots(site: &Path) {
 }
 
 const IDS: [&str; 3] = ["2026-09-21", "2026-10-21", "2026-11-21"];
+const PAGES: [&str; 5] = [
+    "index.html",
+    "history.html",
+    "addresses.html",
+    "verify.html",
+    "methodology.html",
+];
 
 #[test]
 fn renders_every_page_with_the_key_figures() {
@@ -314,6 +321,7 @@ fn renders_every_page_with_the_key_figures() {
         "static/style.css",
         "static/verify.js",
         "static/log.js",
+        "static/lang.js",
         "static/verify-page.js",
         "static/addresses.js",
         "schema/por-manifest-1.json",
@@ -328,6 +336,10 @@ fn renders_every_page_with_the_key_figures() {
     .iter()
     .map(|s| s.to_string())
     .collect();
+    // Every page again in Simplified Chinese, under zh-CN/.
+    for page in PAGES {
+        expected.push(format!("zh-CN/{page}"));
+    }
     for dir in ["snapshots/2026-10-21", "snapshots/2026-11-21", "latest"] {
         for f in [
             "manifest.json",
@@ -340,7 +352,7 @@ fn renders_every_page_with_the_key_figures() {
     }
     expected.sort();
     assert_eq!(files.keys().cloned().collect::<Vec<_>>(), expected);
-    assert_eq!(summary.pages, 5);
+    assert_eq!(summary.pages, 10);
     assert_eq!(summary.files, files.len());
     assert_eq!(
         summary.bytes,
@@ -469,6 +481,21 @@ fn renders_every_page_with_the_key_figures() {
             methodology.contains(needle),
             "methodology.html lacks {needle}"
         );
+    }
+
+    for page in PAGES {
+        let html = c.page(page);
+        assert!(
+            html.starts_with("<!doctype html>\n<html lang=\"en\">"),
+            "{page}"
+        );
+        assert!(
+            html.contains(&format!(
+                r#"<link rel="alternate" hreflang="zh-CN" href="zh-CN/{page}">"#
+            )),
+            "{page}"
+        );
+        assert!(html.contains(r#"<script src="static/lang.js"></script>"#));
     }
 
     keep_for_screenshots(&c.site());
@@ -1051,4 +1078,113 @@ fn a_dispute_file_validates_and_is_rechecked_against_the_published_manifest() {
     let mut bad = valid;
     bad["manifest"]["sha256"] = "AB".repeat(32).into();
     assert!(!schema_errors("por-dispute-1.json", &bad).is_empty());
+}
+
+/// The Chinese pages: the same figures, links back to the shared data at the root,
+/// their own words, and the browser's catalogue as a JSON data block.
+#[test]
+fn every_page_is_also_in_simplified_chinese() {
+    let c = Case::new();
+    por::job::render(&c.config).unwrap();
+    let zh = |page: &str| c.page(&format!("zh-CN/{page}"));
+    for page in PAGES {
+        let html = zh(page);
+        assert!(
+            html.starts_with("<!doctype html>\n<html lang=\"zh-CN\">"),
+            "{page}"
+        );
+        // The CSP is the same; the language switch and alternates name both pages.
+        assert!(html.contains(r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self'"#));
+        assert!(html.contains(&format!(
+            r#"<link rel="alternate" hreflang="en" href="../{page}">"#
+        )));
+        assert!(
+            html.contains(&format!(
+                r#"<a href="../{page}" hreflang="en" lang="en" data-lang="en">English</a>"#
+            )),
+            "{page}"
+        );
+        assert!(
+            html.contains(&format!(
+                r#"<a href="../zh-CN/{page}" hreflang="zh-CN" lang="zh-CN" data-lang="zh-CN" aria-current="true">简体中文</a>"#
+            )),
+            "{page}"
+        );
+        assert!(html.contains(r#"<script src="../static/lang.js"></script>"#));
+        assert!(html.contains(r#"<link rel="stylesheet" href="../static/style.css">"#));
+        // No link from a Chinese page reaches into zh-CN/ for data: data is at the root.
+        assert!(
+            !html.contains("href=\"snapshots/"),
+            "{page}: data link not under ../"
+        );
+        assert!(!html.contains("href=\"schema/"), "{page}");
+        assert!(!html.contains("{{") && !html.contains("{%"), "{page}");
+        // No English sentence of the default pages is left (technical tokens may be).
+        for english in [
+            "Every figure on this site",
+            "Skip to content",
+            "latest snapshot",
+        ] {
+            assert!(!html.contains(english), "{page} still says {english:?}");
+        }
+    }
+    let index = zh("index.html");
+    for needle in [
+        "Site Exchange 储备金证明",
+        "<title>概览 · Site Exchange 储备金证明</title>",
+        // The figures are grouped exactly as on the English page; their titles in Chinese.
+        r#"title="1.75000001 BTC = 175000001 最小单位"><span class="amt">1.<span class="g">750</span><wbr><span class="g">000</span><wbr>01</span><"#,
+        r#"<span class="amt"><span class="g">2</span><wbr>600.5</span>"#,
+        "每种资产的已验证储备均足以覆盖负债。",
+        r#"<th scope="col" class="num">负债</th>"#,
+        "链 ID 1",
+        r#"href="../snapshots/2026-11-21/manifest.json""#,
+        r#"href="../latest/manifest.json""#,
+        r#"aria-current="page">概览<"#,
+        r#"href="methodology.html#splitting""#,
+    ] {
+        assert!(index.contains(needle), "zh-CN/index.html lacks {needle}");
+    }
+    let history = zh("history.html");
+    assert!(history.contains("ETH 各快照的负债与已验证储备</title>"));
+    assert!(history.contains(
+        "<title>2026-10-21：负债 12.000000000000000001 ETH，已验证储备 11.5 ETH</title>"
+    ));
+    assert!(history.contains("1.0 = 完全覆盖"));
+    assert!(history.contains(r#"<a href="../snapshots/2026-11-21/manifest.json">"#));
+    let addresses = zh("addresses.html");
+    for needle in [
+        ">已验证<",
+        ">验证未通过<",
+        ">未经证明（无签名）<",
+        "cold &lt;vault&gt; &amp; co",
+    ] {
+        assert!(
+            addresses.contains(needle),
+            "zh-CN/addresses.html lacks {needle}"
+        );
+    }
+    // The browser's messages: a data block (not executed, so the CSP allows it) with
+    // every js.* key and only those, in Chinese.
+    let verify = zh("verify.html");
+    let block = verify
+        .split(r#"<script type="application/json" id="por-i18n">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</script>").next())
+        .expect("verify.html has the messages block");
+    let messages: BTreeMap<String, String> = serde_json::from_str(block).unwrap();
+    let catalogue: BTreeMap<String, String> =
+        serde_json::from_str(include_str!("../../site/i18n/zh-CN.json")).unwrap();
+    let js: BTreeMap<String, String> = catalogue
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("js."))
+        .collect();
+    assert_eq!(messages, js);
+    assert_eq!(messages["js.valid.title"], "有效：您的账户已包含在内。");
+    assert!(verify.contains(r#"<script type="module" src="../static/verify-page.js"></script>"#));
+    // Only the pages that run scripts carry the block.
+    assert!(!zh("index.html").contains("por-i18n"));
+    // The published data files are one set, not translated.
+    assert!(!c.site().join("zh-CN/snapshots").exists());
+    assert!(!c.site().join("zh-CN/static").exists());
 }

@@ -26,7 +26,7 @@ fn accounts_strategy() -> impl Strategy<Value = Vec<AccountLeaf>> {
             .map(|(i, (uid, salt, bal))| AccountLeaf {
                 uid: format!("{uid}#{i}"),
                 salt,
-                balances: bal.into_iter().map(Amount).collect(),
+                balances: bal.into_iter().map(Amount::from_base_units).collect(),
             })
             .collect()
     })
@@ -62,8 +62,8 @@ proptest! {
     fn root_sums_are_the_column_totals(accounts in accounts_strategy()) {
         let tree = Tree::build(K, &accounts).unwrap();
         for i in 0..K {
-            let total: u128 = accounts.iter().map(|a| a.balances[i].0).sum();
-            prop_assert_eq!(tree.root().sums[i], Amount(total));
+            let total: u128 = accounts.iter().map(|a| a.balances[i].base_units()).sum();
+            prop_assert_eq!(tree.root().sums[i], Amount::from_base_units(total));
         }
         prop_assert_eq!(tree.leaves(), accounts.len() as u64);
         let h = (accounts.len() as f64).log2().ceil() as u32;
@@ -92,15 +92,15 @@ proptest! {
         for l in 0..good.path.len() {
             let mut p = good.clone(); flip(&mut p.path[l].hash); mutants.push(p);
             for i in 0..K {
-                let mut p = good.clone(); p.path[l].sums[i] = Amount(p.path[l].sums[i].0 ^ delta); mutants.push(p);
+                let mut p = good.clone(); p.path[l].sums[i] = Amount::from_base_units(p.path[l].sums[i].base_units() ^ delta); mutants.push(p);
             }
             let mut p = good.clone();
             p.path[l].side = if p.path[l].side == Side::Left { Side::Right } else { Side::Left };
             mutants.push(p);
         }
         for i in 0..K {
-            let mut p = good.clone(); p.balances[i] = Amount(p.balances[i].0 ^ delta); mutants.push(p);
-            let mut p = good.clone(); p.root.sums[i] = Amount(p.root.sums[i].0 ^ delta); mutants.push(p);
+            let mut p = good.clone(); p.balances[i] = Amount::from_base_units(p.balances[i].base_units() ^ delta); mutants.push(p);
+            let mut p = good.clone(); p.root.sums[i] = Amount::from_base_units(p.root.sums[i].base_units() ^ delta); mutants.push(p);
         }
         let mut p = good.clone(); flip(&mut p.root.hash); mutants.push(p);
         let mut p = good.clone(); p.uid.push('x'); mutants.push(p);
@@ -208,13 +208,22 @@ fn matches_rs_merkle_for_every_size_up_to_300() {
             .map(|i| AccountLeaf {
                 uid: format!("user-{i}"),
                 salt: [(i % 251) as u8; 32],
-                balances: vec![Amount(i as u128 * 7), Amount(1_000_000 + i as u128)],
+                balances: vec![
+                    Amount::from_base_units(i as u128 * 7),
+                    Amount::from_base_units(1_000_000 + i as u128),
+                ],
             })
             .collect();
         let tree = Tree::build(K, &accounts).unwrap();
         let leaves: Vec<[u8; 64]> = accounts
             .iter()
-            .map(|a| reference::leaf(&a.salt, &a.uid, [a.balances[0].0, a.balances[1].0]))
+            .map(|a| {
+                reference::leaf(
+                    &a.salt,
+                    &a.uid,
+                    [a.balances[0].base_units(), a.balances[1].base_units()],
+                )
+            })
             .collect();
         let reference = MerkleTree::<SumHasher>::from_leaves(&leaves);
         let root = reference.root().unwrap();

@@ -350,7 +350,7 @@ fn builds_with_bad_input_are_refused() {
         V2Error::PermutationLength { .. }
     ));
     assert!(matches!(
-        refused(&|i| i.accounts[0].parts[0].balances[0] = Amount(9)),
+        refused(&|i| i.accounts[0].parts[0].balances[0] = Amount::from_base_units(9)),
         V2Error::PartSum { .. }
     ));
     assert!(matches!(
@@ -415,7 +415,7 @@ fn balance() -> impl Strategy<Value = Amount> {
         0u128..=u128::MAX / 4096,
         Just(u128::MAX / 4096),
     ]
-    .prop_map(Amount)
+    .prop_map(Amount::from_base_units)
 }
 
 fn accounts_strategy() -> impl Strategy<Value = Vec<(String, Vec<Amount>)>> {
@@ -446,7 +446,7 @@ proptest! {
 
     #[test]
     fn parts_add_up_to_the_balances(balances in prop::collection::vec(any::<u128>(), 1..5), split in 1u8..=16, seed in any::<u64>()) {
-        let balances: Vec<Amount> = balances.into_iter().map(Amount).collect();
+        let balances: Vec<Amount> = balances.into_iter().map(Amount::from_base_units).collect();
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         let parts = split_balances(&balances, split, &mut rng).unwrap();
         prop_assert_eq!(parts.len(), usize::from(split));
@@ -459,7 +459,7 @@ proptest! {
     #[test]
     fn every_part_of_every_account_folds_to_the_root(accounts in accounts_strategy(), split in 1u8..=16, g in 0u8..=8, seed in any::<u64>()) {
         let totals: Vec<Amount> = (0..K)
-            .map(|i| Amount(accounts.iter().map(|a| a.1[i].0).sum()))
+            .map(|i| Amount::from_base_units(accounts.iter().map(|a| a.1[i].base_units()).sum()))
             .collect();
         let n = accounts.len();
         let tree = draw(accounts, split, g, seed);
@@ -516,7 +516,7 @@ proptest! {
             for i in 0..K {
                 add(format!("path[{l}].sums[{i}]"), &|p| {
                     let s = &mut p.parts[j].path[l].sums[i];
-                    *s = Amount(s.0 ^ delta);
+                    *s = Amount::from_base_units(s.base_units() ^ delta);
                 });
             }
         }
@@ -534,18 +534,20 @@ proptest! {
         for i in 0..K {
             add(format!("parts[{j}].balances[{i}]"), &|p| {
                 let b = &mut p.parts[j].balances[i];
-                *b = Amount(b.0 ^ delta);
+                *b = Amount::from_base_units(b.base_units() ^ delta);
             });
-            add(format!("balances[{i}]"), &|p| p.balances[i] = Amount(p.balances[i].0 ^ delta));
-            add(format!("root.sums[{i}]"), &|p| p.root.sums[i] = Amount(p.root.sums[i].0 ^ delta));
+            add(format!("balances[{i}]"), &|p| p.balances[i] = Amount::from_base_units(p.balances[i].base_units() ^ delta));
+            add(format!("root.sums[{i}]"), &|p| p.root.sums[i] = Amount::from_base_units(p.root.sums[i].base_units() ^ delta));
             // Some amount moved between two parts, so step 1's sums still hold.
             if good.parts.len() > 1 {
                 let other = (j + 1) % good.parts.len();
-                let (from, to) = if good.parts[j].balances[i].0 >= delta { (j, other) } else { (other, j) };
-                if good.parts[from].balances[i].0 >= delta {
+                let (from, to) = if good.parts[j].balances[i].base_units() >= delta { (j, other) } else { (other, j) };
+                if good.parts[from].balances[i].base_units() >= delta {
                     add(format!("moved {delta} of asset {i}"), &|p| {
-                        p.parts[from].balances[i].0 -= delta;
-                        p.parts[to].balances[i].0 += delta;
+                        let b = &mut p.parts[from].balances[i];
+                        *b = Amount::from_base_units(b.base_units() - delta);
+                        let b = &mut p.parts[to].balances[i];
+                        *b = Amount::from_base_units(b.base_units() + delta);
                     });
                 }
             }

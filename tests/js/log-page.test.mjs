@@ -55,8 +55,8 @@ test("Verify page: seen by the demo's two witnesses, keys pinned", { timeout: 12
     browser = await startBrowser({ width: 1100, height: 2400 });
     const b = browser;
     const logVerdict = () => b.executeScript("const v = document.getElementById('log-verdict'); return { ...v.dataset, text: v.innerText };");
-    const verifyAndWait = async () => {
-      await b.navigate(`${server.url}verify.html`);
+    const verifyAndWait = async (dir = "") => {
+      await b.navigate(`${server.url}${dir}verify.html`);
       // A chosen file is verified at once (typing a por/2 proof takes long).
       await b.sendKeys(await b.find("#proof-file"), proofFile);
       return b.waitFor(
@@ -76,6 +76,13 @@ test("Verify page: seen by the demo's two witnesses, keys pinned", { timeout: 12
     assert.match(v.text, /entry 2 of 3 in the log demo-exchange\.example\/por/);
     const pinned = await b.executeScript("return localStorage.getItem('por-log-pins/demo-exchange.example/por');");
     assert.ok(pinned && JSON.parse(pinned).witnesses.length === 2, `pinned: ${pinned}`);
+
+    // The Chinese page: the same check, in Chinese; the log files are the root's.
+    v = await verifyAndWait("zh-CN/");
+    assert.equal(v.result, "seen", v.text);
+    assert.match(v.text, /已由 2 个独立见证者确认。/);
+    assert.match(v.text, /快照 2026-10-21 是日志 demo-exchange\.example\/por 中第 2 个条目（共 3 个）/);
+    assert.match(v.text, /Demo witness 1 \(run by por demo, not independent\)，联署于 /);
 
     // Stripped cosignatures: a clear warning, check "cosignature".
     const stripped = checkpoint.split("\n").filter((l) => !l.startsWith("\u2014 demo-witness")).join("\n");

@@ -2,8 +2,11 @@
 // `por snapshot` twice, `por proof`, `por render`, then headless Chromium opens the
 // rendered site like a user: the Verify page accepts the real proof and rejects a
 // tampered one, every page fits a 390 px phone without sideways scrolling, nothing
-// is fetched from another origin. Screenshots of every page (desktop and mobile) go
-// to target/test-artifacts/site-*.png; when `cargo test --test site_render` left its
+// is fetched from another origin, in English and in Simplified Chinese (zh-CN/), and
+// the language is picked from the browser's languages or the reader's choice.
+// Screenshots of every page (desktop and mobile, both languages) go to
+// target/test-artifacts/site-*.png and site-zh-CN-*.png; each page's weight (its
+// HTML plus the CSS and scripts it loads) is reported; when `cargo test --test site_render` left its
 // fixture site (with address lists) in target/test-artifacts/site-fixture/, those
 // pages are screenshot too and the address filter is exercised.
 //
@@ -24,6 +27,21 @@ import { axeViolations } from "./axe.mjs";
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const artifacts = path.join(repo, "target/test-artifacts");
 const PAGES = ["index", "history", "addresses", "verify", "methodology"];
+/** Every language: its tag, the folder its pages are in, the artifacts' prefix part. */
+const LANGS = [
+  { lang: "en", dir: "", tag: "" },
+  { lang: "zh-CN", dir: "zh-CN/", tag: "-zh-CN" },
+];
+
+/** A page's weight: its HTML and every local stylesheet and script it loads, in bytes. */
+function pageWeight(site, rel) {
+  const html = fs.readFileSync(path.join(site, rel), "utf8");
+  const refs = [...html.matchAll(/<(?:script|link rel="stylesheet")[^>]*\s(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+  const files = [rel, ...refs.map((r) => path.join(path.dirname(rel), r))];
+  // verify-page.js imports verify.js and log.js
+  if (refs.some((r) => r.endsWith("verify-page.js"))) files.push("static/verify.js", "static/log.js");
+  return files.reduce((n, f) => n + fs.statSync(path.join(site, f)).size, 0);
+}
 
 function porBinary() {
   const candidates = [
@@ -104,7 +122,7 @@ async function screenshotPages(b, baseUrl, prefix) {
   return overflow;
 }
 
-test("the rendered site in headless Chromium", { timeout: 180000 }, async (t) => {
+test("the rendered site in headless Chromium", { timeout: 300000 }, async (t) => {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "por-site-e2e-"));
   const { site, proof } = await buildSite(dir);
   const server = await serveDir(site);
@@ -113,8 +131,8 @@ test("the rendered site in headless Chromium", { timeout: 180000 }, async (t) =>
     browser = await startBrowser({ width: 1100, height: 2400 });
     const b = browser;
     const verdict = () => b.executeScript("const v = document.getElementById('verdict'); return { ...v.dataset, text: v.innerText };");
-    const verify = async (text) => {
-      await b.navigate(`${server.url}verify.html`);
+    const verify = async (text, d = "") => {
+      await b.navigate(`${server.url}${d}verify.html`);
       await b.sendKeys(await b.find("#proof-input"), text);
       await b.click(await b.find("#verify-button"));
       return b.waitFor(
@@ -153,9 +171,16 @@ test("the rendered site in headless Chromium", { timeout: 180000 }, async (t) =>
       await b.screenshot(path.join(artifacts, "site-verify-invalid.png"));
     });
 
+    await t.test("page weights (HTML + CSS + scripts)", () => {
+      for (const { dir: d } of LANGS) {
+        const w = PAGES.map((p) => `${p} ${(pageWeight(site, `${d}${p}.html`) / 1024).toFixed(1)} KiB`);
+        t.diagnostic(`page weight ${d || "en/"}: ${w.join(", ")}`);
+      }
+    });
+
     await t.test("every page: landmarks, no foreign requests, fits a phone", async () => {
-      for (const page of PAGES) {
-        await b.navigate(`${server.url}${page}.html`);
+      for (const { lang, dir: d } of LANGS) for (const page of PAGES) {
+        await b.navigate(`${server.url}${d}${page}.html`);
         const info = await b.executeScript(`return {
           main: document.querySelectorAll('main').length,
           nav: document.querySelectorAll('nav[aria-label]').length,
@@ -167,11 +192,12 @@ test("the rendered site in headless Chromium", { timeout: 180000 }, async (t) =>
         assert.equal(info.main, 1, `${page}: one <main>`);
         assert.ok(info.nav >= 1, `${page}: labelled <nav>`);
         assert.equal(info.h1, 1, `${page}: one <h1>`);
-        assert.equal(info.lang, "en");
+        assert.equal(info.lang, lang, `${d}${page}: <html lang>`);
         assert.equal(info.current, `${page}.html`, `${page}: nav marks the current page`);
         assert.ok(info.origins.every((o) => server.url.startsWith(o)), `${page}: requests left the site: ${info.origins}`);
       }
-      const overflow = await screenshotPages(b, server.url, "site");
+      const overflow = [];
+      for (const { dir: d, tag } of LANGS) overflow.push(...(await screenshotPages(b, `${server.url}${d}`, `site${tag}`)));
       assert.deepEqual(overflow, []);
       await b.setWindowSize(1100, 2400);
     });
@@ -206,11 +232,13 @@ test("the rendered site in headless Chromium", { timeout: 180000 }, async (t) =>
 
     await t.test("every page runs under its Content-Security-Policy: another origin is blocked", async () => {
       const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'";
-      const html = await Promise.all(PAGES.map((p) => fsp.readFile(path.join(site, `${p}.html`), "utf8")));
+      const all = LANGS.flatMap(({ dir: d }) => PAGES.map((p) => `${d}${p}.html`));
+      const html = await Promise.all(all.map((p) => fsp.readFile(path.join(site, p), "utf8")));
       html.forEach((h, i) => {
-        assert.ok(h.includes(`<meta http-equiv="Content-Security-Policy" content="${CSP}">`), `${PAGES[i]}: CSP meta`);
-        assert.doesNotMatch(h, /<script(?![^>]*\ssrc=)[^>]*>/, `${PAGES[i]}: an inline script`);
-        assert.doesNotMatch(h, /\sstyle=|<style[\s>]|\son[a-z]+=/, `${PAGES[i]}: an inline style or handler`);
+        assert.ok(h.includes(`<meta http-equiv="Content-Security-Policy" content="${CSP}">`), `${all[i]}: CSP meta`);
+        // a JSON data block (the messages) is not executed, so it is no inline script
+        assert.doesNotMatch(h, /<script(?![^>]*\ssrc=)(?! type="application\/json" id="por-i18n">)[^>]*>/, `${all[i]}: an inline script`);
+        assert.doesNotMatch(h, /\sstyle=|<style[\s>]|\son[a-z]+=/, `${all[i]}: an inline style or handler`);
       });
       const other = `http://localhost:${new URL(server.url).port}/index.html`; // same server, other origin
       for (const page of PAGES) {
@@ -230,31 +258,82 @@ test("the rendered site in headless Chromium", { timeout: 180000 }, async (t) =>
       assert.equal(v.result, "valid", v.text);
     });
 
-    await t.test("axe-core: no accessibility violation on any page, at 1280 px and 390 px", async () => {
+    await t.test("axe-core: no accessibility violation on any page, at 1280 px and 390 px, in every language", async () => {
       const found = [];
       for (const width of [1280, 390]) {
         await b.setWindowSize(width, 2400);
-        for (const page of PAGES) {
-          await b.navigate(`${server.url}${page}.html`);
-          await b.waitFor(() => b.executeScript("return document.readyState === 'complete';"), { what: `${page} loaded` });
-          found.push(...(await axeViolations(b)).map((v) => `${page}.html at ${width}px: ${v}`));
+        for (const { dir: d } of LANGS) for (const page of PAGES) {
+          await b.navigate(`${server.url}${d}${page}.html`);
+          await b.waitFor(() => b.executeScript("return document.readyState === 'complete';"), { what: `${d}${page} loaded` });
+          found.push(...(await axeViolations(b)).map((v) => `${d}${page}.html at ${width}px: ${v}`));
         }
       }
       const overflow = [];
       for (const width of [1280, 390]) {
         await b.setWindowSize(width, 2400);
-        for (const [what, text] of [["valid", JSON.stringify(proof)], ["invalid", JSON.stringify({ ...proof, balances: proof.balances.map((x, i) => (i ? x : String(BigInt(x) + 1n))) })]]) {
-          const v = await verify(text);
+        for (const { dir: d, tag } of LANGS) for (const [what, text] of [["valid", JSON.stringify(proof)], ["invalid", JSON.stringify({ ...proof, balances: proof.balances.map((x, i) => (i ? x : String(BigInt(x) + 1n))) })]]) {
+          const v = await verify(text, d);
           assert.equal(v.result, what, v.text);
-          found.push(...(await axeViolations(b)).map((x) => `verify.html at ${width}px after a ${what} verdict: ${x}`));
+          found.push(...(await axeViolations(b)).map((x) => `${d}verify.html at ${width}px after a ${what} verdict: ${x}`));
           const m = await b.executeScript("return { doc: document.documentElement.scrollWidth, view: window.innerWidth };");
-          if (m.doc > m.view) overflow.push(`${what} verdict at ${width}px: content ${m.doc}px wide in ${m.view}px`);
-          if (width === 390) await b.screenshot(path.join(artifacts, `site-verify-${what}-mobile.png`));
+          if (m.doc > m.view) overflow.push(`${d}${what} verdict at ${width}px: content ${m.doc}px wide in ${m.view}px`);
+          await b.screenshot(path.join(artifacts, `site${tag}-verify-${what}${width === 390 ? "-mobile" : ""}.png`));
         }
       }
       await b.setWindowSize(1280, 2400);
       assert.deepEqual(found, []);
       assert.deepEqual(overflow, [], "the Verify page's verdicts fit a phone");
+    });
+
+    await t.test("a chosen language sticks: the switch stores it, pages in the other language follow it, no loop", async () => {
+      const at = async () => {
+        await b.waitFor(() => b.executeScript("return document.readyState === 'complete';"), { what: "page loaded" });
+        return b.executeScript("return { path: location.pathname + location.hash, lang: document.documentElement.lang };");
+      };
+      const stable = async () => {
+        const first = await at();
+        await new Promise((r) => setTimeout(r, 400));
+        assert.deepEqual(await at(), first, "the page stays where it is");
+        return first;
+      };
+      await b.navigate(`${server.url}index.html`);
+      await b.executeScript("localStorage.removeItem('por-lang');");
+      // this browser prefers English: no redirect without a choice, either way
+      assert.deepEqual(await stable(), { path: "/index.html", lang: "en" });
+      await b.navigate(`${server.url}zh-CN/methodology.html#splitting`);
+      assert.deepEqual(await stable(), { path: "/zh-CN/methodology.html#splitting", lang: "zh-CN" }, "a shared link to a Chinese page stays Chinese");
+      // the switch: on every page, in the header, each language under its own name
+      const links = await b.executeScript("return [...document.querySelectorAll('nav.langs a')].map((a) => [a.lang, a.textContent, a.getAttribute('aria-current')]);");
+      assert.deepEqual(links, [["en", "English", null], ["zh-CN", "简体中文", "true"]]);
+      await b.click(await b.find('nav.langs a[data-lang="en"]'));
+      assert.deepEqual(await stable(), { path: "/methodology.html", lang: "en" });
+      assert.equal(await b.executeScript("return localStorage.getItem('por-lang');"), "en");
+      // English chosen: a Chinese page now sends the reader to its English twin
+      await b.navigate(`${server.url}zh-CN/history.html`);
+      assert.deepEqual(await stable(), { path: "/history.html", lang: "en" });
+      await b.click(await b.find('nav.langs a[data-lang="zh-CN"]'));
+      assert.deepEqual(await stable(), { path: "/zh-CN/history.html", lang: "zh-CN" });
+      await b.navigate(`${server.url}verify.html`);
+      assert.deepEqual(await stable(), { path: "/zh-CN/verify.html", lang: "zh-CN" }, "the choice sticks");
+      // the Chinese page works after the redirect, under the same policy
+      const v = await verify(JSON.stringify(proof), "zh-CN/");
+      assert.equal(v.result, "valid", v.text);
+      assert.match(v.text, /有效/);
+      await b.executeScript("localStorage.removeItem('por-lang');");
+    });
+
+    await t.test("a browser that prefers Chinese gets the Chinese pages; one that prefers Traditional Chinese does not", async () => {
+      for (const [langs, want] of [["zh-CN,zh,en", "zh-CN"], ["zh-TW,zh-Hant", "en"]]) {
+        const zb = await startBrowser({ width: 1100, height: 1200, extraArgs: [`--lang=${langs.split(",")[0]}`, `--accept-lang=${langs}`] });
+        try {
+          await zb.navigate(`${server.url}addresses.html`);
+          await zb.waitFor(async () => (await zb.executeScript("return document.readyState === 'complete' && document.documentElement.lang;")) === want, { timeoutMs: 10000, what: `lang ${want} for ${langs}` });
+          const r = await zb.executeScript("return { langs: navigator.languages, path: location.pathname };");
+          assert.equal(r.path, want === "en" ? "/addresses.html" : "/zh-CN/addresses.html", JSON.stringify(r));
+        } finally {
+          await zb.close();
+        }
+      }
     });
 
     const fixture = path.join(artifacts, "site-fixture");
@@ -279,12 +358,13 @@ test("the rendered site in headless Chromium", { timeout: 180000 }, async (t) =>
         await choose("filter-asset", "BTC");
         assert.deepEqual(await rows(), ["bitcoin:BTC", "bitcoin:BTC"]);
         await b.screenshot(path.join(artifacts, "site-fixture-addresses-filtered.png"));
-        const overflow = await screenshotPages(b, fx.url, "site-fixture");
+        const overflow = [];
+        for (const { dir: d, tag } of LANGS) overflow.push(...(await screenshotPages(b, `${fx.url}${d}`, `site-fixture${tag}`)));
         assert.deepEqual(overflow, []);
         const found = [];
-        for (const page of PAGES) {
-          await b.navigate(`${fx.url}${page}.html`);
-          found.push(...(await axeViolations(b)).map((v) => `fixture ${page}.html: ${v}`));
+        for (const { dir: d } of LANGS) for (const page of PAGES) {
+          await b.navigate(`${fx.url}${d}${page}.html`);
+          found.push(...(await axeViolations(b)).map((v) => `fixture ${d}${page}.html: ${v}`));
         }
         assert.deepEqual(found, [], "axe-core on the fixture site (address lists, charts)");
       } finally {

@@ -1,7 +1,10 @@
-// The Verify page in real headless Chromium: renders site/templates/verify.html by
-// hand into a throwaway site (with site/static/ and a manifest synthesized from a
-// vector tree), then drives it like a user would over WebDriver: paste or choose a
-// proof, click Verify, read #verdict. Screenshots go to target/test-artifacts/.
+// The Verify page in real headless Chromium, as por renders it: the por binary
+// publishes two por/1 snapshots and a por/2 one and renders the site (both
+// languages), then the page is driven like a user would over WebDriver: paste or
+// choose a proof, click Verify, read #verdict. Screenshots go to target/test-artifacts/.
+//
+// Run after `cargo test` built the binary: `node --test tests/js/verify-page.test.mjs`.
+// The binary: $POR_BIN, else $CARGO_TARGET_DIR/debug/por, else target/debug/por.
 import test from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -9,57 +12,30 @@ import fsp from "node:fs/promises";
 import os from "node:os";
 import crypto from "node:crypto";
 import path from "node:path";
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startBrowser } from "./webdriver.mjs";
 import { serveDir } from "./static-server.mjs";
 import { axeViolations } from "./axe.mjs";
-import { manifestFor } from "./vector-suite.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const vectors = JSON.parse(fs.readFileSync(path.join(repo, "tests/data/spec/vectors.json"), "utf8"));
 const artifacts = path.join(repo, "target/test-artifacts");
 
-/** The Content-Security-Policy <meta> of the real base.html, so this page runs under the same policy. */
-const CSP_META = fs.readFileSync(path.join(repo, "site/templates/base.html"), "utf8").match(/<meta http-equiv="Content-Security-Policy"[^>]*>/)[0];
-
-function escapeHtml(s) {
-  return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+function porBinary() {
+  const candidates = [
+    process.env.POR_BIN,
+    process.env.CARGO_TARGET_DIR && path.join(process.env.CARGO_TARGET_DIR, "debug/por"),
+    path.join(repo, "target/debug/por"),
+  ].filter(Boolean);
+  const found = candidates.find((p) => fs.existsSync(p));
+  assert.ok(found, `no por binary (tried ${candidates.join(", ")}); run cargo test first or set POR_BIN`);
+  return found;
 }
 
-/**
- * Renders the few Jinja constructs verify.html uses (extends/block, if, for, {{ x }}
- * and {{ x.y }}) with a stand-in for base.html. Strict like the real renderer: an
- * unknown variable or a leftover tag fails the test.
- */
-function renderTemplate(src, ctx) {
-  const lookup = (expr, scope) => {
-    const [head, ...rest] = expr.trim().split(".");
-    if (!(head in scope)) throw new Error(`template uses undefined variable ${head}`);
-    return rest.reduce((o, k) => {
-      if (o === null || typeof o !== "object" || !(k in o)) throw new Error(`template uses undefined ${expr}`);
-      return o[k];
-    }, scope[head]);
-  };
-  const expand = (text, scope) =>
-    text
-      .replace(/{%-?\s*for (\w+) in (\w+)\s*-?%}([\s\S]*?){%-?\s*endfor\s*-?%}/g, (_, v, list, body) =>
-        lookup(list, scope).map((item) => expand(body, { ...scope, [v]: item })).join(""),
-      )
-      .replace(/{%-?\s*if ([\w.]+)\s*-?%}([\s\S]*?){%-?\s*endif\s*-?%}/g, (_, cond, body) => {
-        const v = lookup(cond, scope);
-        return v && (!Array.isArray(v) || v.length) ? expand(body, scope) : "";
-      })
-      .replace(/{{\s*([\w.]+)\s*}}/g, (_, expr) => escapeHtml(lookup(expr, scope)));
-  assert.match(src, /^{% extends "base.html" %}/, "verify.html must extend base.html");
-  const blocks = {};
-  for (const m of src.matchAll(/{% block (\w+) %}([\s\S]*?){% endblock %}/g)) blocks[m[1]] = expand(m[2], ctx);
-  for (const b of ["title", "main", "scripts"]) assert.ok(b in blocks, `verify.html lacks block ${b}`);
-  const html =
-    `<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8">${CSP_META}<meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<title>${blocks.title}</title><link rel="stylesheet" href="${ctx.root}static/style.css"></head>\n` +
-    `<body><main>${blocks.main}</main>${blocks.scripts}</body>\n</html>\n`;
-  assert.doesNotMatch(html, /{%|{{|}}|%}/, "unrendered template syntax left");
-  return html;
+function por(dir, args) {
+  const r = spawnSync(porBinary(), args, { cwd: dir, encoding: "utf8", env: { ...process.env, POR_LOG: "warn" } });
+  if (r.error) throw r.error;
+  return r;
 }
 
 /** The dispute file has exactly the fields site/schema/por-dispute-1.json names, at every level. */
@@ -74,40 +50,56 @@ function assertShape(bundle, schema = disputeSchema, at = "bundle") {
   if (at === "bundle") assert.match(bundle.checked_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 }
 
+const V1_OLD = "2026-01-21";
+const V1 = "2026-02-21";
+const V2 = "2026-03-21";
+
+/**
+ * The site por renders: eleven accounts (por/1 paths of four levels), snapshots
+ * V1_OLD and V1 as por/1 (`[tree] version = 1`) and V2 as por/2 (the default, four
+ * parts per account), and one account's proof from each.
+ */
 async function buildSite(dir) {
-  const tree = vectors.trees.find((t) => t.name === "eleven");
-  const proof = tree.proofs[3];
-  const html = renderTemplate(await fsp.readFile(path.join(repo, "site/templates/verify.html"), "utf8"), {
-    root: "",
-    exchange: proof.exchange,
-    snapshots: [{ id: proof.snapshot_id, as_of: "2026-01-01T00:00:00Z" }],
-    latest_id: proof.snapshot_id,
-    verifier_version: "0.0.0-test",
-    log: null,
-  });
-  await fsp.writeFile(path.join(dir, "verify.html"), html);
-  await fsp.cp(path.join(repo, "site/static"), path.join(dir, "static"), { recursive: true });
-  await fsp.mkdir(path.join(dir, "snapshots", proof.snapshot_id), { recursive: true });
-  const manifestBytes = JSON.stringify(manifestFor(tree, proof), null, 2);
-  await fsp.writeFile(path.join(dir, "snapshots", proof.snapshot_id, "manifest.json"), manifestBytes);
-  // the published hash chain lists the por/1 snapshot (so a hand-picked manifest can be checked)
-  const index = {
-    format: "por-snapshot-index/1",
-    exchange: proof.exchange,
-    snapshots: [{ snapshot_id: proof.snapshot_id, as_of: "2026-01-01T00:00:00Z", manifest_sha256: crypto.createHash("sha256").update(manifestBytes).digest("hex") }],
-  };
-  await fsp.writeFile(path.join(dir, "snapshots", "index.json"), JSON.stringify(index, null, 2));
-  // a por/2 snapshot beside it (publisher defaults: 4 parts per account)
-  const treeV2 = vectors.trees_v2.find((t) => t.name === "v2-ten-split4-g6-defaults");
-  await fsp.mkdir(path.join(dir, "snapshots", treeV2.manifest.snapshot_id), { recursive: true });
-  await fsp.writeFile(path.join(dir, "snapshots", treeV2.manifest.snapshot_id, "manifest.json"), JSON.stringify(treeV2.manifest, null, 2));
-  return { tree, proof, treeV2 };
+  const rows = ["uid,BTC,ETH,USDT"];
+  for (let i = 0; i < 11; i++) rows.push(`u${String(i).padStart(2, "0")},${i}.5,0.${i + 1},${1000 * i + 7}`);
+  await fsp.writeFile(path.join(dir, "liabilities.csv"), rows.join("\n") + "\n");
+  const config = (tree) =>
+    fsp.writeFile(
+      path.join(dir, "por.toml"),
+      [
+        'exchange = "Verify Exchange"',
+        "[[assets]]", 'symbol = "BTC"', "decimals = 8",
+        "[[assets]]", 'symbol = "ETH"', "decimals = 18",
+        "[[assets]]", 'symbol = "USDT"', "decimals = 6",
+        "[liabilities]", 'path = "liabilities.csv"',
+        "[output]", 'snapshots = "out/snapshots"', 'site = "out/public"', 'private = "secret"',
+        ...tree,
+        "",
+      ].join("\n"),
+    );
+  const proofs = {};
+  for (const [id, tree] of [[V1_OLD, ["[tree]", "version = 1"]], [V1, ["[tree]", "version = 1"]], [V2, []]]) {
+    await config(tree);
+    const r = por(dir, ["snapshot", "--config", "por.toml", "--id", id, "--as-of", `${id}T00:00:00Z`]);
+    // No reserves are configured, so every asset is short: exit 1, but published.
+    assert.ok([0, 1].includes(r.status), `por snapshot ${id}: exit ${r.status}: ${r.stderr}`);
+    const p = por(dir, ["proof", "--config", "por.toml", "--id", id, "--uid", "u03"]);
+    assert.equal(p.status, 0, `por proof ${id}: ${p.stderr}`);
+    proofs[id] = JSON.parse(p.stdout);
+  }
+  const r = por(dir, ["render", "--config", "por.toml"]);
+  assert.equal(r.status, 0, `por render: exit ${r.status}: ${r.stderr}`);
+  const site = path.join(dir, "out/public");
+  const manifest = (id) => JSON.parse(fs.readFileSync(path.join(site, "snapshots", id, "manifest.json"), "utf8"));
+  return { site, proof: proofs[V1], oldProof: proofs[V1_OLD], proofV2: proofs[V2], manifest };
 }
 
 test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2", { timeout: 90000 }, async (t) => {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "por-verify-site-"));
-  const { tree, proof, treeV2 } = await buildSite(dir);
-  const server = await serveDir(dir);
+  const t0 = Date.now();
+  const { site, proof, oldProof, proofV2, manifest } = await buildSite(dir);
+  t.diagnostic(`por built the site (3 snapshots, 3 proofs, render) in ${Date.now() - t0} ms`);
+  const server = await serveDir(site);
   let browser = null;
   try {
     browser = await startBrowser({ width: 1000, height: 1800 });
@@ -158,6 +150,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       const v = await verifyAndWait();
       assert.equal(v.result, "valid", v.text);
       assert.equal(v.check, undefined);
+      assert.doesNotMatch(v.text, /\bnull\b|undefined|js\./, "no stray value or message key in the verdict");
       const details = await b.text(await b.find("#details"));
       assert.ok(details.includes(proof.uid), "details show the uid");
       assert.match(details, /Check that this account id is yours/);
@@ -178,7 +171,8 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       const cases = [
         ["balance raised", (p) => (p.balances[0] = (BigInt(p.balances[0]) + 1n).toString()), "root"],
         ["leading zero", (p) => (p.path[1].sums[0] = "0" + p.path[1].sums[0]), "parse"],
-        ["other snapshot's manifest", (p) => Object.assign(p, vectors.trees.find((x) => x.name === "two").proofs[0]), "manifest"],
+        // a consistent proof from the snapshot before, named as this one: its root is not this snapshot's
+        ["other snapshot's manifest", (p) => Object.assign(p, structuredClone(oldProof), { snapshot_id: proof.snapshot_id }), "manifest"],
       ];
       for (const [what, change, check] of cases) {
         await b.navigate(page);
@@ -230,7 +224,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       assert.equal(await b.executeScript("return document.activeElement.id;"), "manifest-file", "focus moved to the picker");
       await b.screenshot(path.join(artifacts, "verify-page-manifest.png"));
       await assertAxe("the manifest-unavailable error");
-      const m = manifestFor(tree, p);
+      const m = { ...manifest(proof.snapshot_id), snapshot_id: "not-published" };
       await b.sendKeys(await b.find("#manifest-file"), await writeJson("manifest-not-published.json", m));
       const after = await b.waitFor(
         async () => {
@@ -247,11 +241,11 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
     });
 
     await t.test("a manifest picked by hand is checked against snapshots/index.json", async () => {
-      const published = await fsp.readFile(path.join(dir, "snapshots", proof.snapshot_id, "manifest.json"));
+      const published = await fsp.readFile(path.join(site, "snapshots", proof.snapshot_id, "manifest.json"));
       // the published bytes: the hash matches the chain
       await b.navigate(page);
       await b.click(await b.find("#manifest-picker summary"));
-      await b.sendKeys(await b.find("#manifest-file"), path.join(dir, "snapshots", proof.snapshot_id, "manifest.json"));
+      await b.sendKeys(await b.find("#manifest-file"), path.join(site, "snapshots", proof.snapshot_id, "manifest.json"));
       await b.sendKeys(await b.find("#proof-input"), JSON.stringify(proof));
       const v = await verifyAndWait();
       assert.equal(v.result, "valid", v.text);
@@ -264,7 +258,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       assert.equal(d.bundle.verdict.result, "valid");
       assertShape(d.bundle);
       assert.match(d.bundle.verifier.script_sha256, /^[0-9a-f]{64}$/);
-      assert.equal(d.bundle.verifier.version, "0.0.0-test");
+      assert.match(d.bundle.verifier.version, /^\d+\.\d+\.\d+/, "the version por stamps into the page");
       assert.match(d.warning, /contains your proof with its secret salt.*link your account to its leaf/s);
       // same content, other bytes: not the published manifest
       await b.navigate(page);
@@ -282,7 +276,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
     });
 
     await t.test("offline: no raw error; a picked manifest is verified and the chain check said undone", async () => {
-      const off = await serveDir(dir);
+      const off = await serveDir(site);
       await b.navigate(`${off.url}verify.html`);
       await b.find("#proof-input");
       await off.close(); // the site goes away after the page loaded
@@ -298,7 +292,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       assert.equal(d.bundle.verdict.error, "manifest-unavailable");
       assert.equal(d.bundle.manifest.sha256, null);
       assertShape(d.bundle);
-      await b.sendKeys(await b.find("#manifest-file"), await writeJson("manifest-saved-offline.json", manifestFor(tree, p)));
+      await b.sendKeys(await b.find("#manifest-file"), await writeJson("manifest-saved-offline.json", { ...manifest(proof.snapshot_id), snapshot_id: "saved-offline" }));
       const w = await b.waitFor(
         async () => {
           const x = await verdict();
@@ -315,7 +309,7 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
     });
 
     await t.test("a por/2 proof verifies; totals shown, each part's path folded in a <details>", async () => {
-      const p2 = treeV2.proofs[1];
+      const p2 = proofV2;
       await b.navigate(page);
       await b.sendKeys(await b.find("#proof-input"), JSON.stringify(p2));
       const v = await verifyAndWait();
@@ -340,7 +334,8 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
         assert.equal(d.titles[0], p2.parts[a].path[0].hash, `parts[${a}]: full sibling hash in the title`);
         assert.match(d.summary, new RegExp(`^Part ${p2.parts[a].index}: .* leads to the root$`), d.summary);
       });
-      assert.match(details, /every account split into 4 parts, plus padding; the account count is not published/);
+      const tree2 = manifest(p2.snapshot_id).tree;
+      assert.match(details, new RegExp(`The tree has ${tree2.leaves} leaves: every account split into 4 parts, plus padding; ${Number.isInteger(tree2.accounts) ? `${tree2.accounts} accounts` : "the account count is not published"}`));
       await b.screenshot(path.join(artifacts, "verify-page-v2.png"));
       await assertAxe("a valid por/2 verdict");
 
@@ -382,6 +377,69 @@ test("Verify page in headless Chromium: valid, tampered, manifest missing, por/2
       t.diagnostic(`drop to valid verdict (por/1, height ${proof.path.length}, manifest prefetched): ${Math.round(ms)} ms`);
       // the dispute link of a valid verdict sits after the details
       assert.equal(await b.executeScript("return document.getElementById('details').nextElementSibling.id;"), "dispute");
+    });
+
+    await t.test("at 390 px the path tables fit their cards: each level a card of labelled cells, still a table", async () => {
+      await b.setWindowSize(390, 1800);
+      try {
+        for (const [what, p] of [["por/1", proof], ["por/2", proofV2]]) {
+          await b.navigate(page);
+          await b.sendKeys(await b.find("#proof-input"), JSON.stringify(p));
+          const v = await verifyAndWait();
+          assert.equal(v.result, "valid", v.text);
+          // open every part so its table is laid out
+          const m = await b.executeScript(`document.querySelectorAll('#details details.part').forEach((d) => (d.open = true));
+            const cards = [...document.querySelectorAll('#details .card')];
+            const table = document.querySelector('#details table.levels');
+            const row = table.querySelector('tbody tr');
+            return {
+              wide: cards.filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.className + ': ' + c.scrollWidth + ' > ' + c.clientWidth),
+              doc: document.documentElement.scrollWidth, view: window.innerWidth,
+              cells: [...row.children].map((c) => c.tagName + ':' + c.dataset.label),
+              heads: [...table.querySelectorAll('thead th[scope=col]')].length,
+            };`);
+          assert.deepEqual(m.wide, [], `${what}: a card scrolls sideways at 390 px`);
+          assert.ok(m.doc <= m.view, `${what}: page ${m.doc}px wide in ${m.view}px`);
+          assert.deepEqual(m.cells, ["TH:Level", "TD:Sibling side", "TD:Sibling hash", "TD:Sibling sums", "TD:Node after"]);
+          assert.equal(m.heads, 5, "the column headers stay for screen readers");
+          await assertAxe(`a valid ${what} verdict at 390 px`);
+          await b.screenshot(path.join(artifacts, `verify-page-${what === "por/1" ? "v1" : "v2"}-mobile.png`));
+        }
+      } finally {
+        await b.setWindowSize(1000, 1800);
+      }
+    });
+
+    await t.test("the Chinese Verify page: verdicts and reasons in Chinese, technical tokens kept", async () => {
+      const zh = `${server.url}zh-CN/verify.html`;
+      await b.navigate(zh);
+      assert.equal(await b.executeScript("return document.documentElement.lang;"), "zh-CN");
+      await b.sendKeys(await b.find("#proof-input"), JSON.stringify(proof));
+      const v = await verifyAndWait();
+      assert.equal(v.result, "valid", v.text);
+      assert.match(v.text, /有效：您的账户已包含在内。/);
+      assert.doesNotMatch(v.text + (await detailsText()), /\bnull\b|undefined|js\./, "no stray value or message key");
+      assert.match(v.text, new RegExp(`下列余额已计入 Verify Exchange 为快照 ${proof.snapshot_id} 公布的负债`));
+      const details = await detailsText();
+      assert.match(details, /请确认此账户 ID 是您的/);
+      assert.match(details, /清单：从本站的 \/snapshots\/.+\/manifest\.json 获取/, "the manifest is fetched from the root, not zh-CN/");
+      await assertAxe("a valid verdict in Chinese");
+      await b.screenshot(path.join(artifacts, "verify-page-zh-CN.png"));
+      await b.navigate(zh);
+      const bad = structuredClone(proof);
+      bad.balances[0] = (BigInt(bad.balances[0]) + 1n).toString();
+      await b.sendKeys(await b.find("#proof-input"), JSON.stringify(bad));
+      const w = await verifyAndWait();
+      assert.equal(w.result, "invalid", w.text);
+      assert.equal(w.check, "root");
+      assert.match(w.text, /无效：此证明未通过核验。/);
+      assert.match(w.text, /此文件中的余额、盐值或路径无法推算出它所声明的根。/);
+      assert.match(w.tech, /^技术细节在第 4 步（共 5 步）未通过（root）：/, "the check code and the reason stay technical");
+      const d = await disputeBundle();
+      assert.equal(d.bundle.verdict.check, "root", "the dispute file is the same in every language");
+      assert.match(d.warning, /争议文件包含您的证明及其秘密盐值/);
+      await assertAxe("an invalid verdict in Chinese");
+      await b.screenshot(path.join(artifacts, "verify-page-zh-CN-invalid.png"));
     });
 
     await t.test("an empty input is an error, not a verdict", async () => {

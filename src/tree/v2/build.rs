@@ -65,7 +65,7 @@ pub(crate) fn reference_input(
             .enumerate()
             .map(|(a, (uid, b))| AccountParts {
                 uid: String::from_utf8(uid.clone()).expect("test uids are UTF-8"),
-                balances: b.iter().map(|&x| Amount(x)).collect(),
+                balances: b.iter().map(|&x| Amount::from_base_units(x)).collect(),
                 parts: d
                     .parts(a as u64, b, split)
                     .expect("parts of a valid balance")

@@ -164,7 +164,10 @@ impl Derivation {
         for &b in balances {
             draws.clear();
             draws.extend((1..s).map(|_| uniform_inclusive(&mut rng, b)));
-            for (j, p) in split_from_draws(Amount(b), &draws)?.into_iter().enumerate() {
+            for (j, p) in split_from_draws(Amount::from_base_units(b), &draws)?
+                .into_iter()
+                .enumerate()
+            {
                 parts[j].push(p);
             }
         }
@@ -224,7 +227,10 @@ mod tests {
                 d.parts(4, &[1_000_000, 0, u128::MAX], 4)
                     .unwrap()
                     .iter()
-                    .map(|p| p.iter().map(|a| a.0.to_string()).collect::<Vec<_>>())
+                    .map(|p| p
+                        .iter()
+                        .map(|a| a.base_units().to_string())
+                        .collect::<Vec<_>>())
                     .collect::<Vec<_>>()
             ),
         ];
@@ -252,7 +258,7 @@ mod tests {
             for (i, &b) in balances.iter().enumerate() {
                 let sum = parts
                     .iter()
-                    .try_fold(0u128, |s, p| s.checked_add(p[i].0))
+                    .try_fold(0u128, |s, p| s.checked_add(p[i].base_units()))
                     .unwrap();
                 assert_eq!(sum, b);
             }
@@ -263,7 +269,10 @@ mod tests {
                 let mut amounts = [0u128; 4];
                 let salt = d.part(a, j, &balances, 4, &mut amounts);
                 assert_eq!(salt, d.salt(a, j, 4));
-                let want: Vec<u128> = parts[usize::from(j)].iter().map(|x| x.0).collect();
+                let want: Vec<u128> = parts[usize::from(j)]
+                    .iter()
+                    .map(|x| x.base_units())
+                    .collect();
                 assert_eq!(amounts.to_vec(), want);
             }
         }

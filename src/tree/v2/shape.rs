@@ -131,12 +131,12 @@ impl TreeParamsV2 {
 /// sorts them and returns the `s` gaps `d_0 − 0, d_1 − d_0, …, balance − d_{s-2}`,
 /// which add up to `balance`. A draw above `balance` is an error.
 pub fn split_from_draws(balance: Amount, draws: &[u128]) -> Result<Vec<Amount>, V2Error> {
-    if let Some(&draw) = draws.iter().find(|&&d| d > balance.0) {
+    if let Some(&draw) = draws.iter().find(|&&d| d > balance.base_units()) {
         return Err(V2Error::Draw { draw, balance });
     }
     let mut cuts = draws.to_vec();
     cuts.sort_unstable();
-    cuts.push(balance.0);
+    cuts.push(balance.base_units());
     let mut prev = 0u128;
     let mut parts = Vec::with_capacity(cuts.len());
     for cut in cuts {
@@ -144,7 +144,7 @@ pub fn split_from_draws(balance: Amount, draws: &[u128]) -> Result<Vec<Amount>, 
             draw: prev,
             balance,
         })?;
-        parts.push(Amount(gap));
+        parts.push(Amount::from_base_units(gap));
         prev = cut;
     }
     Ok(parts)
@@ -174,7 +174,9 @@ pub fn split_balance<R: RngCore + CryptoRng + ?Sized>(
     rng: &mut R,
 ) -> Result<Vec<Amount>, V2Error> {
     check_split(split)?;
-    let draws: Vec<u128> = (1..split).map(|_| rng.gen_range(0..=balance.0)).collect();
+    let draws: Vec<u128> = (1..split)
+        .map(|_| rng.gen_range(0..=balance.base_units()))
+        .collect();
     split_from_draws(balance, &draws)
 }
 
@@ -233,11 +235,14 @@ mod tests {
 
     #[test]
     fn draws_split_into_gaps() {
-        let parts = split_from_draws(Amount(10), &[7, 2, 7]).unwrap();
-        assert_eq!(parts, [2, 5, 0, 3].map(Amount));
-        assert_eq!(split_from_draws(Amount(5), &[]).unwrap(), [Amount(5)]);
+        let parts = split_from_draws(Amount::from_base_units(10), &[7, 2, 7]).unwrap();
+        assert_eq!(parts, [2, 5, 0, 3].map(Amount::from_base_units));
+        assert_eq!(
+            split_from_draws(Amount::from_base_units(5), &[]).unwrap(),
+            [Amount::from_base_units(5)]
+        );
         assert!(matches!(
-            split_from_draws(Amount(5), &[6]),
+            split_from_draws(Amount::from_base_units(5), &[6]),
             Err(V2Error::Draw { draw: 6, .. })
         ));
         let mut rng = rand::rngs::StdRng::seed_from_u64(1);
@@ -248,11 +253,11 @@ mod tests {
             .try_fold(Amount::ZERO, |t, p| t.checked_add(*p));
         assert_eq!(total, Some(Amount::MAX));
         assert_eq!(
-            split_balance(Amount(1), 0, &mut rng),
+            split_balance(Amount::from_base_units(1), 0, &mut rng),
             Err(V2Error::Split(0))
         );
         assert_eq!(
-            split_balance(Amount(1), 17, &mut rng),
+            split_balance(Amount::from_base_units(1), 17, &mut rng),
             Err(V2Error::Split(17))
         );
     }

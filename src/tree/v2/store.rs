@@ -436,7 +436,7 @@ impl ProofStoreV2 {
             snapshot_id: labels.snapshot_id.clone(),
             assets: labels.assets.clone(),
             uid,
-            balances: balances.into_iter().map(Amount).collect(),
+            balances: balances.into_iter().map(Amount::from_base_units).collect(),
             parts,
             root: RootJson {
                 hash: root.hash,
