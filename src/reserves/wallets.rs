@@ -390,6 +390,56 @@ mod tests {
         );
     }
 
+    fn chains() -> WalletChains {
+        WalletChains {
+            bitcoin_network: bitcoin::Network::Bitcoin,
+            names: vec![
+                ("ethereum".into(), Chain::Ethereum),
+                ("arbitrum".into(), Chain::Ethereum),
+            ],
+        }
+    }
+
+    /// 20,000 rows parse (each address once per chain is fine); a duplicate on one
+    /// chain deep in the file names both lines; an unconfigured chain lists the others.
+    #[test]
+    fn thousands_of_rows_and_duplicates_by_line() {
+        let mut text = String::from(HEADER);
+        for i in 0..10_000u32 {
+            for chain in ["ethereum", "arbitrum"] {
+                text.push_str(&format!("{chain},0x{i:040x},hot,none,\n"));
+            }
+        }
+        let t = std::time::Instant::now();
+        let w = parse(text.as_bytes(), "w.csv", &chains()).unwrap();
+        assert_eq!(w.len(), 20_000);
+        assert!(t.elapsed() < std::time::Duration::from_secs(10));
+        assert_eq!((w[1].chain.as_str(), w[1].line), ("arbitrum", 3));
+        text.push_str(&format!("arbitrum,0x{:040x},again,none,\n", 7_000));
+        let e = parse(text.as_bytes(), "w.csv", &chains())
+            .unwrap_err()
+            .to_string();
+        // (The address is published with its EIP-55 capitals.)
+        assert_eq!(
+            e.to_lowercase(),
+            format!(
+                "w.csv:20002:2 (address): 0x{:040x} is listed twice (first on line 14003)",
+                7_000
+            )
+        );
+        let e = parse(
+            format!("{HEADER}base,0x{:040x},hot,none,\n", 1).as_bytes(),
+            "w.csv",
+            &chains(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "w.csv:2:1 (chain): \"base\": expected \"ethereum\" or \"arbitrum\""
+        );
+    }
+
     #[test]
     fn control_characters_in_quoted_values_are_escaped() {
         let e = error("\"bit\tcoin\",1CGepp2jbTsXHg8ucBnAHnPUXw7SAM8zoP,cold,bip137,sig");
