@@ -3,6 +3,7 @@
 //! with paths resolved against the config file's folder. Errors are one line naming
 //! the file, the line and column, and the key.
 
+use crate::amount::Amount;
 use crate::amount::MAX_DECIMALS;
 use crate::chains::bitcoind::RpcAuth;
 use crate::excerpt::Excerpt;
@@ -11,6 +12,7 @@ use crate::liabilities::source::{RawSource, Source};
 use crate::log::{KeyType, VerifierKey};
 use crate::tree::TreeParams;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -58,7 +60,11 @@ struct RawConfig {
     #[serde(default)]
     wallets: Option<RawPath>,
     #[serde(default)]
-    chains: Option<RawChains>,
+    chains: Option<RawChainsAny>,
+    #[serde(default)]
+    reads: Option<RawReads>,
+    #[serde(default)]
+    custodians: Vec<RawCustodian>,
     output: RawOutput,
     #[serde(default)]
     site: Option<RawSite>,
@@ -126,6 +132,87 @@ struct RawAsset {
     chain: Option<String>,
     #[serde(default)]
     contract: Option<String>,
+    #[serde(default)]
+    contracts: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCustodian {
+    name: String,
+    asset: String,
+    amount: String,
+    attestation_sha256: String,
+}
+
+/// `[reads]`: request limits for `[[chains]]` entries.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReads {
+    #[serde(default)]
+    timeout_secs: Option<u64>,
+    #[serde(default)]
+    attempts: Option<u32>,
+    #[serde(default)]
+    in_flight: Option<u64>,
+}
+
+/// `chains` is either the `[chains]` table of older configs (`[chains.bitcoin]`,
+/// `[chains.ethereum]`) or a list of `[[chains]]` entries, one per chain.
+#[derive(Debug)]
+enum RawChainsAny {
+    Table(RawChains),
+    List(Vec<RawChain>),
+}
+
+impl<'de> Deserialize<'de> for RawChainsAny {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawChainsAny;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a [chains] table or [[chains]] entries")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                m: A,
+            ) -> Result<RawChainsAny, A::Error> {
+                RawChains::deserialize(serde::de::value::MapAccessDeserializer::new(m))
+                    .map(RawChainsAny::Table)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                s: A,
+            ) -> Result<RawChainsAny, A::Error> {
+                Vec::<RawChain>::deserialize(serde::de::value::SeqAccessDeserializer::new(s))
+                    .map(RawChainsAny::List)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One `[[chains]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChain {
+    name: String,
+    kind: String,
+    #[serde(default)]
+    network: Option<String>,
+    #[serde(default)]
+    chain_id: Option<u64>,
+    #[serde(default)]
+    native: Option<String>,
+    #[serde(default)]
+    height: Option<u64>,
+    endpoints: Vec<RawEndpoint>,
+    #[serde(default)]
+    explorer: Option<String>,
+    #[serde(default)]
+    explorer_block: Option<String>,
+    #[serde(default)]
+    defillama: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,6 +247,8 @@ struct RawChains {
     timeout_secs: Option<u64>,
     #[serde(default)]
     attempts: Option<u32>,
+    #[serde(default)]
+    in_flight: Option<u64>,
     #[serde(default)]
     bitcoin: Option<RawBitcoin>,
     #[serde(default)]
@@ -200,18 +289,16 @@ struct RawEndpoint {
     cookie_file: Option<PathBuf>,
 }
 
-/// Where an asset's reserves are read.
+/// One place an asset's reserves are read: a chain's native coin, or a token
+/// contract on an EVM chain. An asset may be read on several chains (USDT on
+/// `ethereum` and on `arbitrum`); its reserves add them all.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum AssetSource {
-    /// Bitcoin's own coin, read from `[chains.bitcoin]`.
-    BitcoinNative,
-    /// Ether, read from `[chains.ethereum]`.
-    EthereumNative,
-    /// An ERC-20 token; the contract address as written (checked by the reserves step).
-    Erc20 {
-        /// The token contract address.
-        contract: String,
-    },
+pub struct AssetSource {
+    /// The chain's configured name (a `[[chains]]` `name`, or `bitcoin` / `ethereum`).
+    pub chain: String,
+    /// The ERC-20 contract address as written (checked by the reserves step); `None`
+    /// for the chain's native coin.
+    pub contract: Option<String>,
 }
 
 /// One configured asset: a column of the liabilities file.
@@ -221,8 +308,23 @@ pub struct AssetConfig {
     pub symbol: String,
     /// Decimal places of the asset (at most [`crate::amount::MAX_DECIMALS`]).
     pub decimals: u8,
-    /// Where its reserves are read; `None` only when no `[chains]` is configured.
-    pub source: Option<AssetSource>,
+    /// Where its reserves are read, in config order; empty only when no `[chains]`
+    /// is configured or the asset is held at custodians only.
+    pub sources: Vec<AssetSource>,
+}
+
+/// One `[[custodians]]` entry: an asset held off chain at a named third party
+/// (FORMAT.md §4 `custodial_reserves`); never counted in `reserves`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustodianConfig {
+    /// The custodian's name, published and shown on the overview.
+    pub name: String,
+    /// Index of the asset in [`Config::assets`].
+    pub asset: usize,
+    /// The attested amount, in base units.
+    pub amount: Amount,
+    /// SHA-256 of the attestation document, 64 lowercase hex.
+    pub attestation_sha256: String,
 }
 
 impl AssetConfig {
@@ -250,7 +352,7 @@ pub enum Endpoint {
         /// User and password, or a cookie file.
         auth: RpcAuth,
     },
-    /// Ethereum JSON-RPC (`kind = "jsonrpc"`), reads pinned to the block by hash.
+    /// EVM JSON-RPC (`kind = "jsonrpc"`), reads pinned to the block by hash.
     JsonRpc {
         /// The node's or provider's URL; may hold credentials, never logged.
         url: String,
@@ -262,41 +364,111 @@ pub enum Endpoint {
     },
 }
 
-/// `[chains.bitcoin]`: how Bitcoin reserves are read.
+/// What a chain is: Bitcoin on one network, or an EVM chain with its chain id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChainKind {
+    /// Bitcoin (`kind = "bitcoin"`, or `[chains.bitcoin]`).
+    Bitcoin {
+        /// The network addresses are checked against.
+        network: bitcoin::Network,
+        /// The published network name (`mainnet`, `testnet`, …).
+        network_name: String,
+    },
+    /// Ethereum or any EVM chain (`kind = "evm"`, or `[chains.ethereum]`).
+    Evm {
+        /// EIP-155 chain id every endpoint's `eth_chainId` must report.
+        chain_id: u64,
+    },
+}
+
+/// One chain read by the run: a `[[chains]]` entry, or a section of the older
+/// `[chains]` table (named `bitcoin` / `ethereum`).
 #[derive(Clone, Debug)]
-pub struct BitcoinConfig {
-    /// The network addresses are checked against.
-    pub network: bitcoin::Network,
-    /// The published network name (`mainnet`, `testnet`, …).
-    pub network_name: String,
+pub struct ChainConfig {
+    /// The configured name, `^[a-z][a-z0-9-]{0,31}$`: the key of `chains` in the manifest
+    /// and the `chain` column of the wallets file.
+    pub name: String,
+    /// Bitcoin or EVM, with the network or chain id.
+    pub kind: ChainKind,
     /// A pinned snapshot block; `None` to search for the block at `as_of`.
     pub height: Option<u64>,
     /// Every endpoint asked; all must agree on the block and every balance.
     pub endpoints: Vec<Endpoint>,
+    /// The chain's key in `defillama.json` (default: its name).
+    pub defillama: String,
+    /// Configured as a `[[chains]]` entry: an EVM chain is published with `"kind": "evm"`.
+    /// `false` for the `[chains.ethereum]` section, whose output stays as it was.
+    pub listed: bool,
 }
 
-/// `[chains.ethereum]`: how Ethereum reserves are read.
-#[derive(Clone, Debug)]
-pub struct EthereumConfig {
-    /// EIP-155 chain id the endpoints must report.
-    pub chain_id: u64,
-    /// A pinned snapshot block; `None` to search for the block at `as_of`.
-    pub height: Option<u64>,
-    /// Every endpoint asked; all must agree on the block and every balance.
-    pub endpoints: Vec<Endpoint>,
+impl ChainConfig {
+    /// The Bitcoin network, for a Bitcoin chain.
+    pub fn bitcoin_network(&self) -> Option<bitcoin::Network> {
+        match &self.kind {
+            ChainKind::Bitcoin { network, .. } => Some(*network),
+            ChainKind::Evm { .. } => None,
+        }
+    }
+
+    /// The EIP-155 chain id, for an EVM chain.
+    pub fn chain_id(&self) -> Option<u64> {
+        match &self.kind {
+            ChainKind::Evm { chain_id } => Some(*chain_id),
+            ChainKind::Bitcoin { .. } => None,
+        }
+    }
 }
 
-/// `[chains]`: request limits and the chains read.
+/// Addresses read at once when `in_flight` is not configured.
+pub const DEFAULT_IN_FLIGHT: usize = 8;
+/// The most addresses read at once (`in_flight`).
+pub const MAX_IN_FLIGHT: usize = 256;
+
+fn in_flight(
+    v: Option<u64>,
+    key: &str,
+    invalid: &impl Fn(&str, String) -> ConfigError,
+) -> Result<usize, ConfigError> {
+    match v {
+        None => Ok(DEFAULT_IN_FLIGHT),
+        Some(n) if (1..=MAX_IN_FLIGHT as u64).contains(&n) => Ok(n as usize),
+        Some(n) => Err(invalid(key, format!("{n} is not in 1..={MAX_IN_FLIGHT}"))),
+    }
+}
+
+/// `[chains]` or `[[chains]]` with `[reads]`: request limits and the chains read.
 #[derive(Clone, Debug)]
 pub struct ChainsConfig {
     /// Per-request timeout (`timeout_secs`, default 30 s, at least 1 s).
     pub timeout: Duration,
     /// Attempts per request for transient errors (default 4, at least 1).
     pub attempts: u32,
-    /// Present when `[chains.bitcoin]` is configured.
-    pub bitcoin: Option<BitcoinConfig>,
-    /// Present when `[chains.ethereum]` is configured.
-    pub ethereum: Option<EthereumConfig>,
+    /// Addresses read at once, so requests in flight per endpoint (`in_flight`,
+    /// default [`DEFAULT_IN_FLIGHT`], 1 to [`MAX_IN_FLIGHT`]).
+    pub in_flight: usize,
+    /// The chains, in configured order (at most one Bitcoin chain).
+    pub list: Vec<ChainConfig>,
+}
+
+impl ChainsConfig {
+    /// The Bitcoin chain, when one is configured.
+    pub fn bitcoin(&self) -> Option<&ChainConfig> {
+        self.list.iter().find(|c| c.bitcoin_network().is_some())
+    }
+
+    /// The chain named `name`.
+    pub fn get(&self, name: &str) -> Option<&ChainConfig> {
+        self.list.iter().find(|c| c.name == name)
+    }
+}
+
+/// Links from the site to a chain's block explorer: URL templates.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExplorerLinks {
+    /// An address page, with `{address}` in it.
+    pub address: Option<String>,
+    /// A block page, with `{height}` or `{hash}` in it.
+    pub block: Option<String>,
 }
 
 /// `[site]`: how the transparency site is titled and links to explorers.
@@ -308,6 +480,8 @@ pub struct SiteConfig {
     pub bitcoin_explorer: String,
     /// Base URL of the Ethereum explorer (default `https://etherscan.io`).
     pub ethereum_explorer: String,
+    /// Explorer templates of `[[chains]]` entries (`explorer`, `explorer_block`), by chain name.
+    pub explorers: BTreeMap<String, ExplorerLinks>,
 }
 
 fn tree_config(raw: Option<&RawTree>) -> Result<TreeParams, (&'static str, String)> {
@@ -418,6 +592,8 @@ pub struct Config {
     pub wallets: Option<PathBuf>,
     /// How chains are read; `None` for an offline setup without reserves.
     pub chains: Option<ChainsConfig>,
+    /// Assets held at third-party custodians (`[[custodians]]`), in configured order.
+    pub custodians: Vec<CustodianConfig>,
     /// Public folder of the published snapshots (`[output] snapshots`).
     pub snapshots_dir: PathBuf,
     /// Public folder the site is rendered into (`[output] site`).
@@ -450,8 +626,8 @@ impl Config {
     pub fn bitcoin_network(&self) -> bitcoin::Network {
         self.chains
             .as_ref()
-            .and_then(|c| c.bitcoin.as_ref())
-            .map(|b| b.network)
+            .and_then(ChainsConfig::bitcoin)
+            .and_then(ChainConfig::bitcoin_network)
             .unwrap_or(bitcoin::Network::Bitcoin)
     }
 
@@ -540,77 +716,214 @@ impl Config {
                     format!("{} is more than {MAX_DECIMALS}", a.decimals),
                 ));
             }
-            let source = match (a.chain.as_deref(), &a.contract) {
-                (None, None) => None,
-                (Some("bitcoin"), None) => Some(AssetSource::BitcoinNative),
-                (Some("ethereum"), None) => Some(AssetSource::EthereumNative),
-                (Some("ethereum"), Some(c)) => Some(AssetSource::Erc20 {
-                    contract: c.clone(),
-                }),
-                (Some("bitcoin"), Some(_)) => {
-                    return Err(invalid(
-                        &format!("{key}.contract"),
-                        "bitcoin assets have no contract".into(),
-                    ));
-                }
+            assets.push(AssetConfig {
+                symbol: a.symbol.clone(),
+                decimals: a.decimals,
+                sources: Vec::new(),
+            });
+        }
+
+        if raw.reads.is_some() && !matches!(raw.chains, Some(RawChainsAny::List(_))) {
+            return Err(invalid(
+                "reads",
+                "applies to [[chains]] entries; a [chains] table has its own timeout_secs and attempts".into(),
+            ));
+        }
+        let chains = match &raw.chains {
+            None => None,
+            Some(RawChainsAny::Table(c)) => Some(parse_chains(c, &invalid, &resolve)?),
+            Some(RawChainsAny::List(list)) => Some(parse_chain_list(
+                list,
+                raw.reads.as_ref(),
+                &invalid,
+                &resolve,
+            )?),
+        };
+        // Chains an asset may name: the configured ones, or the two of older configs.
+        let listed = matches!(raw.chains, Some(RawChainsAny::List(_)));
+        let known: Vec<(String, bool)> = match (&chains, listed) {
+            (Some(c), true) => c
+                .list
+                .iter()
+                .map(|c| (c.name.clone(), c.chain_id().is_some()))
+                .collect(),
+            _ => vec![("bitcoin".into(), false), ("ethereum".into(), true)],
+        };
+        let expected = || {
+            let names: Vec<String> = known.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+            match names.split_last() {
+                Some((last, [])) => format!("expected {last}"),
+                Some((last, rest)) => format!("expected {} or {last}", rest.join(", ")),
+                None => "no chain is configured".into(),
+            }
+        };
+        for (i, a) in raw.assets.iter().enumerate() {
+            let key = format!("assets[{i}]");
+            let is_evm = |name: &str| known.iter().find(|(n, _)| n == name).map(|(_, e)| *e);
+            let mut sources = Vec::new();
+            match (a.chain.as_deref(), &a.contract) {
+                (None, None) => {}
+                (Some(c), contract) => match (is_evm(c), contract) {
+                    (None, _) => {
+                        return Err(invalid(
+                            &format!("{key}.chain"),
+                            format!("{}: {}", Excerpt::quoted(c), expected()),
+                        ));
+                    }
+                    (Some(false), Some(_)) => {
+                        return Err(invalid(
+                            &format!("{key}.contract"),
+                            "bitcoin assets have no contract".into(),
+                        ));
+                    }
+                    (_, contract) => sources.push(AssetSource {
+                        chain: c.to_string(),
+                        contract: contract.clone(),
+                    }),
+                },
                 (None, Some(_)) => {
                     return Err(invalid(
                         &format!("{key}.chain"),
                         "a contract needs chain = \"ethereum\"".into(),
                     ));
                 }
-                (Some(other), _) => {
+            }
+            for (c, contract) in &a.contracts {
+                match is_evm(c) {
+                    Some(true) => sources.push(AssetSource {
+                        chain: c.clone(),
+                        contract: Some(contract.clone()),
+                    }),
+                    Some(false) => {
+                        return Err(invalid(
+                            &format!("{key}.contracts.{c}"),
+                            "bitcoin assets have no contract".into(),
+                        ));
+                    }
+                    None => {
+                        return Err(invalid(
+                            &format!("{key}.contracts"),
+                            format!("{}: {}", Excerpt::quoted(c), expected()),
+                        ));
+                    }
+                }
+            }
+            assets[i].sources = sources;
+        }
+        if let (Some(RawChainsAny::List(list)), Some(ch)) = (&raw.chains, &chains) {
+            for (j, (rc, c)) in list.iter().zip(&ch.list).enumerate() {
+                let Some(sym) = &rc.native else { continue };
+                let Some(a) = assets.iter_mut().find(|a| &a.symbol == sym) else {
                     return Err(invalid(
-                        &format!("{key}.chain"),
-                        format!(
-                            "{}: expected \"bitcoin\" or \"ethereum\"",
-                            Excerpt::quoted(other)
-                        ),
+                        &format!("chains[{j}].native"),
+                        format!("{} is not a configured asset", Excerpt::quoted(sym)),
+                    ));
+                };
+                a.sources.push(AssetSource {
+                    chain: c.name.clone(),
+                    contract: None,
+                });
+            }
+        }
+        // One chain's native coin, or one contract on a chain, is one asset's only.
+        let mut seen: Vec<(String, Option<String>, usize)> = Vec::new();
+        for (i, a) in assets.iter().enumerate() {
+            for src in &a.sources {
+                let contract = src.contract.as_ref().map(|c| c.to_ascii_lowercase());
+                if let Some((_, _, j)) = seen
+                    .iter()
+                    .find(|(c, k, _)| *c == src.chain && *k == contract)
+                {
+                    let what = match &src.contract {
+                        None => format!("the native coin of {}", src.chain),
+                        Some(k) => format!("{k} on {}", src.chain),
+                    };
+                    return Err(invalid(
+                        &format!("assets[{i}]"),
+                        format!("{} reads {what}, as {} does", a.symbol, assets[*j].symbol),
                     ));
                 }
+                seen.push((src.chain.clone(), contract, i));
+            }
+        }
+
+        let mut custodians: Vec<CustodianConfig> = Vec::new();
+        for (i, c) in raw.custodians.iter().enumerate() {
+            let key = format!("custodians[{i}]");
+            if c.name.trim().is_empty() || c.name.contains(['\n', '\r']) || c.name.len() > 100 {
+                return Err(invalid(
+                    &format!("{key}.name"),
+                    "must be one line of 1 to 100 characters".into(),
+                ));
+            }
+            let Some(asset) = assets.iter().position(|a| a.symbol == c.asset) else {
+                return Err(invalid(
+                    &format!("{key}.asset"),
+                    format!("{} is not a configured asset", Excerpt::quoted(&c.asset)),
+                ));
             };
-            assets.push(AssetConfig {
-                symbol: a.symbol.clone(),
-                decimals: a.decimals,
-                source,
+            let amount = Amount::parse_decimal(&c.amount, assets[asset].decimals)
+                .map_err(|e| invalid(&format!("{key}.amount"), e.to_string()))?;
+            let sha = c.attestation_sha256.to_ascii_lowercase();
+            if !crate::chains::is_hex64(&sha) {
+                return Err(invalid(
+                    &format!("{key}.attestation_sha256"),
+                    format!(
+                        "{}: expected the document's SHA-256 as 64 hex digits",
+                        Excerpt::quoted(&c.attestation_sha256)
+                    ),
+                ));
+            }
+            if let Some(j) = custodians
+                .iter()
+                .position(|o| o.name == c.name && o.asset == asset)
+            {
+                return Err(invalid(
+                    &key,
+                    format!(
+                        "{} holding {} is configured twice (custodians[{j}])",
+                        c.name, c.asset
+                    ),
+                ));
+            }
+            let total = custodians
+                .iter()
+                .filter(|o| o.asset == asset)
+                .try_fold(amount, |t, o| t.checked_add(o.amount));
+            if total.is_none() {
+                return Err(invalid(
+                    &format!("{key}.amount"),
+                    format!("the custodial total of {} exceeds 2^128-1", c.asset),
+                ));
+            }
+            custodians.push(CustodianConfig {
+                name: c.name.clone(),
+                asset,
+                amount,
+                attestation_sha256: sha,
             });
         }
 
-        let chains = match &raw.chains {
-            None => None,
-            Some(c) => Some(parse_chains(c, &invalid, &resolve)?),
-        };
         if let Some(ch) = &chains {
             for (i, a) in assets.iter().enumerate() {
                 let key = format!("assets[{i}].chain");
-                match &a.source {
-                    None => {
-                        return Err(invalid(
-                            &key,
-                            format!("asset {} has no on-chain source", a.symbol),
-                        ));
-                    }
-                    Some(AssetSource::BitcoinNative) if ch.bitcoin.is_none() => {
-                        return Err(invalid(
-                            &key,
-                            format!(
-                                "asset {} is on bitcoin but [chains.bitcoin] is missing",
-                                a.symbol
-                            ),
-                        ));
-                    }
-                    Some(AssetSource::EthereumNative | AssetSource::Erc20 { .. })
-                        if ch.ethereum.is_none() =>
-                    {
+                if a.sources.is_empty() && !custodians.iter().any(|c| c.asset == i) {
+                    return Err(invalid(
+                        &key,
+                        format!("asset {} has no on-chain source", a.symbol),
+                    ));
+                }
+                for src in &a.sources {
+                    if ch.get(&src.chain).is_none() {
                         return Err(invalid(
                             &key,
                             format!(
-                                "asset {} is on ethereum but [chains.ethereum] is missing",
-                                a.symbol
+                                "asset {} is on {c} but [chains.{c}] is missing",
+                                a.symbol,
+                                c = src.chain
                             ),
                         ));
                     }
-                    _ => {}
                 }
             }
             if raw.wallets.is_none() {
@@ -622,10 +935,16 @@ impl Config {
         }
 
         let bip127 = parse_bip127(&raw.bip127, chains.as_ref(), &invalid, &resolve)?;
+        let bitcoin_chain = chains
+            .as_ref()
+            .and_then(ChainsConfig::bitcoin)
+            .map(|c| c.name.clone());
         if !bip127.is_empty()
-            && !assets
-                .iter()
-                .any(|a| a.source == Some(AssetSource::BitcoinNative))
+            && !assets.iter().any(|a| {
+                a.sources
+                    .iter()
+                    .any(|s| Some(&s.chain) == bitcoin_chain.as_ref() && s.contract.is_none())
+            })
         {
             return Err(invalid(
                 "bip127",
@@ -640,6 +959,10 @@ impl Config {
         let liabilities =
             Source::from_raw(&raw.liabilities, &resolve).map_err(|(key, m)| invalid(&key, m))?;
         let site = raw.site.as_ref();
+        let explorers = match &raw.chains {
+            Some(RawChainsAny::List(list)) => explorer_links(list, &invalid)?,
+            _ => BTreeMap::new(),
+        };
         let tree =
             tree_config(raw.tree.as_ref()).map_err(|(key, message)| invalid(key, message))?;
         Ok(Config {
@@ -649,7 +972,7 @@ impl Config {
             assets,
             liabilities,
             wallets: raw.wallets.as_ref().map(|w| resolve(&w.path)),
-            chains,
+            custodians,
             snapshots_dir: resolve(&raw.output.snapshots),
             site_dir: resolve(&raw.output.site),
             private_dir: resolve(&raw.output.private),
@@ -661,7 +984,9 @@ impl Config {
                 ethereum_explorer: site
                     .and_then(|s| s.ethereum_explorer.clone())
                     .unwrap_or_else(|| "https://etherscan.io".into()),
+                explorers,
             },
+            chains,
             log,
             bip127,
         })
@@ -677,12 +1002,18 @@ fn parse_bip127(
     let mut out: Vec<Bip127Wallet> = Vec::new();
     for (i, w) in raw.iter().enumerate() {
         let key = format!("bip127[{i}]");
-        let btc = chains.and_then(|c| c.bitcoin.as_ref()).ok_or_else(|| {
-            invalid(
-                &key,
-                "a bip127 wallet needs [chains.bitcoin] to read its outputs".into(),
-            )
-        })?;
+        let btc_network_name = chains
+            .and_then(ChainsConfig::bitcoin)
+            .and_then(|c| match &c.kind {
+                ChainKind::Bitcoin { network_name, .. } => Some(network_name.clone()),
+                ChainKind::Evm { .. } => None,
+            })
+            .ok_or_else(|| {
+                invalid(
+                    &key,
+                    "a bip127 wallet needs a bitcoin chain to read its outputs".into(),
+                )
+            })?;
         if !crate::ownership::bip127::is_wallet_name(&w.wallet) {
             return Err(invalid(
                 &format!("{key}.wallet"),
@@ -699,14 +1030,14 @@ fn parse_bip127(
             ));
         }
         if let Some(n) = &w.network {
-            let same = n == &btc.network_name || (n == "bitcoin" && btc.network_name == "mainnet");
+            let same = n == &btc_network_name || (n == "bitcoin" && btc_network_name == "mainnet");
             if !same {
                 return Err(invalid(
                     &format!("{key}.network"),
                     format!(
-                        "{} but [chains.bitcoin] is {}",
+                        "{} but the bitcoin chain is {}",
                         Excerpt::quoted(n),
-                        btc.network_name
+                        btc_network_name
                     ),
                 ));
             }
@@ -839,18 +1170,28 @@ fn parse_chains(
                 invalid,
                 resolve,
             )?;
-            Some(BitcoinConfig {
-                network,
-                network_name,
+            Some(ChainConfig {
+                name: "bitcoin".into(),
+                kind: ChainKind::Bitcoin {
+                    network,
+                    network_name,
+                },
                 height: b.height,
                 endpoints,
+                defillama: "bitcoin".into(),
+                listed: false,
             })
         }
     };
     let ethereum = match &c.ethereum {
         None => None,
-        Some(e) => Some(EthereumConfig {
-            chain_id: e.chain_id,
+        Some(e) => Some(ChainConfig {
+            name: "ethereum".into(),
+            kind: ChainKind::Evm {
+                chain_id: e.chain_id,
+            },
+            defillama: "ethereum".into(),
+            listed: false,
             height: e.height,
             endpoints: parse_endpoints(
                 &e.endpoints,
@@ -868,9 +1209,195 @@ fn parse_chains(
     Ok(ChainsConfig {
         timeout: Duration::from_secs(c.timeout_secs.unwrap_or(30).max(1)),
         attempts,
-        bitcoin,
-        ethereum,
+        in_flight: in_flight(c.in_flight, "chains.in_flight", invalid)?,
+        list: bitcoin.into_iter().chain(ethereum).collect(),
     })
+}
+
+fn bitcoin_network(name: &str) -> Option<bitcoin::Network> {
+    Some(match name {
+        "mainnet" | "bitcoin" => bitcoin::Network::Bitcoin,
+        "testnet" => bitcoin::Network::Testnet,
+        "testnet4" => bitcoin::Network::Testnet4,
+        "signet" => bitcoin::Network::Signet,
+        "regtest" => bitcoin::Network::Regtest,
+        _ => return None,
+    })
+}
+
+/// Whether `name` is a chain name of FORMAT.md §4: `^[a-z][a-z0-9-]{0,31}$`.
+pub fn is_chain_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    !b.is_empty()
+        && b.len() <= 32
+        && b[0].is_ascii_lowercase()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+}
+
+fn parse_chain_list(
+    list: &[RawChain],
+    reads: Option<&RawReads>,
+    invalid: &impl Fn(&str, String) -> ConfigError,
+    resolve: &impl Fn(&Path) -> PathBuf,
+) -> Result<ChainsConfig, ConfigError> {
+    let mut out: Vec<ChainConfig> = Vec::new();
+    for (i, c) in list.iter().enumerate() {
+        let key = format!("chains[{i}]");
+        if !is_chain_name(&c.name) {
+            return Err(invalid(
+                &format!("{key}.name"),
+                format!(
+                    "{}: 1 to 32 characters of a-z 0-9 -, starting with a letter",
+                    Excerpt::quoted(&c.name)
+                ),
+            ));
+        }
+        if let Some(j) = out.iter().position(|o| o.name == c.name) {
+            return Err(invalid(
+                &format!("{key}.name"),
+                format!("{} is also the name of chains[{j}]", c.name),
+            ));
+        }
+        let (kind, kinds): (ChainKind, &[&str]) = match c.kind.as_str() {
+            "bitcoin" => {
+                if c.chain_id.is_some() {
+                    return Err(invalid(
+                        &format!("{key}.chain_id"),
+                        "applies to kind = \"evm\" only".into(),
+                    ));
+                }
+                let Some(name) = &c.network else {
+                    return Err(invalid(&format!("{key}.network"), "missing".into()));
+                };
+                let network = bitcoin_network(name).ok_or_else(|| {
+                    invalid(
+                        &format!("{key}.network"),
+                        format!(
+                            "{}: expected mainnet, testnet, testnet4, signet or regtest",
+                            Excerpt::quoted(name)
+                        ),
+                    )
+                })?;
+                if let Some(j) = out.iter().position(|o| o.bitcoin_network().is_some()) {
+                    return Err(invalid(
+                        &format!("{key}.kind"),
+                        format!("one bitcoin chain only; chains[{j}] is bitcoin already"),
+                    ));
+                }
+                let network_name = if name == "bitcoin" {
+                    "mainnet".into()
+                } else {
+                    name.clone()
+                };
+                (
+                    ChainKind::Bitcoin {
+                        network,
+                        network_name,
+                    },
+                    &["esplora", "bitcoind", "fixture"],
+                )
+            }
+            "evm" => {
+                if c.network.is_some() {
+                    return Err(invalid(
+                        &format!("{key}.network"),
+                        "applies to kind = \"bitcoin\" only; an EVM chain has chain_id".into(),
+                    ));
+                }
+                let chain_id = match c.chain_id {
+                    None => return Err(invalid(&format!("{key}.chain_id"), "missing".into())),
+                    Some(0) => {
+                        return Err(invalid(
+                            &format!("{key}.chain_id"),
+                            "must be at least 1".into(),
+                        ));
+                    }
+                    Some(id) => id,
+                };
+                if let Some(j) = out.iter().position(|o| o.chain_id() == Some(chain_id)) {
+                    return Err(invalid(
+                        &format!("{key}.chain_id"),
+                        format!("{chain_id} is also the chain id of chains[{j}]"),
+                    ));
+                }
+                (ChainKind::Evm { chain_id }, &["jsonrpc", "fixture"])
+            }
+            other => {
+                return Err(invalid(
+                    &format!("{key}.kind"),
+                    format!("{}: expected bitcoin or evm", Excerpt::quoted(other)),
+                ));
+            }
+        };
+        let defillama = c.defillama.clone().unwrap_or_else(|| c.name.clone());
+        if !is_chain_name(&defillama) {
+            return Err(invalid(
+                &format!("{key}.defillama"),
+                format!(
+                    "{}: 1 to 32 characters of a-z 0-9 -, starting with a letter",
+                    Excerpt::quoted(&defillama)
+                ),
+            ));
+        }
+        if let Some(j) = out.iter().position(|o| o.defillama == defillama) {
+            return Err(invalid(
+                &format!("{key}.defillama"),
+                format!("{defillama} is also the DefiLlama key of chains[{j}]"),
+            ));
+        }
+        let endpoints = parse_endpoints(&c.endpoints, &key, kinds, invalid, resolve)?;
+        out.push(ChainConfig {
+            name: c.name.clone(),
+            kind,
+            height: c.height,
+            endpoints,
+            defillama,
+            listed: true,
+        });
+    }
+    let attempts = reads.and_then(|r| r.attempts).unwrap_or(4);
+    if attempts == 0 {
+        return Err(invalid("reads.attempts", "must be at least 1".into()));
+    }
+    Ok(ChainsConfig {
+        timeout: Duration::from_secs(reads.and_then(|r| r.timeout_secs).unwrap_or(30).max(1)),
+        attempts,
+        in_flight: in_flight(reads.and_then(|r| r.in_flight), "reads.in_flight", invalid)?,
+        list: out,
+    })
+}
+
+/// The site's explorer templates of `[[chains]]` entries; `bitcoin` and `ethereum`
+/// without one keep the `[site]` explorers.
+fn explorer_links(
+    list: &[RawChain],
+    invalid: &impl Fn(&str, String) -> ConfigError,
+) -> Result<BTreeMap<String, ExplorerLinks>, ConfigError> {
+    let mut out = BTreeMap::new();
+    for (i, c) in list.iter().enumerate() {
+        let check = |field: &str, t: &Option<String>, holes: &[&str]| {
+            let Some(t) = t else { return Ok(None) };
+            let web = t.starts_with("http://") || t.starts_with("https://");
+            if !web || !holes.iter().any(|h| t.contains(h)) {
+                return Err(invalid(
+                    &format!("chains[{i}].{field}"),
+                    format!(
+                        "{}: expected an http(s) URL template with {}",
+                        Excerpt::quoted(t),
+                        holes.join(" or ")
+                    ),
+                ));
+            }
+            Ok(Some(t.clone()))
+        };
+        let address = check("explorer", &c.explorer, &["{address}"])?;
+        let block = check("explorer_block", &c.explorer_block, &["{height}", "{hash}"])?;
+        if address.is_some() || block.is_some() {
+            out.insert(c.name.clone(), ExplorerLinks { address, block });
+        }
+    }
+    Ok(out)
 }
 
 fn parse_endpoints(
@@ -1008,7 +1535,7 @@ private = "/var/por/private"
             ),
             (
                 "[[bip127]]\nwallet = \"a\"\npsbt = \"a.psbt\"\nnetwork = \"testnet\"\n",
-                "por.toml: bip127[0].network: \"testnet\" but [chains.bitcoin] is mainnet",
+                "por.toml: bip127[0].network: \"testnet\" but the bitcoin chain is mainnet",
             ),
             (
                 "[[bip127]]\nwallet = \"a\"\npsbt = \"a.psbt\"\nlabel = \"\"\n",
@@ -1023,7 +1550,7 @@ private = "/var/por/private"
         .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "por.toml: bip127[0]: a bip127 wallet needs [chains.bitcoin] to read its outputs"
+            "por.toml: bip127[0]: a bip127 wallet needs a bitcoin chain to read its outputs"
         );
     }
 
@@ -1109,6 +1636,223 @@ private = "/var/por/private"
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("por.toml: log.witnesses[0].url:"), "{e}");
+    }
+
+    const LISTED: &str = r#"
+exchange = "Example Exchange"
+[[assets]]
+symbol = "BTC"
+decimals = 8
+[[assets]]
+symbol = "ETH"
+decimals = 18
+[[assets]]
+symbol = "USDT"
+decimals = 6
+contracts = { ethereum = "0xdAC17F958D2ee523a2206206994597C13D831ec7", arbitrum = "0xFd086bC7CD5C481DCC9C85ebE478A1C0b69FCbb9" }
+[liabilities]
+path = "liabilities.csv"
+[wallets]
+path = "wallets.csv"
+[reads]
+timeout_secs = 5
+[[chains]]
+name = "bitcoin"
+kind = "bitcoin"
+network = "signet"
+native = "BTC"
+[[chains.endpoints]]
+kind = "esplora"
+url = "https://mempool.space/signet/api/"
+[[chains]]
+name = "ethereum"
+kind = "evm"
+chain_id = 1
+native = "ETH"
+[[chains.endpoints]]
+kind = "jsonrpc"
+url = "http://127.0.0.1:8545"
+[[chains]]
+name = "arbitrum"
+kind = "evm"
+chain_id = 42161
+native = "ETH"
+defillama = "arbitrum-one"
+explorer = "https://arbiscan.io/address/{address}"
+explorer_block = "https://arbiscan.io/block/{height}"
+[[chains.endpoints]]
+kind = "jsonrpc"
+url = "http://127.0.0.1:8546"
+[[custodians]]
+name = "Example Trust Co."
+asset = "BTC"
+amount = "2.5"
+attestation_sha256 = "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"
+[output]
+snapshots = "snapshots"
+site = "public"
+private = "private"
+"#;
+
+    #[test]
+    fn chain_entries_map_each_asset_to_its_chains() {
+        let c = parse(LISTED).unwrap();
+        let ch = c.chains.as_ref().unwrap();
+        assert_eq!(ch.timeout, Duration::from_secs(5));
+        assert_eq!(ch.in_flight, DEFAULT_IN_FLIGHT);
+        let names: Vec<&str> = ch.list.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["bitcoin", "ethereum", "arbitrum"]);
+        assert_eq!(ch.get("arbitrum").unwrap().chain_id(), Some(42161));
+        assert_eq!(ch.get("arbitrum").unwrap().defillama, "arbitrum-one");
+        assert_eq!(ch.get("ethereum").unwrap().defillama, "ethereum");
+        assert_eq!(c.bitcoin_network(), bitcoin::Network::Signet);
+        let src = |i: usize| -> Vec<(String, Option<String>)> {
+            c.assets[i]
+                .sources
+                .iter()
+                .map(|s| (s.chain.clone(), s.contract.clone()))
+                .collect()
+        };
+        assert_eq!(src(0), [("bitcoin".to_string(), None)]);
+        assert_eq!(
+            src(1),
+            [
+                ("ethereum".to_string(), None),
+                ("arbitrum".to_string(), None)
+            ]
+        );
+        assert_eq!(src(2).len(), 2);
+        assert_eq!(
+            c.custodians,
+            [CustodianConfig {
+                name: "Example Trust Co.".into(),
+                asset: 0,
+                amount: Amount::from_base_units(250_000_000),
+                attestation_sha256:
+                    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08".into(),
+            }]
+        );
+        assert_eq!(
+            c.site.explorers.get("arbitrum"),
+            Some(&ExplorerLinks {
+                address: Some("https://arbiscan.io/address/{address}".into()),
+                block: Some("https://arbiscan.io/block/{height}".into()),
+            })
+        );
+        // bitcoin and ethereum without templates keep the [site] explorers.
+        assert_eq!(c.site.explorers.len(), 1);
+    }
+
+    #[test]
+    fn chain_entry_mistakes_are_named() {
+        for (from, to, want) in [
+            (
+                "name = \"arbitrum\"",
+                "name = \"Arbitrum\"",
+                "por.toml: chains[2].name: \"Arbitrum\": 1 to 32 characters of a-z 0-9 -, starting with a letter",
+            ),
+            (
+                "name = \"arbitrum\"",
+                "name = \"ethereum\"",
+                "por.toml: chains[2].name: ethereum is also the name of chains[1]",
+            ),
+            (
+                "chain_id = 42161",
+                "chain_id = 1",
+                "por.toml: chains[2].chain_id: 1 is also the chain id of chains[1]",
+            ),
+            (
+                "chain_id = 42161\n",
+                "",
+                "por.toml: chains[2].chain_id: missing",
+            ),
+            (
+                "kind = \"evm\"\nchain_id = 42161",
+                "kind = \"solana\"\nchain_id = 42161",
+                "por.toml: chains[2].kind: \"solana\": expected bitcoin or evm",
+            ),
+            (
+                "defillama = \"arbitrum-one\"",
+                "defillama = \"ethereum\"",
+                "por.toml: chains[2].defillama: ethereum is also the DefiLlama key of chains[1]",
+            ),
+            (
+                "arbitrum = \"0xFd08",
+                "optimism = \"0xFd08",
+                "por.toml: assets[2].contracts: \"optimism\": expected \"bitcoin\", \"ethereum\" or \"arbitrum\"",
+            ),
+            (
+                "native = \"BTC\"",
+                "native = \"LTC\"",
+                "por.toml: chains[0].native: \"LTC\" is not a configured asset",
+            ),
+            (
+                "{height}",
+                "{number}",
+                "por.toml: chains[2].explorer_block: \"https://arbiscan.io/block/{number}\": expected an http(s) URL template with {height} or {hash}",
+            ),
+            (
+                "amount = \"2.5\"",
+                "amount = \"2.123456789\"",
+                "por.toml: custodians[0].amount: ",
+            ),
+            (
+                "9F86D",
+                "9F86",
+                "por.toml: custodians[0].attestation_sha256: ",
+            ),
+            (
+                "asset = \"BTC\"\namount",
+                "asset = \"XRP\"\namount",
+                "por.toml: custodians[0].asset: \"XRP\" is not a configured asset",
+            ),
+            (
+                "[reads]\ntimeout_secs = 5",
+                "[reads]\nattempts = 0",
+                "por.toml: reads.attempts: must be at least 1",
+            ),
+            (
+                "[reads]\ntimeout_secs = 5",
+                "[reads]\nin_flight = 0",
+                "por.toml: reads.in_flight: 0 is not in 1..=256",
+            ),
+        ] {
+            assert!(LISTED.contains(from), "{from}");
+            let e = parse(&LISTED.replacen(from, to, 1))
+                .unwrap_err()
+                .to_string();
+            assert!(e.starts_with(want), "{e}\nwanted {want}");
+            assert!(!e.contains('\n'), "{e}");
+        }
+        // The same contract for two assets on one chain.
+        let twice = LISTED.replace(
+            "symbol = \"ETH\"\ndecimals = 18",
+            "symbol = \"ETH\"\ndecimals = 18\ncontracts = { arbitrum = \"0xFd086bC7CD5C481DCC9C85ebE478A1C0b69FCbb9\" }",
+        );
+        let e = parse(&twice).unwrap_err().to_string();
+        assert!(
+            e.contains("reads 0xFd086bC7CD5C481DCC9C85ebE478A1C0b69FCbb9 on arbitrum, as ETH does"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_older_chains_table_still_loads() {
+        let legacy = format!(
+            "{MINIMAL}[wallets]\npath = \"w.csv\"\n[chains]\nattempts = 2\n[chains.bitcoin]\nnetwork = \"mainnet\"\n[[chains.bitcoin.endpoints]]\nkind = \"esplora\"\nurl = \"https://x.example/api\"\n"
+        )
+        .replace("decimals = 8", "decimals = 8\nchain = \"bitcoin\"");
+        let c = parse(&legacy).unwrap();
+        let ch = c.chains.unwrap();
+        assert_eq!((ch.attempts, ch.list.len()), (2, 1));
+        assert!(!ch.list[0].listed);
+        let e = parse(&format!("{legacy}[reads]\nattempts = 3\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("por.toml: reads: applies to [[chains]] entries"),
+            "{e}"
+        );
     }
 
     /// A 10 MB value or key in the config is quoted with 80 characters and its length.

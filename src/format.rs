@@ -120,6 +120,13 @@ pub struct ManifestAsset {
     /// `floor(10^4 · reserves / liabilities) / 10^4`, 4 decimals; `null` when
     /// liabilities are zero.
     pub reserve_ratio: Option<String>,
+    /// Held off chain at named custodians: never in `reserves` nor the ratio (FORMAT.md
+    /// §4). Absent when no custodian holds this asset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custodial_reserves: Option<Amount>,
+    /// The custodians whose amounts add up to `custodial_reserves`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub custodians: Vec<Custodian>,
 }
 
 impl ManifestAsset {
@@ -137,16 +144,74 @@ impl ManifestAsset {
     }
 }
 
-/// The block each chain was read at.
+/// The block each chain was read at, keyed by the chain's configured name
+/// (`^[a-z][a-z0-9-]{0,31}$`, FORMAT.md §4): `bitcoin`, `ethereum`, `arbitrum`, …
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Chains {
-    /// Present when the snapshot read Bitcoin.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bitcoin: Option<BitcoinChain>,
-    /// Present when the snapshot read Ethereum.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ethereum: Option<EthereumChain>,
+#[serde(transparent)]
+pub struct Chains(pub BTreeMap<String, ChainBlock>);
+
+impl Chains {
+    /// The entry of the chain named `name`.
+    pub fn get(&self, name: &str) -> Option<&ChainBlock> {
+        self.0.get(name)
+    }
+
+    /// The first Bitcoin entry (por reads at most one Bitcoin chain).
+    pub fn bitcoin(&self) -> Option<&BitcoinChain> {
+        self.0.values().find_map(|c| match c {
+            ChainBlock::Bitcoin(b) => Some(b),
+            ChainBlock::Evm(_) => None,
+        })
+    }
+
+    /// The EVM entry of the chain named `name`.
+    pub fn evm(&self, name: &str) -> Option<&EvmChain> {
+        match self.0.get(name) {
+            Some(ChainBlock::Evm(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether no chain was read.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// One chain's entry in `chains`: Bitcoin (with `network`) or EVM (with `chain_id`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ChainBlock {
+    /// A Bitcoin chain.
+    Bitcoin(BitcoinChain),
+    /// Ethereum or any other EVM chain.
+    Evm(EvmChain),
+}
+
+impl ChainBlock {
+    /// The block height amounts were read at.
+    pub fn height(&self) -> u64 {
+        match self {
+            ChainBlock::Bitcoin(b) => b.height,
+            ChainBlock::Evm(e) => e.height,
+        }
+    }
+
+    /// The block hash as published.
+    pub fn block_hash(&self) -> &str {
+        match self {
+            ChainBlock::Bitcoin(b) => &b.block_hash,
+            ChainBlock::Evm(e) => &e.block_hash,
+        }
+    }
+
+    /// The block time as published, RFC 3339 UTC.
+    pub fn block_time(&self) -> &str {
+        match self {
+            ChainBlock::Bitcoin(b) => &b.block_time,
+            ChainBlock::Evm(e) => &e.block_time,
+        }
+    }
 }
 
 /// The Bitcoin block a snapshot read (FORMAT.md §4 `chains.bitcoin`).
@@ -163,10 +228,14 @@ pub struct BitcoinChain {
     pub block_time: String,
 }
 
-/// The Ethereum block a snapshot read (FORMAT.md §4 `chains.ethereum`).
+/// The block an EVM chain was read at (FORMAT.md §4 `chains.<name>` with `chain_id`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct EthereumChain {
+pub struct EvmChain {
+    /// `"evm"` for chains configured as `[[chains]]` entries; absent for the
+    /// `[chains.ethereum]` section of older configs, whose output stays byte-identical.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
     /// EIP-155 chain id (1 for mainnet).
     pub chain_id: u64,
     /// Block number; balances are read at exactly this block.
@@ -175,6 +244,21 @@ pub struct EthereumChain {
     pub block_hash: String,
     /// The block's timestamp, RFC 3339 UTC, whole seconds.
     pub block_time: String,
+}
+
+/// The name this crate used for [`EvmChain`] when Ethereum was the only EVM chain.
+pub type EthereumChain = EvmChain;
+
+/// Assets held off chain at one named custodian (FORMAT.md §4 `custodians`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Custodian {
+    /// The custodian's name, e.g. `Example Trust Co.`.
+    pub name: String,
+    /// What the custodian attests to hold for the exchange, in base units.
+    pub amount: Amount,
+    /// SHA-256 (64 lowercase hex) of the custodian's attestation document.
+    pub attestation_sha256: String,
 }
 
 /// The link from a manifest to its predecessor (FORMAT.md §4 `previous`).
@@ -207,7 +291,7 @@ pub struct AddressList {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddressEntry {
-    /// `bitcoin` or `ethereum`.
+    /// The chain's configured name, a key of `chains` (`bitcoin`, `ethereum`, `arbitrum`, …).
     pub chain: String,
     /// The address as checked for its chain (EIP-55 case on Ethereum).
     pub address: String,

@@ -6,8 +6,8 @@
 
 use crate::amount::reserve_ratio;
 use crate::format::{
-    MANIFEST_FORMAT, Manifest, ManifestAsset, PreviousLink, SnapshotId, TreeInfo, sha256_hex,
-    to_json_bytes,
+    Custodian, MANIFEST_FORMAT, Manifest, ManifestAsset, PreviousLink, SnapshotId, TreeInfo,
+    sha256_hex, to_json_bytes,
 };
 use crate::liabilities::Liabilities;
 use crate::publish::{Mode, Move, Output, PublishError};
@@ -238,6 +238,9 @@ pub struct Settings {
     pub exchange: String,
     /// por/1 or por/2, and por/2's split and padding.
     pub tree: TreeParams,
+    /// Assets held at named custodians, as (asset index, custodian): published as the
+    /// asset's `custodial_reserves`, never in its `reserves` (FORMAT.md §4).
+    pub custodians: Vec<(usize, Custodian)>,
 }
 
 /// Builds the tree with fresh salts and a fresh random leaf order, streams it into
@@ -331,6 +334,7 @@ pub fn publish_with(
         &liabilities,
         tree_info,
         &reserves,
+        &settings.custodians,
         previous.as_ref(),
     );
     let manifest_bytes = to_json_bytes(&manifest);
@@ -537,6 +541,7 @@ fn build_store_v2(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn compose_manifest(
     exchange: &str,
     id: &SnapshotId,
@@ -544,6 +549,7 @@ fn compose_manifest(
     liabilities: &Liabilities,
     tree: TreeInfo,
     reserves: &ReserveFigures,
+    custodians: &[(usize, Custodian)],
     previous: Option<&PublishedSnapshot>,
 ) -> Manifest {
     let assets = liabilities
@@ -553,7 +559,19 @@ fn compose_manifest(
         .map(|(i, a)| {
             let liab = tree.sums[i];
             let (res, unproven) = reserves.per_asset.get(i).copied().unwrap_or_default();
+            let held: Vec<Custodian> = custodians
+                .iter()
+                .filter(|(asset, _)| *asset == i)
+                .map(|(_, c)| c.clone())
+                .collect();
+            let custodial_reserves = (!held.is_empty()).then(|| {
+                held.iter()
+                    .try_fold(crate::amount::Amount::ZERO, |t, c| t.checked_add(c.amount))
+                    .expect("the config checks each asset's custodial total")
+            });
             ManifestAsset {
+                custodial_reserves,
+                custodians: held,
                 symbol: a.symbol.clone(),
                 decimals: a.decimals,
                 liabilities: liab,

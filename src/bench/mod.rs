@@ -173,12 +173,13 @@ fn run_in(
             .map(|a| AssetConfig {
                 symbol: format!("A{a}"),
                 decimals: 8,
-                source: None,
+                sources: Vec::new(),
             })
             .collect(),
         liabilities: input.source.clone(),
         wallets: None,
         chains: None,
+        custodians: Vec::new(),
         snapshots_dir: dir.join("snapshots"),
         site_dir: dir.join("public"),
         private_dir: dir.join("private"),

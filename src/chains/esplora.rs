@@ -114,9 +114,16 @@ impl Esplora {
     /// `GET path` with retries; the body of a `200`.
     fn get_text(&self, path: &str, what: &str) -> Result<String, ChainError> {
         self.retry.run(|| {
-            let (status, body) = self.http.send(self.http.get(path), what)?;
+            let (status, body, retry_after) = self.http.send_full(self.http.get(path), what)?;
             if status == 200 {
                 Ok(body)
+            } else if status == 429 {
+                Err(ChainError::RateLimited {
+                    endpoint: self.http.endpoint.clone(),
+                    what: what.to_string(),
+                    body: snippet(&body),
+                    retry_after,
+                })
             } else {
                 Err(ChainError::Http {
                     endpoint: self.http.endpoint.clone(),

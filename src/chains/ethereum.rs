@@ -137,7 +137,7 @@ impl JsonRpcEthereum {
             url: endpoint.clone(),
             message,
         })?;
-        let rt = http::runtime().map_err(|source| EthereumError::Runtime {
+        let rt = http::shared_runtime().map_err(|source| EthereumError::Runtime {
             url: endpoint.clone(),
             source,
         })?;

@@ -140,6 +140,16 @@ pub(crate) fn client(timeout: Duration) -> Result<reqwest::Client, String> {
         .map_err(|e| error_chain(&e.without_url()))
 }
 
+/// The runtime a blocking chain backend drives its requests with: one I/O worker
+/// thread, so that several reader threads may `block_on` requests at once (the
+/// reserves step reads `in_flight` addresses concurrently).
+pub(crate) fn shared_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+}
+
 /// Makes rustls' `ring` provider the process default, once, before any client exists.
 /// reqwest is built without a provider of its own (Cargo.toml: `rustls-no-provider`,
 /// which keeps aws-lc's C build out); a provider installed earlier by an embedding
@@ -152,7 +162,7 @@ fn install_crypto_provider() {
     });
 }
 
-/// The current-thread runtime a blocking backend drives its requests with.
+/// The current-thread runtime a blocking client drives its requests with.
 pub(crate) fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -232,7 +242,7 @@ impl Http {
             message,
         };
         let client = client(timeout).map_err(setup)?;
-        let runtime = runtime().map_err(|e| setup(e.to_string()))?;
+        let runtime = shared_runtime().map_err(|e| setup(e.to_string()))?;
         Ok(Http {
             base,
             basic_auth,
@@ -275,6 +285,16 @@ impl Http {
         request: reqwest::RequestBuilder,
         what: &str,
     ) -> Result<(u16, String), ChainError> {
+        self.send_full(request, what)
+            .map(|(status, body, _)| (status, body))
+    }
+
+    /// As [`Http::send`], with the `Retry-After` wait of the answer when it gives one.
+    pub(crate) fn send_full(
+        &self,
+        request: reqwest::RequestBuilder,
+        what: &str,
+    ) -> Result<(u16, String, Option<Duration>), ChainError> {
         let transport = |e: reqwest::Error| {
             let e = e.without_url();
             let message = if e.is_timeout() {
@@ -291,10 +311,27 @@ impl Http {
         self.runtime.block_on(async {
             let response = request.send().await.map_err(transport)?;
             let status = response.status().as_u16();
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(retry_after);
             let body = response.text().await.map_err(transport)?;
-            Ok((status, body))
+            Ok((status, body, retry_after))
         })
     }
+}
+
+/// A `Retry-After` value (RFC 9110 §10.2.3): delay-seconds, or an HTTP date (the
+/// wait until then, zero if it is past).
+pub(crate) fn retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
+    let now = jiff::Timestamp::now();
+    Some(at.duration_since(now).try_into().unwrap_or(Duration::ZERO))
 }
 
 fn percent_decode(s: &str) -> String {
@@ -319,6 +356,28 @@ fn percent_decode(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn retry_after_takes_seconds_or_a_date() {
+        use std::time::Duration;
+        assert_eq!(retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(retry_after(" 0 "), Some(Duration::ZERO));
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        let later = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(120);
+        let d = retry_after(
+            &jiff::fmt::rfc2822::to_string(&later.to_zoned(jiff::tz::TimeZone::UTC)).unwrap(),
+        )
+        .unwrap();
+        assert!(
+            d > Duration::from_secs(100) && d <= Duration::from_secs(120),
+            "{d:?}"
+        );
+        assert_eq!(retry_after("soon"), None);
+    }
+
     use super::*;
 
     const KEY: &str = "AbC-dEf_0123456789xyzXYZ";

@@ -179,6 +179,19 @@ pub enum ChainError {
         /// The response body, shortened.
         body: String,
     },
+    /// HTTP 429: the endpoint asks to slow down, and may say for how long
+    /// (`Retry-After`); retried after that wait (at most [`MAX_RETRY_AFTER`]).
+    #[error("{endpoint}: HTTP 429 for {what}: {body}")]
+    RateLimited {
+        /// The endpoint, without credentials.
+        endpoint: String,
+        /// What was asked for.
+        what: String,
+        /// The response body, shortened.
+        body: String,
+        /// The `Retry-After` wait the endpoint gave, when it gave one.
+        retry_after: Option<Duration>,
+    },
     /// The endpoint answered with something that is not the expected response.
     #[error("{endpoint}: malformed response for {what}: {message}")]
     Malformed {
@@ -252,13 +265,18 @@ impl ChainError {
     pub fn is_transient(&self) -> bool {
         match self {
             ChainError::Transport { transient, .. } => *transient,
+            ChainError::RateLimited { .. } => true,
             ChainError::Http { status, .. } => *status == 429 || *status >= 500,
             _ => false,
         }
     }
 }
 
-/// Retry with exponential backoff for transient errors only.
+/// The longest `Retry-After` wait honoured; a longer one waits this long.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// Retry with exponential backoff for transient errors only; a `Retry-After` given
+/// with an HTTP 429 is waited instead (up to [`MAX_RETRY_AFTER`]).
 #[derive(Clone, Copy, Debug)]
 pub struct RetryPolicy {
     /// Total attempts, at least 1.
@@ -287,8 +305,15 @@ impl RetryPolicy {
         loop {
             match op() {
                 Err(e) if e.is_transient() && attempt < self.attempts.max(1) => {
-                    tracing::warn!(attempt, error = %e, "transient chain error, retrying");
-                    std::thread::sleep(delay);
+                    let wait = match &e {
+                        ChainError::RateLimited {
+                            retry_after: Some(d),
+                            ..
+                        } => (*d).min(MAX_RETRY_AFTER),
+                        _ => delay,
+                    };
+                    tracing::warn!(attempt, error = %e, wait_ms = wait.as_millis() as u64, "transient chain error, retrying");
+                    std::thread::sleep(wait);
                     delay = (delay * 2).min(self.max_delay);
                     attempt += 1;
                 }
@@ -416,6 +441,36 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "endpoints disagree on balance of bc1q: a says 1, b says 2"
+        );
+    }
+
+    #[test]
+    fn retry_after_is_waited_instead_of_the_backoff() {
+        let policy = RetryPolicy {
+            attempts: 2,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(1),
+        };
+        let mut calls = 0;
+        let t = std::time::Instant::now();
+        let r = policy.run(|| {
+            calls += 1;
+            if calls == 1 {
+                Err(ChainError::RateLimited {
+                    endpoint: "e".into(),
+                    what: "w".into(),
+                    body: String::new(),
+                    retry_after: Some(Duration::from_millis(300)),
+                })
+            } else {
+                Ok(calls)
+            }
+        });
+        assert_eq!(r.unwrap(), 2);
+        assert!(
+            t.elapsed() >= Duration::from_millis(300),
+            "{:?}",
+            t.elapsed()
         );
     }
 

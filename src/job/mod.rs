@@ -269,6 +269,18 @@ pub fn snapshot_settings(config: &Config) -> snapshot::Settings {
     snapshot::Settings {
         exchange: config.exchange.clone(),
         tree: config.tree,
+        custodians: config
+            .custodians
+            .iter()
+            .map(|c| {
+                let custodian = crate::format::Custodian {
+                    name: c.name.clone(),
+                    amount: c.amount,
+                    attestation_sha256: c.attestation_sha256.clone(),
+                };
+                (c.asset, custodian)
+            })
+            .collect(),
     }
 }
 
@@ -281,6 +293,18 @@ pub fn site_settings(config: &Config) -> site::SiteSettings {
         explorers: site::Explorers {
             bitcoin_explorer: config.site.bitcoin_explorer.clone(),
             ethereum_explorer: config.site.ethereum_explorer.clone(),
+            chains: config
+                .site
+                .explorers
+                .iter()
+                .map(|(name, l)| {
+                    let links = site::ChainLinks {
+                        address: l.address.clone(),
+                        block: l.block.clone(),
+                    };
+                    (name.clone(), links)
+                })
+                .collect(),
         },
         log: config.log.as_ref().map(|l| site::log::LogSettings {
             origin: l.origin.clone(),
@@ -340,11 +364,11 @@ pub fn snapshot(
             (figures, Vec::new())
         }
         Some(chains) => {
-            let network = config.bitcoin_network();
+            let wallet_chains = reserves::wallets::WalletChains::from_config(config);
             let wallets_path = config
                 .wallets_for(id.as_str())
                 .expect("config requires [wallets] with [chains]");
-            let wallets = reserves::wallets::parse_file(&wallets_path, network)?;
+            let wallets = reserves::wallets::parse_file(&wallets_path, &wallet_chains)?;
             let backends = reserves::connect::connect(chains)?;
             let t = Instant::now();
             let report = reserves::read(config, id, as_of, wallets, &backends)?;

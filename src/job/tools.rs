@@ -78,7 +78,10 @@ pub fn messages(config: &Config, id: &SnapshotId) -> Result<Vec<SigningMessage>,
         .ok_or_else(|| JobError::NoWallets {
             file: config.file.clone(),
         })?;
-    let wallets = reserves::wallets::parse_addresses(&path, config.bitcoin_network())?;
+    let wallets = reserves::wallets::parse_addresses(
+        &path,
+        &reserves::wallets::WalletChains::from_config(config),
+    )?;
     let bip127 = config.bip127.iter().map(|w| {
         let message = crate::ownership::message(&config.exchange, id.as_str(), &w.name);
         let [txid, _] = crate::ownership::bip127::commitment_txids(&message);

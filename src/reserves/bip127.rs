@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use bitcoin::{Address, ScriptBuf};
 
 use super::wallets::Wallet;
-use super::{AddressReserves, ReservesError, Status, ask_all};
+use super::{AddressReserves, Held, ReservesError, Status, ask_all};
 use crate::amount::Amount;
 use crate::chains::{BitcoinBackend, BlockRef, OutputAt};
 use crate::config::{Bip127Wallet, Config};
@@ -72,6 +72,11 @@ pub(super) fn read(
     listed: &[AddressReserves],
 ) -> Result<Bip127Found, ReservesError> {
     let network = config.bitcoin_network();
+    let btc_chain = config
+        .chains
+        .as_ref()
+        .and_then(crate::config::ChainsConfig::bitcoin)
+        .map_or_else(|| "bitcoin".to_string(), |c| c.name.clone());
     let mut found = Bip127Found::default();
     for w in &config.bip127 {
         let path = w.psbt_for(id.as_str());
@@ -194,9 +199,13 @@ pub(super) fn read(
             };
             let held: u64 = inputs.iter().map(|v| v.held).sum();
             found.addresses.push(AddressReserves {
-                wallet: entry(w, WalletAddress::Bitcoin(address)),
+                wallet: entry(w, WalletAddress::Bitcoin(address), &btc_chain),
                 message: message.clone(),
-                holdings: vec![(btc, Amount(u128::from(held)))],
+                holdings: vec![Held {
+                    asset: btc,
+                    contract: None,
+                    amount: Amount::from_base_units(u128::from(held)),
+                }],
                 status,
             });
         }
@@ -216,9 +225,10 @@ pub(super) fn read(
     Ok(found)
 }
 
-fn entry(w: &Bip127Wallet, address: WalletAddress) -> Wallet {
+fn entry(w: &Bip127Wallet, address: WalletAddress, chain: &str) -> Wallet {
     Wallet {
         line: 0,
+        chain: chain.to_string(),
         address,
         label: w.label.clone(),
         scheme: Scheme::Bip127,

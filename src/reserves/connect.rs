@@ -7,7 +7,8 @@ use crate::chains::bitcoind::{BitcoindConfig, BitcoindRpc};
 use crate::chains::esplora::{Esplora, EsploraConfig};
 use crate::chains::ethereum::{EthereumEndpointConfig, JsonRpcEthereum};
 use crate::chains::fixture::FixtureChain;
-use crate::config::{ChainsConfig, Endpoint};
+use crate::chains::{BitcoinBackend, EthereumBackend};
+use crate::config::{ChainKind, ChainsConfig, Endpoint};
 
 /// A configured endpoint could not be turned into a backend (bad URL, client setup, unreadable
 /// fixture).
@@ -35,62 +36,78 @@ pub fn connect(chains: &ChainsConfig) -> Result<Backends, ConnectError> {
     };
     let timeout = chains.timeout;
     let mut out = Backends::default();
-    if let Some(b) = &chains.bitcoin {
-        for e in &b.endpoints {
-            match e {
-                Endpoint::Esplora { url } => out.bitcoin.push(Box::new(
-                    Esplora::new(EsploraConfig {
-                        url: url.clone(),
-                        timeout,
-                        retry,
-                    })
-                    .map_err(|x| err("esplora", x))?,
-                )),
-                Endpoint::Bitcoind { url, auth } => out.bitcoin.push(Box::new(
-                    BitcoindRpc::new(BitcoindConfig {
-                        url: url.clone(),
-                        auth: auth.clone(),
-                        timeout,
-                        retry,
-                    })
-                    .map_err(|x| err("bitcoind", x))?,
-                )),
-                Endpoint::Fixture { path } => {
-                    let f = FixtureChain::load(path).map_err(|x| err("fixture", x))?;
-                    if let Some(net) = f.bitcoin_network()
-                        && net != b.network
-                    {
-                        return Err(err(
-                            format!("fixture:{}", path.display()),
-                            format!("fixture network is {net}, the config says {}", b.network),
-                        ));
-                    }
-                    tracing::warn!(file = %path.display(), "bitcoin reads come from a RECORDED FIXTURE, not a live chain");
-                    out.bitcoin.push(Box::new(f));
+    for c in &chains.list {
+        match &c.kind {
+            ChainKind::Bitcoin { network, .. } => {
+                for e in &c.endpoints {
+                    out.bitcoin
+                        .push(bitcoin_backend(e, *network, timeout, retry)?);
                 }
-                Endpoint::JsonRpc { .. } => unreachable!("config allows jsonrpc only for ethereum"),
             }
-        }
-    }
-    if let Some(c) = &chains.ethereum {
-        for e in &c.endpoints {
-            match e {
-                Endpoint::JsonRpc { url } => out.ethereum.push(Box::new(
-                    JsonRpcEthereum::new(EthereumEndpointConfig {
-                        url: url.clone(),
-                        timeout,
-                        retry,
-                    })
-                    .map_err(|x| err("ethereum", x))?,
-                )),
-                Endpoint::Fixture { path } => {
-                    let f = FixtureChain::load(path).map_err(|x| err("fixture", x))?;
-                    tracing::warn!(file = %path.display(), "ethereum reads come from a RECORDED FIXTURE, not a live chain");
-                    out.ethereum.push(Box::new(f));
+            ChainKind::Evm { .. } => {
+                let mut list: Vec<Box<dyn EthereumBackend>> = Vec::new();
+                for e in &c.endpoints {
+                    list.push(match e {
+                        Endpoint::JsonRpc { url } => Box::new(
+                            JsonRpcEthereum::new(EthereumEndpointConfig {
+                                url: url.clone(),
+                                timeout,
+                                retry,
+                            })
+                            .map_err(|x| err(c.name.clone(), x))?,
+                        ),
+                        Endpoint::Fixture { path } => {
+                            let f = FixtureChain::load(path).map_err(|x| err("fixture", x))?;
+                            tracing::warn!(chain = %c.name, file = %path.display(), "EVM reads come from a RECORDED FIXTURE, not a live chain");
+                            Box::new(f)
+                        }
+                        _ => unreachable!("config allows jsonrpc and fixture only for EVM chains"),
+                    });
                 }
-                _ => unreachable!("config allows jsonrpc and fixture only for ethereum"),
+                out.evm.insert(c.name.clone(), list);
             }
         }
     }
     Ok(out)
+}
+
+fn bitcoin_backend(
+    e: &Endpoint,
+    network: bitcoin::Network,
+    timeout: std::time::Duration,
+    retry: RetryPolicy,
+) -> Result<Box<dyn BitcoinBackend>, ConnectError> {
+    Ok(match e {
+        Endpoint::Esplora { url } => Box::new(
+            Esplora::new(EsploraConfig {
+                url: url.clone(),
+                timeout,
+                retry,
+            })
+            .map_err(|x| err("esplora", x))?,
+        ),
+        Endpoint::Bitcoind { url, auth } => Box::new(
+            BitcoindRpc::new(BitcoindConfig {
+                url: url.clone(),
+                auth: auth.clone(),
+                timeout,
+                retry,
+            })
+            .map_err(|x| err("bitcoind", x))?,
+        ),
+        Endpoint::Fixture { path } => {
+            let f = FixtureChain::load(path).map_err(|x| err("fixture", x))?;
+            if let Some(net) = f.bitcoin_network()
+                && net != network
+            {
+                return Err(err(
+                    format!("fixture:{}", path.display()),
+                    format!("fixture network is {net}, the config says {network}"),
+                ));
+            }
+            tracing::warn!(file = %path.display(), "bitcoin reads come from a RECORDED FIXTURE, not a live chain");
+            Box::new(f)
+        }
+        Endpoint::JsonRpc { .. } => unreachable!("config allows jsonrpc only for EVM chains"),
+    })
 }

@@ -1,15 +1,16 @@
 //! The published address lists of FORMAT.md §5, rendered from the reserves found:
 //! `addresses.json` (`por-addresses/1`), `addresses.csv` (one row per address and
 //! holding, RFC 4180) and `defillama.json` (the owners/tokens shape dashboard adapters
-//! read; only addresses whose ownership verified, i.e. what `reserves` counts).
+//! read; only addresses whose ownership verified, i.e. what `reserves` counts). Every
+//! row names its chain, so an asset held on several chains shows its split per chain.
 
 use super::{AddressReserves, ReservesError, Status};
-use crate::config::Config;
+use crate::config::{ChainKind, Config};
 use crate::format::{
     ADDRESSES_FORMAT, AddressEntry, AddressList, Chains, Holding, OwnershipJson, SnapshotId,
     to_json_bytes,
 };
-use crate::ownership::{OwnershipProof, Scheme, WalletAddress};
+use crate::ownership::{OwnershipProof, Scheme};
 use serde_json::{Value, json};
 
 fn signature_json(a: &AddressReserves) -> Value {
@@ -32,7 +33,6 @@ fn signature_json(a: &AddressReserves) -> Value {
 /// The `por-addresses/1` document.
 pub fn address_list(
     config: &Config,
-    contracts: &[Option<String>],
     id: &SnapshotId,
     chains: &Chains,
     addresses: &[AddressReserves],
@@ -45,16 +45,16 @@ pub fn address_list(
         addresses: addresses
             .iter()
             .map(|a| AddressEntry {
-                chain: a.wallet.address.chain().to_string(),
+                chain: a.wallet.chain.clone(),
                 address: a.wallet.address.to_string(),
                 label: a.wallet.label.clone(),
                 holdings: a
                     .holdings
                     .iter()
-                    .map(|&(i, amount)| Holding {
-                        asset: config.assets[i].symbol.clone(),
-                        contract: contracts[i].clone(),
-                        amount,
+                    .map(|h| Holding {
+                        asset: config.assets[h.asset].symbol.clone(),
+                        contract: h.contract.clone(),
+                        amount: h.amount,
                     })
                     .collect(),
                 ownership: OwnershipJson {
@@ -75,7 +75,6 @@ pub fn address_list(
 
 fn csv_bytes(
     config: &Config,
-    contracts: &[Option<String>],
     chains: &Chains,
     addresses: &[AddressReserves],
 ) -> Result<Vec<u8>, ReservesError> {
@@ -103,27 +102,25 @@ fn csv_bytes(
     ])
     .map_err(io)?;
     for a in addresses {
-        let height = match a.wallet.address {
-            WalletAddress::Bitcoin(_) => chains.bitcoin.as_ref().map(|c| c.height),
-            WalletAddress::Ethereum(_) => chains.ethereum.as_ref().map(|c| c.height),
-        }
-        .map(|h| h.to_string())
-        .unwrap_or_default();
+        let height = chains
+            .get(&a.wallet.chain)
+            .map(|c| c.height().to_string())
+            .unwrap_or_default();
         let signature = match signature_json(a) {
             Value::Null => String::new(),
             Value::String(s) => s,
             other => other.to_string(),
         };
-        for &(i, amount) in &a.holdings {
-            let asset = &config.assets[i];
+        for h in &a.holdings {
+            let asset = &config.assets[h.asset];
             w.write_record([
-                a.wallet.address.chain().to_string(),
+                a.wallet.chain.clone(),
                 a.wallet.address.to_string(),
                 a.wallet.label.clone(),
                 asset.symbol.clone(),
-                contracts[i].clone().unwrap_or_default(),
-                amount.to_string(),
-                amount.display_units(asset.decimals),
+                h.contract.clone().unwrap_or_default(),
+                h.amount.to_string(),
+                h.amount.display_units(asset.decimals),
                 height.clone(),
                 a.wallet.scheme.to_string(),
                 (a.status == Status::Verified).to_string(),
@@ -137,39 +134,44 @@ fn csv_bytes(
 }
 
 fn defillama(
-    contracts: &[Option<String>],
+    config: &Config,
+    tokens: &[(String, String)],
     chains: &Chains,
     addresses: &[AddressReserves],
 ) -> Value {
-    let owners = |bitcoin: bool| -> Vec<String> {
-        addresses
-            .iter()
-            .filter(|a| {
-                a.status == Status::Verified
-                    && matches!(a.wallet.address, WalletAddress::Bitcoin(_)) == bitcoin
-            })
-            .map(|a| a.wallet.address.to_string())
-            .collect()
-    };
     let mut out = serde_json::Map::new();
-    if chains.bitcoin.is_some() {
-        out.insert("bitcoin".into(), json!({ "owners": owners(true) }));
-    }
-    if chains.ethereum.is_some() {
-        let tokens: Vec<String> = contracts.iter().flatten().cloned().collect();
-        out.insert(
-            "ethereum".into(),
-            json!({ "owners": owners(false), "tokens": tokens }),
-        );
+    let list = config
+        .chains
+        .as_ref()
+        .map(|c| &c.list[..])
+        .unwrap_or_default();
+    for c in list.iter().filter(|c| chains.get(&c.name).is_some()) {
+        let owners: Vec<String> = addresses
+            .iter()
+            .filter(|a| a.status == Status::Verified && a.wallet.chain == c.name)
+            .map(|a| a.wallet.address.to_string())
+            .collect();
+        let entry = match c.kind {
+            ChainKind::Bitcoin { .. } => json!({ "owners": owners }),
+            ChainKind::Evm { .. } => {
+                let tokens: Vec<&String> = tokens
+                    .iter()
+                    .filter(|(chain, _)| *chain == c.name)
+                    .map(|(_, t)| t)
+                    .collect();
+                json!({ "owners": owners, "tokens": tokens })
+            }
+        };
+        out.insert(c.defillama.clone(), entry);
     }
     Value::Object(out)
 }
 
-/// The three public files, by name. `contracts[i]` is asset `i`'s ERC-20 contract
-/// (EIP-55), resolved once by the caller.
+/// The three public files, by name. `tokens` are the (chain, EIP-55 contract) pairs
+/// read, in config order, resolved once by the caller.
 pub fn render(
     config: &Config,
-    contracts: &[Option<String>],
+    tokens: &[(String, String)],
     id: &SnapshotId,
     chains: &Chains,
     addresses: &[AddressReserves],
@@ -177,15 +179,15 @@ pub fn render(
     Ok(vec![
         (
             "addresses.json".into(),
-            to_json_bytes(&address_list(config, contracts, id, chains, addresses)),
+            to_json_bytes(&address_list(config, id, chains, addresses)),
         ),
         (
             "addresses.csv".into(),
-            csv_bytes(config, contracts, chains, addresses)?,
+            csv_bytes(config, chains, addresses)?,
         ),
         (
             "defillama.json".into(),
-            to_json_bytes(&defillama(contracts, chains, addresses)),
+            to_json_bytes(&defillama(config, tokens, chains, addresses)),
         ),
     ])
 }

@@ -1,5 +1,6 @@
 //! Reserves at the snapshot block: pins one block per chain (the last one at or
-//! before `as_of`, agreed on by every endpoint), reads every listed address's holdings
+//! before `as_of`, agreed on by every endpoint; every EVM endpoint must report the
+//! configured chain id first), reads every listed address's holdings
 //! pinned to that block, checks each ownership proof, re-checks the block hashes
 //! (a reorg during the run aborts it), and produces the per-asset figures and the
 //! published address lists (`addresses.json`, `addresses.csv`, `defillama.json`).
@@ -17,8 +18,8 @@ use crate::amount::Amount;
 use crate::chains::{
     BitcoinBackend, BlockRef, ChainError, EthereumBackend, agree, last_block_at_or_before,
 };
-use crate::config::{AssetSource, Config};
-use crate::format::{BitcoinChain, Chains, EthereumChain, SnapshotId};
+use crate::config::{ChainConfig, ChainKind, Config};
+use crate::format::{BitcoinChain, ChainBlock, Chains, EvmChain, SnapshotId};
 use crate::ownership::{self, EthAddress, Verdict, WalletAddress};
 use crate::time::Timestamp;
 use wallets::Wallet;
@@ -40,9 +41,13 @@ pub enum ReservesError {
         /// What is wrong with it.
         message: String,
     },
-    /// An Ethereum endpoint reports another chain id than the config.
-    #[error("{endpoint}: chain id {found}, but the config says {expected}")]
+    /// An EVM endpoint reports another chain id than the config; nothing is published.
+    #[error(
+        "chain {chain}: {endpoint}: eth_chainId is {found}, but the config says chain_id = {expected}"
+    )]
     ChainId {
+        /// The chain's configured name.
+        chain: String,
         /// The endpoint, without credentials.
         endpoint: String,
         /// The chain id the config names.
@@ -59,12 +64,12 @@ pub enum ReservesError {
         line: u64,
         /// The address.
         address: String,
-        /// Its chain, `bitcoin` or `ethereum`.
+        /// Its chain's name.
         chain: String,
     },
     /// A chain is needed but no endpoint is configured for it; carries the chain's name.
     #[error("no endpoint is configured for {0}")]
-    NoEndpoint(&'static str),
+    NoEndpoint(String),
 }
 
 /// What the reserves step hands to the snapshot: the blocks read, the figures per
@@ -73,7 +78,8 @@ pub enum ReservesError {
 pub struct ReserveFigures {
     /// The block each chain was read at (the `chains` of the manifest).
     pub chains: Chains,
-    /// Per configured asset, in config order: (verified reserves, unproven reserves).
+    /// Per configured asset, in config order: (verified reserves, unproven reserves),
+    /// every chain's holdings added.
     pub per_asset: Vec<(Amount, Amount)>,
     /// Public files of the snapshot besides the manifest (address lists), by name.
     pub files: Vec<(String, Vec<u8>)>,
@@ -84,8 +90,19 @@ pub struct ReserveFigures {
 pub struct Backends {
     /// One backend per configured Bitcoin endpoint.
     pub bitcoin: Vec<Box<dyn BitcoinBackend>>,
-    /// One backend per configured Ethereum endpoint.
-    pub ethereum: Vec<Box<dyn EthereumBackend>>,
+    /// Per EVM chain name, one backend per configured endpoint.
+    pub evm: std::collections::BTreeMap<String, Vec<Box<dyn EthereumBackend>>>,
+}
+
+/// One asset held at an address at the snapshot block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Held {
+    /// Index of the asset in the config's `assets`.
+    pub asset: usize,
+    /// The token contract on the address's chain (EIP-55); `None` for a native coin.
+    pub contract: Option<String>,
+    /// The amount in base units.
+    pub amount: Amount,
 }
 
 /// Ownership status of one address after verification.
@@ -106,8 +123,8 @@ pub struct AddressReserves {
     pub wallet: Wallet,
     /// The exact ownership message for this address and snapshot (FORMAT.md §5).
     pub message: String,
-    /// (configured asset index, amount).
-    pub holdings: Vec<(usize, Amount)>,
+    /// What it holds, one entry per asset read on its chain, in config order.
+    pub holdings: Vec<Held>,
     /// Whether its ownership proof verified.
     pub status: Status,
 }
@@ -140,12 +157,12 @@ impl ReservesReport {
     }
 }
 
-/// A configured asset resolved to where it lives.
+/// A configured asset source resolved: an asset read on one chain.
 #[derive(Clone, Debug)]
-enum Source {
-    Bitcoin,
-    Ether,
-    Token(EthAddress),
+struct Source {
+    asset: usize,
+    chain: String,
+    token: Option<EthAddress>,
 }
 
 fn resolve_sources(config: &Config) -> Result<Vec<Source>, ReservesError> {
@@ -158,35 +175,38 @@ fn resolve_sources(config: &Config) -> Result<Vec<Source>, ReservesError> {
             key,
             message,
         };
-        let s = match &a.source {
-            None => {
-                return Err(invalid(
-                    format!("{key}.chain"),
-                    format!("asset {} has no on-chain source", a.symbol),
-                ));
-            }
-            Some(AssetSource::BitcoinNative) => Source::Bitcoin,
-            Some(AssetSource::EthereumNative) => Source::Ether,
-            Some(AssetSource::Erc20 { contract }) => Source::Token(
-                EthAddress::parse(contract)
-                    .map_err(|e| invalid(format!("{key}.contract"), e.to_string()))?,
-            ),
-        };
-        let same = out.iter().position(|o| match (o, &s) {
-            (Source::Bitcoin, Source::Bitcoin) | (Source::Ether, Source::Ether) => true,
-            (Source::Token(x), Source::Token(y)) => x == y,
-            _ => false,
-        });
-        if let Some(j) = same {
+        if a.sources.is_empty() && !config.custodians.iter().any(|c| c.asset == i) {
             return Err(invalid(
-                key,
-                format!(
-                    "{} reads the same on-chain source as {}",
-                    a.symbol, config.assets[j].symbol
-                ),
+                format!("{key}.chain"),
+                format!("asset {} has no on-chain source", a.symbol),
             ));
         }
-        out.push(s);
+        for src in &a.sources {
+            let token = match &src.contract {
+                None => None,
+                Some(c) => Some(
+                    EthAddress::parse(c)
+                        .map_err(|e| invalid(format!("{key}.contract"), e.to_string()))?,
+                ),
+            };
+            let same = out
+                .iter()
+                .position(|o| o.chain == src.chain && o.token == token);
+            if let Some(j) = same {
+                return Err(invalid(
+                    key,
+                    format!(
+                        "{} reads the same on-chain source as {}",
+                        a.symbol, config.assets[out[j].asset].symbol
+                    ),
+                ));
+            }
+            out.push(Source {
+                asset: i,
+                chain: src.chain.clone(),
+                token,
+            });
+        }
     }
     Ok(out)
 }
@@ -292,6 +312,87 @@ fn ask_all<B: Blocks + ?Sized, T: PartialEq + std::fmt::Display>(
     agree(what, answers)
 }
 
+/// One EVM chain being read: its config, endpoints and snapshot block.
+struct EvmRead<'a> {
+    config: &'a ChainConfig,
+    backends: &'a [Box<dyn EthereumBackend>],
+    block: BlockRef,
+}
+
+/// Checks every endpoint's `eth_chainId` against the config, then pins the block.
+fn pin_evm<'a>(
+    c: &'a ChainConfig,
+    chain_id: u64,
+    backends: &'a Backends,
+    as_of: Timestamp,
+) -> Result<EvmRead<'a>, ReservesError> {
+    let list = backends
+        .evm
+        .get(&c.name)
+        .filter(|l| !l.is_empty())
+        .ok_or_else(|| ReservesError::NoEndpoint(c.name.clone()))?;
+    for b in list {
+        let found = b.chain_id()?;
+        if found != chain_id {
+            return Err(ReservesError::ChainId {
+                chain: c.name.clone(),
+                endpoint: b.endpoint().to_string(),
+                expected: chain_id,
+                found,
+            });
+        }
+    }
+    let block = pin(list, c.height, as_of)?;
+    tracing::info!(chain = %c.name, height = block.height, hash = %block.hash, "evm snapshot block");
+    Ok(EvmRead {
+        config: c,
+        backends: list,
+        block,
+    })
+}
+
+/// Runs `f` over `items` on `workers` threads (at least 1), each taking the next item
+/// when done with its last: at most `workers` calls run at once, so at most that many
+/// requests are in flight per endpoint. Results come back in `items` order; on an error
+/// no new item is started and the error of the first failing item is returned.
+pub fn map_bounded<T: Sync, R: Send, E: Send>(
+    items: &[T],
+    workers: usize,
+    f: impl Fn(&T) -> Result<R, E> + Sync,
+) -> Result<Vec<R>, E> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let workers = workers.clamp(1, items.len().max(1));
+    let work = || {
+        let mut done = Vec::new();
+        while !failed.load(Ordering::Relaxed) {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else { break };
+            let r = f(item);
+            if r.is_err() {
+                failed.store(true, Ordering::Relaxed);
+            }
+            done.push((i, r));
+        }
+        done
+    };
+    let mut all: Vec<(usize, Result<R, E>)> = if workers == 1 {
+        work()
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..workers).map(|_| s.spawn(work)).collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("a reader thread panicked"))
+                .collect()
+        })
+    };
+    // Every item before the first failing one was taken earlier and has finished.
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
+}
+
 /// Reads the reserves of `wallets` at the snapshot blocks and verifies ownership.
 pub fn read(
     config: &Config,
@@ -301,113 +402,126 @@ pub fn read(
     backends: &Backends,
 ) -> Result<ReservesReport, ReservesError> {
     let sources = resolve_sources(config)?;
-    let chains_cfg = config.chains.as_ref();
-    let btc_cfg = chains_cfg.and_then(|c| c.bitcoin.as_ref());
-    let eth_cfg = chains_cfg.and_then(|c| c.ethereum.as_ref());
+    let chain_list: &[ChainConfig] = config
+        .chains
+        .as_ref()
+        .map(|c| &c.list[..])
+        .unwrap_or_default();
     let wallets_file = config
         .wallets_for(id.as_str())
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     for w in &wallets {
-        let (needs, chain) = match w.address {
-            WalletAddress::Bitcoin(_) => (btc_cfg.is_none(), "bitcoin"),
-            WalletAddress::Ethereum(_) => (eth_cfg.is_none(), "ethereum"),
+        let kind_fits = |c: &ChainConfig| {
+            matches!(
+                (&c.kind, &w.address),
+                (ChainKind::Bitcoin { .. }, WalletAddress::Bitcoin(_))
+                    | (ChainKind::Evm { .. }, WalletAddress::Ethereum(_))
+            )
         };
-        if needs {
+        if !chain_list.iter().any(|c| c.name == w.chain && kind_fits(c)) {
             return Err(ReservesError::NoChain {
                 file: wallets_file.clone(),
                 line: w.line,
                 address: w.address.to_string(),
-                chain: chain.into(),
+                chain: w.chain.clone(),
             });
         }
     }
 
     let mut chains = Chains::default();
-    let btc_block = match btc_cfg {
-        None => None,
-        Some(c) => {
-            if backends.bitcoin.is_empty() {
-                return Err(ReservesError::NoEndpoint("bitcoin"));
-            }
-            let block = pin(&backends.bitcoin, c.height, as_of)?;
-            tracing::info!(height = block.height, hash = %block.hash, "bitcoin snapshot block");
-            chains.bitcoin = Some(BitcoinChain {
-                network: c.network_name.clone(),
-                height: block.height,
-                block_hash: block.hash.clone(),
-                block_time: Timestamp(block.time).to_rfc3339(),
-            });
-            Some(block)
-        }
-    };
-    let eth_block = match eth_cfg {
-        None => None,
-        Some(c) => {
-            if backends.ethereum.is_empty() {
-                return Err(ReservesError::NoEndpoint("ethereum"));
-            }
-            for b in &backends.ethereum {
-                let found = b.chain_id()?;
-                if found != c.chain_id {
-                    return Err(ReservesError::ChainId {
-                        endpoint: b.endpoint().to_string(),
-                        expected: c.chain_id,
-                        found,
-                    });
+    let mut btc_block = None;
+    let mut evm: Vec<EvmRead> = Vec::new();
+    for c in chain_list {
+        match &c.kind {
+            ChainKind::Bitcoin { network_name, .. } => {
+                if backends.bitcoin.is_empty() {
+                    return Err(ReservesError::NoEndpoint(c.name.clone()));
                 }
+                let block = pin(&backends.bitcoin, c.height, as_of)?;
+                tracing::info!(height = block.height, hash = %block.hash, "bitcoin snapshot block");
+                chains.0.insert(
+                    c.name.clone(),
+                    ChainBlock::Bitcoin(BitcoinChain {
+                        network: network_name.clone(),
+                        height: block.height,
+                        block_hash: block.hash.clone(),
+                        block_time: Timestamp(block.time).to_rfc3339(),
+                    }),
+                );
+                btc_block = Some(block);
             }
-            let block = pin(&backends.ethereum, c.height, as_of)?;
-            tracing::info!(height = block.height, hash = %block.hash, "ethereum snapshot block");
-            chains.ethereum = Some(EthereumChain {
-                chain_id: c.chain_id,
-                height: block.height,
-                block_hash: block.hash.clone(),
-                block_time: Timestamp(block.time).to_rfc3339(),
-            });
-            Some(block)
+            ChainKind::Evm { chain_id } => {
+                let r = pin_evm(c, *chain_id, backends, as_of)?;
+                chains.0.insert(
+                    c.name.clone(),
+                    ChainBlock::Evm(EvmChain {
+                        kind: c.listed.then(|| "evm".to_string()),
+                        chain_id: *chain_id,
+                        height: r.block.height,
+                        block_hash: r.block.hash.clone(),
+                        block_time: Timestamp(r.block.time).to_rfc3339(),
+                    }),
+                );
+                evm.push(r);
+            }
         }
-    };
+    }
 
-    let mut per_asset = vec![(Amount::ZERO, Amount::ZERO); config.assets.len()];
-    let mut out = Vec::with_capacity(wallets.len());
-    for w in wallets {
+    let in_flight = config.chains.as_ref().map_or(1, |c| c.in_flight);
+    let read_one = |w: &Wallet| -> Result<AddressReserves, ReservesError> {
+        let w = w.clone();
         let published = w.address.to_string();
         let mut holdings = Vec::new();
+        let on_chain = sources.iter().filter(|s| s.chain == w.chain);
+        let evm_read = evm.iter().find(|r| r.config.name == w.chain);
         match &w.address {
             WalletAddress::Bitcoin(a) => {
                 let block = btc_block.as_ref().expect("checked above");
-                for (i, s) in sources.iter().enumerate() {
-                    if let Source::Bitcoin = s {
-                        let v = ask_all(
-                            &backends.bitcoin,
-                            &format!("the balance of {published} at height {}", block.height),
-                            |b| b.balance_at(a.inner(), block),
-                        )?;
-                        holdings.push((i, Amount::from_base_units(v)));
-                    }
+                for s in on_chain {
+                    let v = ask_all(
+                        &backends.bitcoin,
+                        &format!("the balance of {published} at height {}", block.height),
+                        |b| b.balance_at(a.inner(), block),
+                    )?;
+                    holdings.push(Held {
+                        asset: s.asset,
+                        contract: None,
+                        amount: Amount::from_base_units(v),
+                    });
                 }
             }
             WalletAddress::Ethereum(a) => {
-                let block = eth_block.as_ref().expect("checked above");
-                for (i, s) in sources.iter().enumerate() {
-                    let v = match s {
-                        Source::Bitcoin => continue,
-                        Source::Ether => ask_all(
-                            &backends.ethereum,
-                            &format!("the ETH balance of {published} at height {}", block.height),
+                let r = evm_read.expect("checked above");
+                let (block, chain) = (&r.block, &r.config.name);
+                for s in on_chain {
+                    let v = match &s.token {
+                        None => ask_all(
+                            r.backends,
+                            &format!(
+                                "the native balance of {published} on {chain} at height {}",
+                                block.height
+                            ),
                             |b| b.native_balance_at(a.inner(), block),
                         )?,
-                        Source::Token(t) => ask_all(
-                            &backends.ethereum,
-                            &format!("balanceOf({published}) on {t} at height {}", block.height),
+                        Some(t) => ask_all(
+                            r.backends,
+                            &format!(
+                                "balanceOf({published}) on {t} on {chain} at height {}",
+                                block.height
+                            ),
                             |b| b.erc20_balance_at(t.inner(), a.inner(), block),
                         )?,
                     };
-                    holdings.push((i, Amount::from_base_units(v)));
+                    holdings.push(Held {
+                        asset: s.asset,
+                        contract: s.token.as_ref().map(|t| t.to_string()),
+                        amount: Amount::from_base_units(v),
+                    });
                 }
             }
         }
+        holdings.sort_by_key(|h| h.asset);
         let message = ownership::message(&config.exchange, id.as_str(), &published);
         let status = match ownership::verify(&w.address, &message, &w.proof) {
             Ok(Verdict::Verified) => Status::Verified,
@@ -417,10 +531,14 @@ pub fn read(
                 hash,
                 signature,
             }) => {
-                let block = eth_block.as_ref().expect("ethereum address");
+                let r = evm_read.expect("an EVM address");
+                let block = &r.block;
                 let ok = ask_all(
-                    &backends.ethereum,
-                    &format!("isValidSignature on {published} at height {}", block.height),
+                    r.backends,
+                    &format!(
+                        "isValidSignature on {published} on {} at height {}",
+                        r.config.name, block.height
+                    ),
                     |b| b.is_valid_signature_1271(wallet.inner(), hash, &signature, block),
                 )?;
                 if ok {
@@ -437,51 +555,68 @@ pub fn read(
         if let Status::Failed(why) = &status {
             tracing::warn!(address = %published, scheme = %w.scheme, reason = %why, "ownership proof failed");
         }
-        for &(i, v) in &holdings {
-            let slot = if status == Status::Verified {
-                &mut per_asset[i].0
-            } else {
-                &mut per_asset[i].1
-            };
-            *slot = slot.checked_add(v).ok_or_else(|| ChainError::Malformed {
-                endpoint: "(sum)".into(),
-                what: format!("the total of {}", config.assets[i].symbol),
-                message: "exceeds 2^128-1".into(),
-            })?;
-        }
-        out.push(AddressReserves {
+        Ok(AddressReserves {
             wallet: w,
             message,
             holdings,
             status,
-        });
+        })
+    };
+    let mut out = map_bounded(&wallets, in_flight, read_one)?;
+    drop(wallets);
+
+    let mut per_asset = vec![(Amount::ZERO, Amount::ZERO); config.assets.len()];
+    for a in &out {
+        for h in &a.holdings {
+            let slot = if a.status == Status::Verified {
+                &mut per_asset[h.asset].0
+            } else {
+                &mut per_asset[h.asset].1
+            };
+            *slot = slot
+                .checked_add(h.amount)
+                .ok_or_else(|| ChainError::Malformed {
+                    endpoint: "(sum)".into(),
+                    what: format!("the total of {}", config.assets[h.asset].symbol),
+                    message: "exceeds 2^128-1".into(),
+                })?;
+        }
     }
 
     let mut bip127_found = bip127::Bip127Found::default();
     if !config.bip127.is_empty() {
         let block = btc_block
             .as_ref()
-            .ok_or(ReservesError::NoEndpoint("bitcoin"))?;
+            .ok_or_else(|| ReservesError::NoEndpoint("bitcoin".into()))?;
+        let btc_chain = config
+            .chains
+            .as_ref()
+            .and_then(crate::config::ChainsConfig::bitcoin)
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| "bitcoin".into());
         let btc = sources
             .iter()
-            .position(|s| matches!(s, Source::Bitcoin))
+            .find(|s| s.chain == btc_chain && s.token.is_none())
+            .map(|s| s.asset)
             .expect("the config requires a bitcoin asset with bip127 wallets");
         bip127_found = bip127::read(config, id, block, &backends.bitcoin, btc, &out)?;
         for a in &bip127_found.addresses {
             if let Status::Failed(why) = &a.status {
                 tracing::warn!(address = %a.wallet.address, scheme = "bip127", reason = %why, "ownership proof failed");
             }
-            for &(i, v) in &a.holdings {
+            for h in &a.holdings {
                 let slot = if a.status == Status::Verified {
-                    &mut per_asset[i].0
+                    &mut per_asset[h.asset].0
                 } else {
-                    &mut per_asset[i].1
+                    &mut per_asset[h.asset].1
                 };
-                *slot = slot.checked_add(v).ok_or_else(|| ChainError::Malformed {
-                    endpoint: "(sum)".into(),
-                    what: format!("the total of {}", config.assets[i].symbol),
-                    message: "exceeds 2^128-1".into(),
-                })?;
+                *slot = slot
+                    .checked_add(h.amount)
+                    .ok_or_else(|| ChainError::Malformed {
+                        endpoint: "(sum)".into(),
+                        what: format!("the total of {}", config.assets[h.asset].symbol),
+                        message: "exceeds 2^128-1".into(),
+                    })?;
             }
         }
         out.append(&mut bip127_found.addresses);
@@ -491,18 +626,15 @@ pub fn read(
     if let Some(b) = &btc_block {
         recheck(&backends.bitcoin, b)?;
     }
-    if let Some(b) = &eth_block {
-        recheck(&backends.ethereum, b)?;
+    for r in &evm {
+        recheck(r.backends, &r.block)?;
     }
 
-    let contracts: Vec<Option<String>> = sources
+    let tokens: Vec<(String, String)> = sources
         .iter()
-        .map(|s| match s {
-            Source::Token(t) => Some(t.to_string()),
-            _ => None,
-        })
+        .filter_map(|s| s.token.as_ref().map(|t| (s.chain.clone(), t.to_string())))
         .collect();
-    let mut files = files::render(config, &contracts, id, &chains, &out)?;
+    let mut files = files::render(config, &tokens, id, &chains, &out)?;
     files.append(&mut bip127_found.files);
     Ok(ReservesReport {
         figures: ReserveFigures {
@@ -513,4 +645,50 @@ pub fn read(
         addresses: out,
         wallet_failures: bip127_found.failures,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::map_bounded;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    /// At most `workers` calls run at once, all of them do when there is room, and
+    /// the results keep the input order.
+    #[test]
+    fn bounded_map_keeps_order_and_its_bound() {
+        let (now, max) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let items: Vec<u32> = (0..64).collect();
+        let out: Result<Vec<u32>, ()> = map_bounded(&items, 5, |&i| {
+            let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+            max.fetch_max(n, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(5));
+            now.fetch_sub(1, Ordering::SeqCst);
+            Ok(i * 2)
+        });
+        assert_eq!(
+            out.unwrap(),
+            items.iter().map(|i| i * 2).collect::<Vec<_>>()
+        );
+        assert_eq!(max.load(Ordering::SeqCst), 5);
+    }
+
+    /// The first failing item's error is returned, and no item after the failure is
+    /// started once it is seen.
+    #[test]
+    fn bounded_map_stops_at_the_first_error() {
+        let started = AtomicUsize::new(0);
+        let items: Vec<u32> = (0..1000).collect();
+        let out: Result<Vec<u32>, String> = map_bounded(&items, 4, |&i| {
+            started.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(1));
+            if i == 10 || i == 12 {
+                Err(format!("item {i}"))
+            } else {
+                Ok(i)
+            }
+        });
+        assert_eq!(out.unwrap_err(), "item 10");
+        assert!(started.load(Ordering::SeqCst) < 30);
+    }
 }

@@ -2,11 +2,76 @@
 //! label and ownership proof. CSV (RFC 4180, UTF-8), header
 //! `chain,address,label,scheme,signature[,script]`, one row per address. Rows are
 //! validated (address for its network, EIP-55 checksum, scheme fits the address,
-//! signature well-formed) before any chain is asked anything.
+//! signature well-formed) before any chain is asked anything. The `chain` column names
+//! a configured chain (`bitcoin`, `ethereum`, `arbitrum`, …); one address may be listed
+//! once per chain (the same EOA on two EVM chains), never twice on one.
 
+use crate::config::{ChainKind, Config};
 use crate::excerpt::Excerpt;
 use crate::ownership::{Chain, OwnershipProof, Scheme, WalletAddress};
+use std::collections::HashMap;
 use std::path::Path;
+
+/// The chain names a wallets file may use, with what each is, and the Bitcoin network.
+#[derive(Clone, Debug)]
+pub struct WalletChains {
+    /// The network Bitcoin addresses are checked against.
+    pub bitcoin_network: bitcoin::Network,
+    /// Chain name → Bitcoin or EVM, in configured order.
+    pub names: Vec<(String, Chain)>,
+}
+
+impl WalletChains {
+    /// The two chains of older configs, `bitcoin` and `ethereum`.
+    pub fn legacy(bitcoin_network: bitcoin::Network) -> WalletChains {
+        WalletChains {
+            bitcoin_network,
+            names: vec![
+                ("bitcoin".into(), Chain::Bitcoin),
+                ("ethereum".into(), Chain::Ethereum),
+            ],
+        }
+    }
+
+    /// The chains of `config`: its `[[chains]]` entries, or `bitcoin` and `ethereum`
+    /// for a `[chains]` table (or none), whose sections the reserves step then requires.
+    pub fn from_config(config: &Config) -> WalletChains {
+        let listed = config
+            .chains
+            .as_ref()
+            .filter(|c| c.list.iter().any(|c| c.listed));
+        match listed {
+            None => WalletChains::legacy(config.bitcoin_network()),
+            Some(c) => WalletChains {
+                bitcoin_network: config.bitcoin_network(),
+                names: c
+                    .list
+                    .iter()
+                    .map(|c| {
+                        let kind = match c.kind {
+                            ChainKind::Bitcoin { .. } => Chain::Bitcoin,
+                            ChainKind::Evm { .. } => Chain::Ethereum,
+                        };
+                        (c.name.clone(), kind)
+                    })
+                    .collect(),
+            },
+        }
+    }
+
+    fn kind(&self, name: &str) -> Option<Chain> {
+        self.names.iter().find(|(n, _)| n == name).map(|(_, k)| *k)
+    }
+
+    fn expected(&self) -> String {
+        let names: Vec<String> = self.names.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+        match names.split_last() {
+            Some((last, [])) => format!("expected {last}"),
+            Some((last, rest)) => format!("expected {} or {last}", rest.join(", ")),
+            None => "no chain is configured".into(),
+        }
+    }
+}
 
 /// Why a wallets file was refused; each variant names the file and where in it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -50,6 +115,8 @@ pub enum WalletsError {
 pub struct Wallet {
     /// 1-based line of the row in the wallets file.
     pub line: u64,
+    /// The configured name of the address's chain (the `chain` column).
+    pub chain: String,
     /// The address, checked against its chain's network and spelling rules.
     pub address: WalletAddress,
     /// The exchange's free-text label for the address.
@@ -66,13 +133,10 @@ pub struct Wallet {
 
 const COLUMNS: [&str; 6] = ["chain", "address", "label", "scheme", "signature", "script"];
 
-/// Reads and validates a wallets file. `bitcoin_network` checks Bitcoin addresses.
-pub fn parse_file(
-    path: &Path,
-    bitcoin_network: bitcoin::Network,
-) -> Result<Vec<Wallet>, WalletsError> {
+/// Reads and validates a wallets file; `chains` are the chain names it may use.
+pub fn parse_file(path: &Path, chains: &WalletChains) -> Result<Vec<Wallet>, WalletsError> {
     let (file, bytes) = read(path)?;
-    parse(&bytes, &file, bitcoin_network)
+    parse(&bytes, &file, chains)
 }
 
 fn read(path: &Path) -> Result<(String, Vec<u8>), WalletsError> {
@@ -86,31 +150,24 @@ fn read(path: &Path) -> Result<(String, Vec<u8>), WalletsError> {
     }
 }
 
-/// Parses and validates the wallets CSV `bytes`; `file` names it in errors and `bitcoin_network`
-/// checks Bitcoin addresses.
+/// Parses and validates the wallets CSV `bytes`; `file` names it in errors and `chains`
+/// are the chain names it may use.
 /// Errors on a bad header, the first bad row or field, or a file without rows.
-pub fn parse(
-    bytes: &[u8],
-    file: &str,
-    bitcoin_network: bitcoin::Network,
-) -> Result<Vec<Wallet>, WalletsError> {
-    parse_with(bytes, file, bitcoin_network, true)
+pub fn parse(bytes: &[u8], file: &str, chains: &WalletChains) -> Result<Vec<Wallet>, WalletsError> {
+    parse_with(bytes, file, chains, true)
 }
 
 /// Reads only the addresses (for `por messages`, before anything is signed):
 /// signatures are not looked at and every proof is [`OwnershipProof::None`].
-pub fn parse_addresses(
-    path: &Path,
-    bitcoin_network: bitcoin::Network,
-) -> Result<Vec<Wallet>, WalletsError> {
+pub fn parse_addresses(path: &Path, chains: &WalletChains) -> Result<Vec<Wallet>, WalletsError> {
     let (file, bytes) = read(path)?;
-    parse_with(&bytes, &file, bitcoin_network, false)
+    parse_with(&bytes, &file, chains, false)
 }
 
 fn parse_with(
     bytes: &[u8],
     file: &str,
-    bitcoin_network: bitcoin::Network,
+    chains: &WalletChains,
     with_proofs: bool,
 ) -> Result<Vec<Wallet>, WalletsError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -153,6 +210,8 @@ fn parse_with(
     }
     let width = names.len();
     let mut out: Vec<Wallet> = Vec::new();
+    // (chain, address) → line of its first row: duplicates found in constant time.
+    let mut lines: HashMap<(String, String), u64> = HashMap::new();
     for rec in records {
         let rec =
             rec.map_err(|e| row_err(e.position().map(|p| p.line()).unwrap_or(0), csv_message(&e)))?;
@@ -168,17 +227,14 @@ fn parse_with(
             };
             return Err(row_err(line, message));
         }
-        let chain: Chain = rec[0].parse().map_err(|_| {
+        let chain = chains.kind(&rec[0]).ok_or_else(|| {
             field_err(
                 line,
                 0,
-                format!(
-                    "{}: expected \"bitcoin\" or \"ethereum\"",
-                    Excerpt::quoted(&rec[0])
-                ),
+                format!("{}: {}", Excerpt::quoted(&rec[0]), chains.expected()),
             )
         })?;
-        let address = WalletAddress::parse(chain, &rec[1], bitcoin_network)
+        let address = WalletAddress::parse(chain, &rec[1], chains.bitcoin_network)
             .map_err(|e| field_err(line, 1, e.to_string()))?;
         let label = rec[2].to_string();
         if label.trim().is_empty() || label.contains(['\n', '\r']) || label.len() > 64 {
@@ -225,15 +281,16 @@ fn parse_with(
             OwnershipProof::None
         };
         let published = address.to_string();
-        if let Some(first) = out.iter().find(|w| w.address.to_string() == published) {
+        if let Some(first) = lines.insert((rec[0].to_string(), published.clone()), line) {
             return Err(field_err(
                 line,
                 1,
-                format!("{published} is listed twice (first on line {})", first.line),
+                format!("{published} is listed twice (first on line {first})"),
             ));
         }
         out.push(Wallet {
             line,
+            chain: rec[0].to_string(),
             address,
             label,
             scheme,
@@ -268,7 +325,7 @@ mod tests {
         parse(
             format!("{HEADER}{row}\n").as_bytes(),
             "w.csv",
-            bitcoin::Network::Bitcoin,
+            &WalletChains::legacy(bitcoin::Network::Bitcoin),
         )
         .unwrap_err()
         .to_string()
@@ -321,7 +378,7 @@ mod tests {
         let e = parse(
             format!("{big}\n").as_bytes(),
             "w.csv",
-            bitcoin::Network::Bitcoin,
+            &WalletChains::legacy(bitcoin::Network::Bitcoin),
         )
         .unwrap_err()
         .to_string();
@@ -330,6 +387,56 @@ mod tests {
             format!(
                 "w.csv:1: header must be chain,address,label,scheme,signature[,script], found {x80}… (10485760 bytes)"
             )
+        );
+    }
+
+    fn chains() -> WalletChains {
+        WalletChains {
+            bitcoin_network: bitcoin::Network::Bitcoin,
+            names: vec![
+                ("ethereum".into(), Chain::Ethereum),
+                ("arbitrum".into(), Chain::Ethereum),
+            ],
+        }
+    }
+
+    /// 20,000 rows parse (each address once per chain is fine); a duplicate on one
+    /// chain deep in the file names both lines; an unconfigured chain lists the others.
+    #[test]
+    fn thousands_of_rows_and_duplicates_by_line() {
+        let mut text = String::from(HEADER);
+        for i in 0..10_000u32 {
+            for chain in ["ethereum", "arbitrum"] {
+                text.push_str(&format!("{chain},0x{i:040x},hot,none,\n"));
+            }
+        }
+        let t = std::time::Instant::now();
+        let w = parse(text.as_bytes(), "w.csv", &chains()).unwrap();
+        assert_eq!(w.len(), 20_000);
+        assert!(t.elapsed() < std::time::Duration::from_secs(10));
+        assert_eq!((w[1].chain.as_str(), w[1].line), ("arbitrum", 3));
+        text.push_str(&format!("arbitrum,0x{:040x},again,none,\n", 7_000));
+        let e = parse(text.as_bytes(), "w.csv", &chains())
+            .unwrap_err()
+            .to_string();
+        // (The address is published with its EIP-55 capitals.)
+        assert_eq!(
+            e.to_lowercase(),
+            format!(
+                "w.csv:20002:2 (address): 0x{:040x} is listed twice (first on line 14003)",
+                7_000
+            )
+        );
+        let e = parse(
+            format!("{HEADER}base,0x{:040x},hot,none,\n", 1).as_bytes(),
+            "w.csv",
+            &chains(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "w.csv:2:1 (chain): \"base\": expected \"ethereum\" or \"arbitrum\""
         );
     }
 

@@ -52,6 +52,48 @@ pub struct Explorers {
     pub bitcoin_explorer: String,
     /// Base URL of the Ethereum explorer.
     pub ethereum_explorer: String,
+    /// URL templates of chains configured with them, by chain name; `bitcoin` and
+    /// `ethereum` without templates link to the two base URLs above.
+    pub chains: std::collections::BTreeMap<String, ChainLinks>,
+}
+
+/// One chain's explorer links, as URL templates.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChainLinks {
+    /// An address page, with `{address}` in it.
+    pub address: Option<String>,
+    /// A block page, with `{height}` or `{hash}` in it.
+    pub block: Option<String>,
+}
+
+impl Explorers {
+    fn links(&self, chain: &str) -> ChainLinks {
+        let base = |url: &str, block: &str| ChainLinks {
+            address: Some(format!("{}/address/{{address}}", url.trim_end_matches('/'))),
+            block: Some(format!("{}/block/{block}", url.trim_end_matches('/'))),
+        };
+        match (self.chains.get(chain), chain) {
+            (Some(l), _) => l.clone(),
+            (None, "bitcoin") => base(&self.bitcoin_explorer, "{hash}"),
+            (None, "ethereum") => base(&self.ethereum_explorer, "{height}"),
+            (None, _) => ChainLinks::default(),
+        }
+    }
+
+    /// The explorer page of `address` on chain `chain`, when an explorer is known for it.
+    pub fn address_url(&self, chain: &str, address: &str) -> Option<String> {
+        self.links(chain)
+            .address
+            .map(|t| t.replace("{address}", address))
+    }
+
+    /// The explorer page of a block on chain `chain`, when an explorer is known for it.
+    pub fn block_url(&self, chain: &str, height: u64, hash: &str) -> Option<String> {
+        self.links(chain).block.map(|t| {
+            t.replace("{height}", &height.to_string())
+                .replace("{hash}", hash)
+        })
+    }
 }
 
 /// Why the site could not be rendered; nothing is published then.

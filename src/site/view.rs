@@ -9,7 +9,7 @@ use super::chart::{self, AmountPoint, Point};
 use super::check::{self, Checked};
 use super::i18n::{Catalogue, I18nError};
 use crate::amount::Amount;
-use crate::format::{AddressEntry, Chains, Manifest, ManifestAsset};
+use crate::format::{AddressEntry, ChainBlock, Chains, Manifest, ManifestAsset};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -124,11 +124,11 @@ fn asset_row(a: &ManifestAsset) -> AssetRow {
 /// One chain's line in the overview: the block its amounts were read at.
 #[derive(Debug, Serialize)]
 pub struct ChainRow {
-    /// Display name, `Bitcoin` or `Ethereum`.
+    /// Display name: `Bitcoin`, `Ethereum`, or the configured chain name.
     pub name: String,
     /// `mainnet` or `chain id 1` (the page says the latter from `chain_id`).
     pub network: String,
-    /// Ethereum's chain id; `None` for Bitcoin.
+    /// An EVM chain's chain id; `None` for Bitcoin.
     pub chain_id: Option<u64>,
     /// Block height the snapshot read.
     pub height: u64,
@@ -136,43 +136,59 @@ pub struct ChainRow {
     pub block_hash: String,
     /// Block time, RFC 3339 UTC.
     pub block_time: String,
-    /// The block on the configured explorer.
+    /// The block on the configured explorer; empty when no explorer is known for the chain.
     pub block_url: String,
 }
 
-fn base_url(s: &str) -> &str {
-    s.trim_end_matches('/')
+fn chain_rows(chains: &Chains, site: &Explorers) -> Vec<ChainRow> {
+    chains
+        .0
+        .iter()
+        .map(|(key, c)| ChainRow {
+            name: chain_name(key),
+            network: match c {
+                ChainBlock::Bitcoin(b) => b.network.clone(),
+                ChainBlock::Evm(e) => format!("chain id {}", e.chain_id),
+            },
+            chain_id: match c {
+                ChainBlock::Bitcoin(_) => None,
+                ChainBlock::Evm(e) => Some(e.chain_id),
+            },
+            height: c.height(),
+            block_hash: c.block_hash().to_string(),
+            block_time: c.block_time().to_string(),
+            block_url: site
+                .block_url(key, c.height(), c.block_hash())
+                .unwrap_or_default(),
+        })
+        .collect()
 }
 
-fn chain_rows(chains: &Chains, site: &Explorers) -> Vec<ChainRow> {
-    let mut rows = Vec::new();
-    if let Some(b) = &chains.bitcoin {
-        rows.push(ChainRow {
-            name: "Bitcoin".into(),
-            network: b.network.clone(),
-            chain_id: None,
-            height: b.height,
-            block_hash: b.block_hash.clone(),
-            block_time: b.block_time.clone(),
-            block_url: format!(
-                "{}/block/{}",
-                base_url(&site.bitcoin_explorer),
-                b.block_hash
-            ),
-        });
-    }
-    if let Some(e) = &chains.ethereum {
-        rows.push(ChainRow {
-            name: "Ethereum".into(),
-            network: format!("chain id {}", e.chain_id),
-            chain_id: Some(e.chain_id),
-            height: e.height,
-            block_hash: e.block_hash.clone(),
-            block_time: e.block_time.clone(),
-            block_url: format!("{}/block/{}", base_url(&site.ethereum_explorer), e.height),
-        });
-    }
-    rows
+/// Assets held at a named custodian, shown apart from the reserves (FORMAT.md §4).
+#[derive(Debug, Serialize)]
+pub struct CustodialRow {
+    /// The custodian's name.
+    pub custodian: String,
+    /// Asset symbol.
+    pub symbol: String,
+    /// The attested amount.
+    pub amount: Money,
+    /// SHA-256 of the attestation document.
+    pub attestation_sha256: String,
+}
+
+fn custodial_rows(m: &Manifest) -> Vec<CustodialRow> {
+    m.assets
+        .iter()
+        .flat_map(|a| {
+            a.custodians.iter().map(|c| CustodialRow {
+                custodian: c.name.clone(),
+                symbol: a.symbol.clone(),
+                amount: Money::new(c.amount, a.decimals),
+                attestation_sha256: c.attestation_sha256.clone(),
+            })
+        })
+        .collect()
 }
 
 /// A published file of the snapshot with its hash, for the download list.
@@ -210,6 +226,8 @@ pub struct Overview {
     pub any_short: bool,
     /// One row per chain the snapshot read.
     pub chains: Vec<ChainRow>,
+    /// Assets held at named custodians, never in the reserves or the ratio.
+    pub custodial: Vec<CustodialRow>,
     /// Number of leaves in the liabilities tree (por/2: parts and dummies).
     pub leaves: u64,
     /// The account count, when the manifest states it (por/1 always; por/2 only if
@@ -249,6 +267,7 @@ pub fn overview(snapshots: &[Checked], site: &Explorers) -> Overview {
         any_short: assets.iter().any(|a| a.short),
         assets,
         chains: chain_rows(&m.chains, site),
+        custodial: custodial_rows(m),
         leaves: m.tree.leaves,
         accounts: m.tree.account_count(),
         split: m.tree.split,
@@ -512,11 +531,6 @@ pub fn addresses(snapshots: &[Checked], site: &Explorers) -> Addresses {
         .map(|l| &l.addresses[..])
         .unwrap_or(&[]);
     for e in entries {
-        let explorer = match e.chain.as_str() {
-            "bitcoin" => Some(&site.bitcoin_explorer),
-            "ethereum" => Some(&site.ethereum_explorer),
-            _ => None,
-        };
         let holdings: Vec<HoldingRow> = e
             .holdings
             .iter()
@@ -537,7 +551,7 @@ pub fn addresses(snapshots: &[Checked], site: &Explorers) -> Addresses {
         let row = AddressRow {
             address: e.address.clone(),
             label: e.label.clone(),
-            url: explorer.map(|x| format!("{}/address/{}", base_url(x), e.address)),
+            url: site.address_url(&e.chain, &e.address),
             assets: holdings
                 .iter()
                 .map(|h| h.asset.as_str())

@@ -288,6 +288,39 @@ fn server_errors_and_rate_limits_are_retried() {
     assert_eq!(server.hits(tip), 3);
 }
 
+/// A 429 with `Retry-After: 1` is retried after that second, not the policy's 1 ms
+/// backoff; a 429 that never ends is reported as HTTP 429 after every attempt.
+#[test]
+fn rate_limits_wait_for_retry_after() {
+    let server = TestServer::start();
+    let tip = server.route(
+        "GET",
+        "/blocks/tip/height",
+        [
+            Reply::text(429, "Too Many Requests").header("Retry-After", "1"),
+            Reply::ok("870011"),
+        ],
+    );
+    let t = std::time::Instant::now();
+    assert_eq!(esplora(&server.url()).tip_height().unwrap(), 870011);
+    assert!(t.elapsed() >= Duration::from_secs(1), "{:?}", t.elapsed());
+    assert_eq!(server.hits(tip), 2);
+
+    let server = TestServer::start();
+    let tip = server.route(
+        "GET",
+        "/blocks/tip/height",
+        [Reply::text(429, "slow down").header("Retry-After", "0")],
+    );
+    let err = esplora(&server.url()).tip_height().unwrap_err();
+    assert!(
+        matches!(err, ChainError::RateLimited { retry_after: Some(d), .. } if d.is_zero()),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains(": HTTP 429 for "), "{err}");
+    assert_eq!(server.hits(tip), 4);
+}
+
 #[test]
 fn retries_stop_after_the_policy_attempts() {
     let server = TestServer::start();

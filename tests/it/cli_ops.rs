@@ -24,7 +24,41 @@ fn init_writes_an_example_that_loads_and_never_overwrites() {
     assert_eq!(config.exchange, "Example Exchange");
     assert_eq!(config.assets.len(), 3);
     let chains = config.chains.as_ref().unwrap();
-    assert_eq!(chains.bitcoin.as_ref().unwrap().endpoints.len(), 1);
+    assert_eq!(chains.bitcoin().unwrap().endpoints.len(), 1);
+    // The example is written with [[chains]] entries: names, kinds, natives, a contract.
+    let names: Vec<(&str, Option<u64>)> = chains
+        .list
+        .iter()
+        .map(|c| (c.name.as_str(), c.chain_id()))
+        .collect();
+    assert_eq!(names, [("bitcoin", None), ("ethereum", Some(1))]);
+    assert!(chains.list.iter().all(|c| c.listed));
+    let sources: Vec<Vec<(&str, bool)>> = config
+        .assets
+        .iter()
+        .map(|a| {
+            a.sources
+                .iter()
+                .map(|s| (s.chain.as_str(), s.contract.is_some()))
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            vec![("bitcoin", false)],
+            vec![("ethereum", false)],
+            vec![("ethereum", true)]
+        ]
+    );
+    assert!(config.custodians.is_empty());
+    assert_eq!(
+        por::job::site_settings(&config)
+            .explorers
+            .block_url("ethereum", 5, "0x00")
+            .as_deref(),
+        Some("https://etherscan.io/block/5")
+    );
     por::liabilities::read(
         &config.liabilities_for("x"),
         &config.asset_infos(),
@@ -33,7 +67,7 @@ fn init_writes_an_example_that_loads_and_never_overwrites() {
     .unwrap();
     let wallets = por::reserves::wallets::parse_file(
         &config.wallets_for("x").unwrap(),
-        bitcoin::Network::Bitcoin,
+        &por::reserves::wallets::WalletChains::from_config(&config),
     )
     .unwrap();
     assert_eq!(wallets.len(), 2);
@@ -164,4 +198,66 @@ fn bench_keeps_the_given_dir_and_removes_only_its_own_folder() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert_eq!(entries(&tmp), ["marker.txt"]);
+}
+
+/// Uncomments the lines of `text` from the one starting with `first` to the one
+/// starting with `last` (both commented out with `# `).
+fn uncomment(text: &str, first: &str, last: &str) -> String {
+    let mut inside = false;
+    let mut out = String::new();
+    for line in text.lines() {
+        if line.starts_with(first) {
+            inside = true;
+        }
+        if inside {
+            out.push_str(
+                line.strip_prefix("# ")
+                    .unwrap_or(line.trim_start_matches('#')),
+            );
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+        if inside && line.starts_with(last) {
+            inside = false;
+        }
+    }
+    out
+}
+
+/// The example's commented-out extras (a second EVM chain, USDT on it, a custodian)
+/// load when uncommented, and give what their comments say.
+#[test]
+fn the_example_with_its_second_chain_and_custodian_loads() {
+    let text = include_str!("../../docs/example/por.toml");
+    let text = text.replace(
+        "contracts = { ethereum = \"0xdAC17F958D2ee523a2206206994597C13D831ec7\" }\n",
+        "",
+    );
+    let text = uncomment(&text, "# contracts = {", "# contracts = {");
+    let text = uncomment(&text, "# [[custodians]]", "# attestation_sha256");
+    let text = uncomment(&text, "# [[chains]]", "# url = \"https://arb1");
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("por.toml"), &text).unwrap();
+    let c = por::config::Config::from_file(&d.path().join("por.toml"))
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let chains = c.chains.as_ref().unwrap();
+    let arbitrum = chains.get("arbitrum").expect("the arbitrum entry");
+    assert_eq!(arbitrum.chain_id(), Some(42161));
+    let eth = c.assets.iter().find(|a| a.symbol == "ETH").unwrap();
+    let usdt = c.assets.iter().find(|a| a.symbol == "USDT").unwrap();
+    let on = |a: &por::config::AssetConfig| -> Vec<String> {
+        a.sources.iter().map(|s| s.chain.clone()).collect()
+    };
+    assert_eq!(on(eth), ["ethereum", "arbitrum"]);
+    assert_eq!(on(usdt), ["arbitrum", "ethereum"]);
+    assert_eq!(c.custodians.len(), 1);
+    assert_eq!(c.custodians[0].name, "Example Trust Co.");
+    assert_eq!(
+        por::job::site_settings(&c)
+            .explorers
+            .address_url("arbitrum", "0xab")
+            .as_deref(),
+        Some("https://arbiscan.io/address/0xab")
+    );
 }

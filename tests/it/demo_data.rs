@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use por::chains::fixture::FixtureChain;
 use por::chains::{BitcoinBackend, BlockRef, EthereumBackend, last_block_at_or_before};
-use por::config::{AssetSource, Config, Endpoint};
+use por::config::{Config, Endpoint};
 use por::ownership::{self, EthAddress, Scheme, Verdict, WalletAddress};
 use por::time::Timestamp;
 
@@ -48,16 +48,20 @@ fn sources(config: &Config) -> Vec<Source> {
     config
         .assets
         .iter()
-        .map(
-            |a| match a.source.as_ref().expect("every demo asset has a chain") {
-                AssetSource::BitcoinNative => Source::Bitcoin,
-                AssetSource::EthereumNative => Source::Ether,
-                AssetSource::Erc20 { contract } => Source::Token(
+        .map(|a| {
+            let [src] = &a.sources[..] else {
+                panic!("{}: every demo asset is on one chain", a.symbol)
+            };
+            match (src.chain.as_str(), &src.contract) {
+                ("bitcoin", None) => Source::Bitcoin,
+                ("ethereum", None) => Source::Ether,
+                ("ethereum", Some(contract)) => Source::Token(
                     EthAddress::parse(contract)
                         .unwrap_or_else(|e| panic!("{}: contract {contract}: {e}", a.symbol)),
                 ),
-            },
-        )
+                other => panic!("{}: unexpected source {other:?}", a.symbol),
+            }
+        })
         .collect()
 }
 
@@ -114,10 +118,10 @@ fn config_is_the_documented_one() {
     assert_eq!(symbols, ["BTC", "ETH", "USDT", "USDC"]);
     let chains = c.chains.as_ref().expect("[chains]");
     assert_eq!(
-        chains.bitcoin.as_ref().unwrap().network,
-        bitcoin::Network::Bitcoin
+        chains.bitcoin().unwrap().bitcoin_network(),
+        Some(bitcoin::Network::Bitcoin)
     );
-    assert_eq!(chains.ethereum.as_ref().unwrap().chain_id, 1);
+    assert_eq!(chains.get("ethereum").unwrap().chain_id(), Some(1));
     let liabilities = c.liabilities.path().expect("a CSV");
     assert!(liabilities.to_string_lossy().contains("{id}"));
     assert!(
@@ -135,12 +139,12 @@ fn config_is_the_documented_one() {
 fn every_snapshot_is_fully_reserved_with_a_margin() {
     let c = config();
     let chains = c.chains.as_ref().unwrap();
-    let btc_cfg = chains.bitcoin.as_ref().unwrap();
-    let eth_cfg = chains.ethereum.as_ref().unwrap();
+    let btc_cfg = chains.bitcoin().unwrap();
+    let eth_cfg = chains.get("ethereum").unwrap();
     let btc_chain = FixtureChain::load(fixture_path(&btc_cfg.endpoints)).expect("fixture");
     let eth_chain = FixtureChain::load(fixture_path(&eth_cfg.endpoints)).expect("fixture");
-    assert_eq!(btc_chain.bitcoin_network(), Some(btc_cfg.network));
-    assert_eq!(eth_chain.chain_id().unwrap(), eth_cfg.chain_id);
+    assert_eq!(btc_chain.bitcoin_network(), btc_cfg.bitcoin_network());
+    assert_eq!(Some(eth_chain.chain_id().unwrap()), eth_cfg.chain_id());
     let sources = sources(&c);
     let assets = c.asset_infos();
     let mut previous_uids: Option<Vec<Vec<u8>>> = None;
@@ -166,8 +170,11 @@ fn every_snapshot_is_fully_reserved_with_a_margin() {
 
         // Wallets and their ownership proofs.
         let wallets_path = for_snapshot(c.wallets.as_ref().unwrap(), id);
-        let wallets = por::reserves::wallets::parse_file(&wallets_path, btc_cfg.network)
-            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        let wallets = por::reserves::wallets::parse_file(
+            &wallets_path,
+            &por::reserves::wallets::WalletChains::from_config(&c),
+        )
+        .unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(
             wallets.len(),
             8,
@@ -281,8 +288,8 @@ fn every_snapshot_is_fully_reserved_with_a_margin() {
             .collect();
         assert_eq!(figures, mine, "{id}: (verified, unproven) per asset");
         let pinned = report.figures.chains;
-        assert_eq!(pinned.bitcoin.as_ref().unwrap().height, btc.height);
-        assert_eq!(pinned.ethereum.as_ref().unwrap().height, eth.height);
+        assert_eq!(pinned.bitcoin().unwrap().height, btc.height);
+        assert_eq!(pinned.evm("ethereum").unwrap().height, eth.height);
 
         for (i, a) in assets.iter().enumerate() {
             let l = liab.totals[i].base_units();

@@ -7,8 +7,8 @@
 use por::amount::Amount;
 use por::config::Config;
 use por::format::{
-    ADDRESSES_FORMAT, AddressEntry, AddressList, BitcoinChain, Chains, EthereumChain, Holding,
-    Manifest, OwnershipJson, SnapshotId, SnapshotIndex, sha256_hex, to_json_bytes,
+    ADDRESSES_FORMAT, AddressEntry, AddressList, BitcoinChain, ChainBlock, Chains, EthereumChain,
+    Holding, Manifest, OwnershipJson, SnapshotId, SnapshotIndex, sha256_hex, to_json_bytes,
 };
 use por::publish::Output;
 use por::snapshot::{self, ReserveFigures};
@@ -61,20 +61,30 @@ fn ownership(scheme: &str, address: &str, sid: &str, verified: bool) -> Ownershi
 }
 
 fn chains() -> Chains {
-    Chains {
-        bitcoin: Some(BitcoinChain {
-            network: "mainnet".into(),
-            height: 870_000,
-            block_hash: BTC_BLOCK.into(),
-            block_time: "2026-11-20T23:58:31Z".into(),
-        }),
-        ethereum: Some(EthereumChain {
-            chain_id: 1,
-            height: 21_000_000,
-            block_hash: ETH_BLOCK.into(),
-            block_time: "2026-11-20T23:59:47Z".into(),
-        }),
-    }
+    Chains(
+        [
+            (
+                "bitcoin".to_string(),
+                ChainBlock::Bitcoin(BitcoinChain {
+                    network: "mainnet".into(),
+                    height: 870_000,
+                    block_hash: BTC_BLOCK.into(),
+                    block_time: "2026-11-20T23:58:31Z".into(),
+                }),
+            ),
+            (
+                "ethereum".to_string(),
+                ChainBlock::Evm(EthereumChain {
+                    kind: None,
+                    chain_id: 1,
+                    height: 21_000_000,
+                    block_hash: ETH_BLOCK.into(),
+                    block_time: "2026-11-20T23:59:47Z".into(),
+                }),
+            ),
+        ]
+        .into(),
+    )
 }
 
 /// Reserves and address files for snapshot `sid`: ETH is short unless `eth_covered`.

@@ -45,6 +45,8 @@ fn manifest_for(tree: &Value, proof: &InclusionProof) -> Manifest {
                 reserves: *s,
                 unproven_reserves: Amount::ZERO,
                 reserve_ratio: Some("1.0000".into()),
+                custodial_reserves: None,
+                custodians: Vec::new(),
             })
             .collect(),
         tree: TreeInfo {

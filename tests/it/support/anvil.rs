@@ -98,6 +98,9 @@ impl Anvil {
 
     /// A fresh node with extra command-line arguments.
     pub fn start_with(extra: &[&str]) -> Anvil {
+        // reqwest is built without a TLS crypto provider of its own (Cargo.toml); por's
+        // clients install rustls' ring provider, this helper's client may come first.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let binary = anvil_binary();
         let mut last_log = String::new();
         // The port is free when chosen but may be taken before anvil binds it; try again.
