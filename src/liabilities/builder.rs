@@ -175,6 +175,30 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
+    /// Appends the rows of `next`, read from the piece of the current part that follows
+    /// (a parallel reader's chunk), its positions shifted by `position_offset`; its
+    /// totals are added, checked.
+    pub fn append(&mut self, next: Builder<'a>, position_offset: u64) -> Result<(), Problem> {
+        if self.uid_ends.len() + next.uid_ends.len() > u32::MAX as usize {
+            return Err(Problem::TooMany);
+        }
+        for (a, t) in next.totals.iter().enumerate() {
+            self.totals[a] =
+                self.totals[a]
+                    .checked_add(*t)
+                    .ok_or_else(|| Problem::TotalOverflow {
+                        symbol: self.assets[a].symbol.clone(),
+                    })?;
+        }
+        let base = self.uid_bytes.len() as u64;
+        self.uid_bytes.extend_from_slice(&next.uid_bytes);
+        self.uid_ends.extend(next.uid_ends.iter().map(|e| e + base));
+        self.positions
+            .extend(next.positions.iter().map(|p| p + position_offset));
+        self.balances.extend_from_slice(&next.balances);
+        Ok(())
+    }
+
     /// The finished liabilities; `empty` is the error when there are no accounts. The
     /// duplicate whose second occurrence comes first is refused at that occurrence.
     pub fn finish(

@@ -4,7 +4,11 @@
 //! never whole; line numbers in errors are lines of the decompressed text.
 //!
 //! Hot path: one reused `ByteRecord`, amounts parsed from bytes straight into base
-//! units by the [`Builder`], totals checked as rows arrive.
+//! units by the [`Builder`], totals checked as rows arrive. An uncompressed file is
+//! read in blocks and each block parsed on all cores: no field may span lines, so
+//! every line break of a valid file ends a record and a block cut after one is a set
+//! of whole rows. Any fault found that way is found again by the one sequential
+//! reader, which gives the error (so its text and line are the same either way).
 
 use super::builder::{Builder, check_uid, map_columns};
 use super::source::Compression;
@@ -66,7 +70,12 @@ pub fn parse_file(path: &Path, assets: &[AssetInfo]) -> Result<Liabilities, Liab
                     ),
                 });
             }
-            parse_reader(buffered, &name, assets)
+            if let Some(l) = parse_blocks(&mut buffered, &name, assets, BLOCK_BYTES) {
+                return Ok(l);
+            }
+            // A fault: read again, in order, for its exact error.
+            let f = std::fs::File::open(path).map_err(io)?;
+            parse_reader(BufReader::with_capacity(1 << 20, f), &name, assets)
         }
         Compression::Gzip => {
             let inner = flate2::bufread::MultiGzDecoder::new(buffered);
@@ -99,33 +108,71 @@ pub fn parse_reader<R: Read>(
     file: &str,
     assets: &[AssetInfo],
 ) -> Result<Liabilities, LiabilitiesError> {
-    let invalid =
-        |line: u64, column: Option<(usize, String)>, kind: Problem| LiabilitiesError::Invalid {
-            at: Location::boxed(file, Position::Line(line), column),
-            kind,
-        };
-    let mut rdr = ::csv::ReaderBuilder::new()
+    let mut rdr = csv_reader(reader);
+    let head = header(&mut rdr, file, assets)?;
+    let mut b = Builder::new(assets, true);
+    b.part(file);
+    rows(&mut rdr, file, assets, &head, &mut b)?;
+    b.finish(|| invalid(file, head.line, None, Problem::NoAccounts))
+}
+
+fn csv_reader<R: Read>(reader: R) -> ::csv::Reader<R> {
+    ::csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(reader);
-    let mut rec = ::csv::ByteRecord::new();
-    let csv_err = |e: ::csv::Error| match e.kind() {
+        .from_reader(reader)
+}
+
+/// The header's columns: each one after the uid mapped onto its configured asset.
+struct Header {
+    /// Line of the header.
+    line: u64,
+    /// Columns per record.
+    width: usize,
+    /// Column i (after the uid) → configured asset index.
+    col_asset: Vec<usize>,
+}
+
+fn invalid(
+    file: &str,
+    line: u64,
+    column: Option<(usize, String)>,
+    kind: Problem,
+) -> LiabilitiesError {
+    LiabilitiesError::Invalid {
+        at: Location::boxed(file, Position::Line(line), column),
+        kind,
+    }
+}
+
+fn csv_error(file: &str, e: ::csv::Error) -> LiabilitiesError {
+    match e.kind() {
         ::csv::ErrorKind::Io(io) => LiabilitiesError::Io {
             file: file.to_string(),
             message: io.to_string(),
         },
         _ => invalid(
+            file,
             e.position().map(|p| p.line()).unwrap_or(0),
             None,
             Problem::Csv(Excerpt::message(e.to_string())),
         ),
-    };
-
-    // Header.
-    if !rdr.read_byte_record(&mut rec).map_err(csv_err)? {
-        return Err(invalid(1, None, Problem::NoHeader));
     }
-    let header_line = rec.position().map(|p| p.line()).unwrap_or(1);
+}
+
+fn header<R: Read>(
+    rdr: &mut ::csv::Reader<R>,
+    file: &str,
+    assets: &[AssetInfo],
+) -> Result<Header, LiabilitiesError> {
+    let mut rec = ::csv::ByteRecord::new();
+    if !rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| csv_error(file, e))?
+    {
+        return Err(invalid(file, 1, None, Problem::NoHeader));
+    }
+    let line = rec.position().map(|p| p.line()).unwrap_or(1);
     let mut names = Vec::with_capacity(rec.len());
     for (i, field) in rec.iter().enumerate() {
         let field = if i == 0 {
@@ -135,22 +182,38 @@ pub fn parse_reader<R: Read>(
         };
         let s = std::str::from_utf8(field).map_err(|_| {
             invalid(
-                header_line,
+                file,
+                line,
                 Some((i + 1, "header".into())),
                 Problem::InvalidUtf8,
             )
         })?;
         names.push(s.trim().to_string());
     }
-    // Column i (1-based, after uid) → configured asset index.
     let col_asset = map_columns(&names, assets).map_err(|(col, problem)| {
-        invalid(header_line, col.map(|c| (c + 1, names[c].clone())), problem)
+        invalid(file, line, col.map(|c| (c + 1, names[c].clone())), problem)
     })?;
+    Ok(Header {
+        line,
+        width: names.len(),
+        col_asset,
+    })
+}
 
-    let width = names.len();
-    let mut b = Builder::new(assets, true);
-    b.part(file);
-    while rdr.read_byte_record(&mut rec).map_err(csv_err)? {
+/// Every account row `rdr` has left, into `b`.
+fn rows<R: Read>(
+    rdr: &mut ::csv::Reader<R>,
+    file: &str,
+    assets: &[AssetInfo],
+    head: &Header,
+    b: &mut Builder<'_>,
+) -> Result<(), LiabilitiesError> {
+    let mut rec = ::csv::ByteRecord::new();
+    let width = head.width;
+    while rdr
+        .read_byte_record(&mut rec)
+        .map_err(|e| csv_error(file, e))?
+    {
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         if rec.len() != width {
             // A blank line is not an account row; anything else ragged is an error.
@@ -165,21 +228,136 @@ pub fn parse_reader<R: Read>(
                     expected: width,
                 }
             };
-            return Err(invalid(line, None, problem));
+            return Err(invalid(file, line, None, problem));
         }
         let uid = &rec[0];
-        check_uid(uid).map_err(|p| invalid(line, Some((1, "uid".to_string())), p))?;
-        for (i, &a) in col_asset.iter().enumerate() {
+        check_uid(uid).map_err(|p| invalid(file, line, Some((1, "uid".to_string())), p))?;
+        for (i, &a) in head.col_asset.iter().enumerate() {
             let field = &rec[i + 1];
             let col = || Some((i + 2, assets[a].symbol.clone()));
             if std::str::from_utf8(field).is_err() {
-                return Err(invalid(line, col(), Problem::InvalidUtf8));
+                return Err(invalid(file, line, col(), Problem::InvalidUtf8));
             }
-            b.decimal(a, field).map_err(|p| invalid(line, col(), p))?;
+            b.decimal(a, field)
+                .map_err(|p| invalid(file, line, col(), p))?;
         }
-        b.push(uid, line).map_err(|p| invalid(line, None, p))?;
+        b.push(uid, line)
+            .map_err(|p| invalid(file, line, None, p))?;
     }
-    b.finish(|| invalid(header_line, None, Problem::NoAccounts))
+    Ok(())
+}
+
+/// Bytes read per block by the parallel reader (a few pieces per core each).
+pub const BLOCK_BYTES: usize = 32 << 20;
+
+/// The parallel reader of an uncompressed CSV: `None` when it met anything but valid
+/// rows (a fault, or a header longer than a block), for the sequential reader to
+/// report exactly.
+pub fn parse_blocks<R: Read>(
+    mut reader: R,
+    file: &str,
+    assets: &[AssetInfo],
+    block: usize,
+) -> Option<Liabilities> {
+    use rayon::prelude::*;
+    let mut buf: Vec<u8> = Vec::with_capacity(block + (block >> 4));
+    let mut eof = fill(&mut reader, &mut buf, block)?;
+    // The header: the first line of the first block.
+    let first_break = loop {
+        if let Some(i) = buf.iter().position(|&c| c == b'\n') {
+            break i;
+        }
+        if eof {
+            return None;
+        }
+        eof = fill(&mut reader, &mut buf, block)?;
+    };
+    let mut rdr = csv_reader(&buf[..=first_break]);
+    let head = header(&mut rdr, file, assets).ok()?;
+    let mut start = first_break + 1;
+    let mut lines_before = 1u64;
+    let mut b = Builder::new(assets, true);
+    b.part(file);
+    loop {
+        // Whole lines only: up to the last line break, unless the file ends here.
+        let end = if eof {
+            buf.len()
+        } else {
+            match buf[start..].iter().rposition(|&c| c == b'\n') {
+                Some(i) => start + i + 1,
+                None => {
+                    // One line longer than the block: read on until it ends.
+                    eof = fill(&mut reader, &mut buf, block)?;
+                    continue;
+                }
+            }
+        };
+        let pieces = split_lines(&buf[start..end], rayon::current_num_threads() * 4);
+        let parsed: Vec<(Builder<'_>, u64)> = pieces
+            .par_iter()
+            .map(|piece| {
+                let mut pb = Builder::new(assets, true);
+                let mut rdr = csv_reader(*piece);
+                rows(&mut rdr, file, assets, &head, &mut pb).ok()?;
+                let lines = piece.iter().filter(|&&c| c == b'\n').count() as u64
+                    + u64::from(!piece.ends_with(b"\n") && !piece.is_empty());
+                Some((pb, lines))
+            })
+            .collect::<Option<_>>()?;
+        for (pb, lines) in parsed {
+            b.append(pb, lines_before).ok()?;
+            lines_before += lines;
+        }
+        if eof {
+            break;
+        }
+        buf.drain(..end);
+        start = 0;
+        eof = fill(&mut reader, &mut buf, block)?;
+    }
+    b.finish(|| invalid(file, head.line, None, Problem::NoAccounts))
+        .ok()
+}
+
+/// Reads until `buf` holds `block` more bytes or the input ends; `Some(true)` at the
+/// end, `None` on a read error (the sequential reader reports it).
+fn fill<R: Read>(reader: &mut R, buf: &mut Vec<u8>, block: usize) -> Option<bool> {
+    let want = buf.len() + block;
+    while buf.len() < want {
+        let old = buf.len();
+        buf.resize(want, 0);
+        match reader.read(&mut buf[old..]) {
+            Ok(0) => {
+                buf.truncate(old);
+                return Some(true);
+            }
+            Ok(n) => buf.truncate(old + n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(old),
+            Err(_) => return None,
+        }
+    }
+    Some(false)
+}
+
+/// `text` cut after line breaks into about `n` pieces of whole lines.
+fn split_lines(text: &[u8], n: usize) -> Vec<&[u8]> {
+    let mut pieces = Vec::with_capacity(n);
+    let target = text.len().div_ceil(n.max(1)).max(1);
+    let mut rest = text;
+    while !rest.is_empty() {
+        if rest.len() <= target {
+            pieces.push(rest);
+            break;
+        }
+        let cut = match rest[target..].iter().position(|&c| c == b'\n') {
+            Some(i) => target + i + 1,
+            None => rest.len(),
+        };
+        let (piece, tail) = rest.split_at(cut);
+        pieces.push(piece);
+        rest = tail;
+    }
+    pieces
 }
 #[cfg(test)]
 mod tests {
@@ -256,5 +434,75 @@ mod tests {
                 &big[..80]
             )
         );
+    }
+
+    fn same(a: &Liabilities, b: &Liabilities) {
+        assert_eq!(a.len(), b.len());
+        assert_eq!(a.totals, b.totals);
+        assert_eq!(a.uid_index, b.uid_index);
+        for r in 0..a.len() {
+            assert_eq!(a.uid(r), b.uid(r), "row {r}");
+            assert_eq!(a.balances(r), b.balances(r), "row {r}");
+        }
+    }
+
+    /// The parallel reader gives exactly the sequential reader's liabilities for any
+    /// block size (lines cut across blocks, pieces of one line, CRLF, blank lines,
+    /// quoted uids, a final line without a break).
+    #[test]
+    fn blocks_read_what_the_sequential_reader_reads() {
+        let assets = vec![
+            AssetInfo {
+                symbol: "BTC".into(),
+                decimals: 8,
+            },
+            AssetInfo {
+                symbol: "USDT".into(),
+                decimals: 6,
+            },
+        ];
+        let mut text = String::from("\u{feff}uid,USDT,BTC\r\n");
+        for i in 0..500 {
+            match i % 7 {
+                0 => text.push_str(&format!("\"u,{i}\",{i}.5,0.{i:08}\r\n")),
+                3 => text.push('\n'),
+                _ => text.push_str(&format!("user-{i},{},{}\n", i * 1000, i % 13)),
+            }
+        }
+        text.push_str("last,1,2");
+        let want = parse_reader(text.as_bytes(), "l.csv", &assets).unwrap();
+        for block in [1, 2, 7, 64, 1000, 1 << 20] {
+            let got = parse_blocks(text.as_bytes(), "l.csv", &assets, block)
+                .unwrap_or_else(|| panic!("block {block}"));
+            same(&want, &got);
+        }
+    }
+
+    /// Any fault makes the parallel reader give up, so the sequential one reports it;
+    /// a duplicate across blocks is found too.
+    #[test]
+    fn blocks_give_way_on_every_fault() {
+        let ok = "uid,BTC\na,1\nb,2\n";
+        assert!(parse_blocks(ok.as_bytes(), "l.csv", &assets(), 4).is_some());
+        for bad in [
+            "uid,BTC\na,1\nb,x\n",
+            "uid,BTC\na,1\nb,2,3\n",
+            "uid,BTC\na,1\n\"b,2\nc,3\n",
+            "uid,BTC\na,1\nb,2\na,3\n",
+            "uid,BTC\n",
+            "uid,ETH\na,1\n",
+            "uid,BTC\na,3402823669209384634633746074317.68211455\nb,1\n",
+        ] {
+            for block in [3, 8, 1 << 20] {
+                assert!(
+                    parse_blocks(bad.as_bytes(), "l.csv", &assets(), block).is_none(),
+                    "{bad:?} at block {block}"
+                );
+            }
+            assert!(
+                parse_reader(bad.as_bytes(), "l.csv", &assets()).is_err(),
+                "{bad:?}"
+            );
+        }
     }
 }
