@@ -23,14 +23,14 @@ LAYERS = [
     ["format", "tree", "ownership", "log"],          # pure core and its types
     ["config", "liabilities", "chains"],             # input and adapters
     ["reserves", "dispute"],                         # core over inputs
-    ["lock", "publish", "snapshot", "site", "witness"],  # the write path and outputs
+    ["lock", "publish", "snapshot", "addresses", "site", "witness"],  # the write path and outputs
     ["job", "bench"],                                # commands end to end
 ]
 LAYER = {m: i for i, layer in enumerate(LAYERS) for m in layer}
 
 # Stages that get plain values of their own from the job, never the whole config:
 # only the commands (`job`, `bench`) read `Config` and hand each stage what it needs.
-NO_CONFIG = ["publish", "snapshot", "site", "witness", "dispute"]
+NO_CONFIG = ["publish", "snapshot", "addresses", "site", "witness", "dispute"]
 
 USE = re.compile(r"\bcrate::([a-z_][a-z0-9_]*)")
 

@@ -13,9 +13,10 @@
 //!   cosignatures, the witness's decision).
 //! - Input: [`config`] (the validated configuration), [`liabilities`] (the balance
 //!   export), [`chains`] (one adapter per backend behind one trait per concern),
-//!   [`reserves`] (reads at the snapshot block, figures and address lists).
+//!   [`reserves`] (reads at the snapshot block: figures and the addresses found).
 //! - Publish: [`lock`] and [`publish`] (the one write path: lock, staging area,
 //!   journal, atomic rename), [`snapshot`] (the tree into the store, the manifest),
+//!   [`addresses`] (the address lists: JSON, CSV, DefiLlama),
 //!   [`site`] (the static site), [`witness`] (`por witness serve` and the publisher's
 //!   submissions to witnesses).
 //! - Commands: [`job`] (run, snapshot, render, demo, proof, messages, init),
@@ -23,6 +24,7 @@
 
 #![warn(missing_docs)]
 
+pub mod addresses;
 pub mod amount;
 pub mod bench;
 pub mod chains;

@@ -1,6 +1,9 @@
 //! The liabilities CSV (`por::liabilities::parse_reader`): any bytes must give either
 //! an error or liabilities whose invariants hold — per-asset totals equal the column
-//! sums of the balances, every uid is 1 to 128 bytes, and no uid appears twice.
+//! sums of the balances, every uid is 1 to 128 bytes, and no uid appears twice. The
+//! parallel block reader (`por::liabilities::csv::parse_blocks`, small blocks so the
+//! input is cut in many places) must give the same liabilities, or give way exactly
+//! when the sequential reader refuses the input.
 
 #![no_main]
 
@@ -19,9 +22,20 @@ fuzz_target!(|data: &[u8]| {
             decimals: 18,
         },
     ];
-    let Ok(l) = por::liabilities::parse_reader(data, "fuzz.csv", &assets) else {
+    let sequential = por::liabilities::parse_reader(data, "fuzz.csv", &assets);
+    let blocks = por::liabilities::csv::parse_blocks(data, "fuzz.csv", &assets, 7);
+    let Ok(l) = sequential else {
+        assert!(blocks.is_none(), "the block reader accepted a refused input");
         return;
     };
+    let b = blocks.expect("the block reader refused an accepted input");
+    assert_eq!(b.len(), l.len());
+    assert_eq!(b.totals, l.totals);
+    assert_eq!(b.uid_index, l.uid_index);
+    for row in 0..l.len() {
+        assert_eq!(b.uid(row), l.uid(row));
+        assert_eq!(b.balances(row), l.balances(row));
+    }
     assert!(!l.is_empty(), "parsed liabilities with no accounts");
     assert_eq!(l.assets, assets);
     assert_eq!(l.totals.len(), assets.len());

@@ -15,8 +15,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let mut times = vec![m.as_of.as_str()];
-    times.extend(m.chains.bitcoin.as_ref().map(|c| c.block_time.as_str()));
-    times.extend(m.chains.ethereum.as_ref().map(|c| c.block_time.as_str()));
+    times.extend(m.chains.0.values().map(|c| c.block_time()));
     for s in times {
         if let Ok(t) = Timestamp::parse_rfc3339(s) {
             assert_eq!(Timestamp::parse_rfc3339(&t.to_rfc3339()), Ok(t), "{s:?}");

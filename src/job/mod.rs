@@ -57,6 +57,9 @@ pub enum JobError {
     /// Reserves could not be read from the chains.
     #[error("{0}")]
     Reserves(#[from] ReservesError),
+    /// An address list could not be written.
+    #[error("{0}")]
+    Addresses(#[from] crate::addresses::AddressesError),
     /// The write path failed (lock, staging, rename).
     #[error("{0}")]
     Publish(#[from] PublishError),
@@ -284,6 +287,24 @@ pub fn snapshot_settings(config: &Config) -> snapshot::Settings {
     }
 }
 
+/// What the address lists need of a config: the exchange, the assets and the chains.
+pub fn address_settings(config: &Config) -> crate::addresses::ListSettings {
+    crate::addresses::ListSettings {
+        exchange: config.exchange.clone(),
+        assets: config.asset_infos(),
+        chains: config
+            .chains
+            .iter()
+            .flat_map(|c| &c.list)
+            .map(|c| crate::addresses::ChainListing {
+                name: c.name.clone(),
+                evm: c.chain_id().is_some(),
+                defillama: c.defillama.clone(),
+            })
+            .collect(),
+    }
+}
+
 /// What the site needs of a config: the exchange's name, the configured title,
 /// explorers and the log's public side.
 pub fn site_settings(config: &Config) -> site::SiteSettings {
@@ -371,7 +392,7 @@ pub fn snapshot(
             let wallets = reserves::wallets::parse_file(&wallets_path, &wallet_chains)?;
             let backends = reserves::connect::connect(chains)?;
             let t = Instant::now();
-            let report = reserves::read(config, id, as_of, wallets, &backends)?;
+            let mut report = reserves::read(config, id, as_of, wallets, &backends)?;
             tracing::info!(
                 addresses = report.addresses.len(),
                 secs = t.elapsed().as_secs_f64(),
@@ -386,6 +407,15 @@ pub fn snapshot(
                     reason,
                 })
                 .collect();
+            let mut files = crate::addresses::render(
+                &address_settings(config),
+                &report.tokens,
+                id,
+                &report.figures.chains,
+                &report.addresses,
+            )?;
+            files.append(&mut report.figures.files);
+            report.figures.files = files;
             (report.figures, failed)
         }
     };

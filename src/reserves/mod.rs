@@ -11,7 +11,6 @@
 
 pub mod bip127;
 pub mod connect;
-pub mod files;
 pub mod wallets;
 
 use crate::amount::Amount;
@@ -81,7 +80,8 @@ pub struct ReserveFigures {
     /// Per configured asset, in config order: (verified reserves, unproven reserves),
     /// every chain's holdings added.
     pub per_asset: Vec<(Amount, Amount)>,
-    /// Public files of the snapshot besides the manifest (address lists), by name.
+    /// Public files of the snapshot besides the manifest, by name: the address lists
+    /// ([`crate::addresses`], added by the job) and the bip127 wallets' PSBTs.
     pub files: Vec<(String, Vec<u8>)>,
 }
 
@@ -135,6 +135,8 @@ pub struct ReservesReport {
     pub figures: ReserveFigures,
     /// Every listed address, in wallets-file order, then the bip127 wallets' addresses.
     pub addresses: Vec<AddressReserves>,
+    /// The token contracts read, as `(chain, EIP-55 contract)`, in config order.
+    pub tokens: Vec<(String, String)>,
     /// Failures of bip127 wallets that no address carries, as `(wallet, scheme, reason)`.
     pub wallet_failures: Vec<(String, String, String)>,
 }
@@ -634,15 +636,14 @@ pub fn read(
         .iter()
         .filter_map(|s| s.token.as_ref().map(|t| (s.chain.clone(), t.to_string())))
         .collect();
-    let mut files = files::render(config, &tokens, id, &chains, &out)?;
-    files.append(&mut bip127_found.files);
     Ok(ReservesReport {
         figures: ReserveFigures {
             chains,
             per_asset,
-            files,
+            files: bip127_found.files,
         },
         addresses: out,
+        tokens,
         wallet_failures: bip127_found.failures,
     })
 }

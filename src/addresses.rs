@@ -1,17 +1,47 @@
-//! The published address lists of FORMAT.md §5, rendered from the reserves found:
+//! The published address lists of FORMAT.md §5, rendered from the reserves found
+//! (the publish stage: the reserves step hands its addresses over as plain values):
 //! `addresses.json` (`por-addresses/1`), `addresses.csv` (one row per address and
 //! holding, RFC 4180) and `defillama.json` (the owners/tokens shape dashboard adapters
 //! read; only addresses whose ownership verified, i.e. what `reserves` counts). Every
 //! row names its chain, so an asset held on several chains shows its split per chain.
 
-use super::{AddressReserves, ReservesError, Status};
-use crate::config::{ChainKind, Config};
 use crate::format::{
-    ADDRESSES_FORMAT, AddressEntry, AddressList, Chains, Holding, OwnershipJson, SnapshotId,
-    to_json_bytes,
+    ADDRESSES_FORMAT, AddressEntry, AddressList, AssetInfo, Chains, Holding, OwnershipJson,
+    SnapshotId, to_json_bytes,
 };
 use crate::ownership::{OwnershipProof, Scheme};
+use crate::reserves::{AddressReserves, Status};
 use serde_json::{Value, json};
+
+/// What the address lists need of the configuration; the job builds it.
+#[derive(Clone, Debug)]
+pub struct ListSettings {
+    /// The exchange's display name, as published.
+    pub exchange: String,
+    /// The configured assets, in config order (a holding's `asset` indexes them).
+    pub assets: Vec<AssetInfo>,
+    /// The configured chains, in config order.
+    pub chains: Vec<ChainListing>,
+}
+
+/// One configured chain, as `defillama.json` keys it.
+#[derive(Clone, Debug)]
+pub struct ChainListing {
+    /// The configured name (the `chain` of every row).
+    pub name: String,
+    /// An EVM chain (its `defillama.json` entry lists `tokens`).
+    pub evm: bool,
+    /// Its key in `defillama.json`.
+    pub defillama: String,
+}
+
+/// Why an address list could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum AddressesError {
+    /// The CSV writer failed.
+    #[error("addresses.csv: {0}")]
+    Csv(String),
+}
 
 fn signature_json(a: &AddressReserves) -> Value {
     match a.wallet.scheme {
@@ -32,14 +62,14 @@ fn signature_json(a: &AddressReserves) -> Value {
 
 /// The `por-addresses/1` document.
 pub fn address_list(
-    config: &Config,
+    settings: &ListSettings,
     id: &SnapshotId,
     chains: &Chains,
     addresses: &[AddressReserves],
 ) -> AddressList {
     AddressList {
         format: ADDRESSES_FORMAT.into(),
-        exchange: config.exchange.clone(),
+        exchange: settings.exchange.clone(),
         snapshot_id: id.clone(),
         chains: chains.clone(),
         addresses: addresses
@@ -52,7 +82,7 @@ pub fn address_list(
                     .holdings
                     .iter()
                     .map(|h| Holding {
-                        asset: config.assets[h.asset].symbol.clone(),
+                        asset: settings.assets[h.asset].symbol.clone(),
                         contract: h.contract.clone(),
                         amount: h.amount,
                     })
@@ -74,18 +104,14 @@ pub fn address_list(
 }
 
 fn csv_bytes(
-    config: &Config,
+    settings: &ListSettings,
     chains: &Chains,
     addresses: &[AddressReserves],
-) -> Result<Vec<u8>, ReservesError> {
+) -> Result<Vec<u8>, AddressesError> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    let io = |e: csv::Error| ReservesError::Config {
-        file: "addresses.csv".into(),
-        key: "write".into(),
-        message: e.to_string(),
-    };
+    let io = |e: csv::Error| AddressesError::Csv(e.to_string());
     w.write_record([
         "chain",
         "address",
@@ -112,7 +138,7 @@ fn csv_bytes(
             other => other.to_string(),
         };
         for h in &a.holdings {
-            let asset = &config.assets[h.asset];
+            let asset = &settings.assets[h.asset];
             w.write_record([
                 a.wallet.chain.clone(),
                 a.wallet.address.to_string(),
@@ -134,33 +160,31 @@ fn csv_bytes(
 }
 
 fn defillama(
-    config: &Config,
+    settings: &ListSettings,
     tokens: &[(String, String)],
     chains: &Chains,
     addresses: &[AddressReserves],
 ) -> Value {
     let mut out = serde_json::Map::new();
-    let list = config
+    for c in settings
         .chains
-        .as_ref()
-        .map(|c| &c.list[..])
-        .unwrap_or_default();
-    for c in list.iter().filter(|c| chains.get(&c.name).is_some()) {
+        .iter()
+        .filter(|c| chains.get(&c.name).is_some())
+    {
         let owners: Vec<String> = addresses
             .iter()
             .filter(|a| a.status == Status::Verified && a.wallet.chain == c.name)
             .map(|a| a.wallet.address.to_string())
             .collect();
-        let entry = match c.kind {
-            ChainKind::Bitcoin { .. } => json!({ "owners": owners }),
-            ChainKind::Evm { .. } => {
-                let tokens: Vec<&String> = tokens
-                    .iter()
-                    .filter(|(chain, _)| *chain == c.name)
-                    .map(|(_, t)| t)
-                    .collect();
-                json!({ "owners": owners, "tokens": tokens })
-            }
+        let entry = if c.evm {
+            let tokens: Vec<&String> = tokens
+                .iter()
+                .filter(|(chain, _)| *chain == c.name)
+                .map(|(_, t)| t)
+                .collect();
+            json!({ "owners": owners, "tokens": tokens })
+        } else {
+            json!({ "owners": owners })
         };
         out.insert(c.defillama.clone(), entry);
     }
@@ -170,24 +194,24 @@ fn defillama(
 /// The three public files, by name. `tokens` are the (chain, EIP-55 contract) pairs
 /// read, in config order, resolved once by the caller.
 pub fn render(
-    config: &Config,
+    settings: &ListSettings,
     tokens: &[(String, String)],
     id: &SnapshotId,
     chains: &Chains,
     addresses: &[AddressReserves],
-) -> Result<Vec<(String, Vec<u8>)>, ReservesError> {
+) -> Result<Vec<(String, Vec<u8>)>, AddressesError> {
     Ok(vec![
         (
             "addresses.json".into(),
-            to_json_bytes(&address_list(config, id, chains, addresses)),
+            to_json_bytes(&address_list(settings, id, chains, addresses)),
         ),
         (
             "addresses.csv".into(),
-            csv_bytes(config, chains, addresses)?,
+            csv_bytes(settings, chains, addresses)?,
         ),
         (
             "defillama.json".into(),
-            to_json_bytes(&defillama(config, tokens, chains, addresses)),
+            to_json_bytes(&defillama(settings, tokens, chains, addresses)),
         ),
     ])
 }
