@@ -25,7 +25,10 @@ fuzz_target!(|data: &[u8]| {
     let sequential = por::liabilities::parse_reader(data, "fuzz.csv", &assets);
     let blocks = por::liabilities::csv::parse_blocks(data, "fuzz.csv", &assets, 7);
     let Ok(l) = sequential else {
-        assert!(blocks.is_none(), "the block reader accepted a refused input");
+        assert!(
+            blocks.is_none(),
+            "the block reader accepted a refused input"
+        );
         return;
     };
     let b = blocks.expect("the block reader refused an accepted input");
