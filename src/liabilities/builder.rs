@@ -113,6 +113,15 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Makes room for `rows` more accounts whose uids take about `uid_bytes` bytes, so
+    /// a reader that knows its row count grows each buffer once.
+    pub fn reserve(&mut self, rows: usize, uid_bytes: usize) {
+        self.uid_bytes.reserve(uid_bytes);
+        self.uid_ends.reserve(rows);
+        self.positions.reserve(rows);
+        self.balances.reserve(rows * self.assets.len());
+    }
+
     /// The accounts that follow come from `file`.
     pub fn part(&mut self, file: &str) {
         self.parts.push(Part {

@@ -296,14 +296,18 @@ pub fn parse_blocks<R: Read>(
         let parsed: Vec<(Builder<'_>, u64)> = pieces
             .par_iter()
             .map(|piece| {
-                let mut pb = Builder::new(assets, true);
-                let mut rdr = csv_reader(*piece);
-                rows(&mut rdr, file, assets, &head, &mut pb).ok()?;
                 let lines = piece.iter().filter(|&&c| c == b'\n').count() as u64
                     + u64::from(!piece.ends_with(b"\n") && !piece.is_empty());
+                let mut pb = Builder::new(assets, true);
+                // Sized once: growing many large buffers at once on all cores is
+                // page faults serialised in the kernel, not parsing.
+                pb.reserve(lines as usize, piece.len() / 2);
+                let mut rdr = csv_reader(*piece);
+                rows(&mut rdr, file, assets, &head, &mut pb).ok()?;
                 Some((pb, lines))
             })
             .collect::<Option<_>>()?;
+        b.reserve(parsed.iter().map(|(pb, _)| pb.len()).sum(), end - start);
         for (pb, lines) in parsed {
             b.append(pb, lines_before).ok()?;
             lines_before += lines;
