@@ -568,22 +568,7 @@ pub fn read(
     drop(wallets);
 
     let mut per_asset = vec![(Amount::ZERO, Amount::ZERO); config.assets.len()];
-    for a in &out {
-        for h in &a.holdings {
-            let slot = if a.status == Status::Verified {
-                &mut per_asset[h.asset].0
-            } else {
-                &mut per_asset[h.asset].1
-            };
-            *slot = slot
-                .checked_add(h.amount)
-                .ok_or_else(|| ChainError::Malformed {
-                    endpoint: "(sum)".into(),
-                    what: format!("the total of {}", config.assets[h.asset].symbol),
-                    message: "exceeds 2^128-1".into(),
-                })?;
-        }
-    }
+    add_holdings(&mut per_asset, &out, config)?;
 
     let mut bip127_found = bip127::Bip127Found::default();
     if !config.bip127.is_empty() {
@@ -606,21 +591,8 @@ pub fn read(
             if let Status::Failed(why) = &a.status {
                 tracing::warn!(address = %a.wallet.address, scheme = "bip127", reason = %why, "ownership proof failed");
             }
-            for h in &a.holdings {
-                let slot = if a.status == Status::Verified {
-                    &mut per_asset[h.asset].0
-                } else {
-                    &mut per_asset[h.asset].1
-                };
-                *slot = slot
-                    .checked_add(h.amount)
-                    .ok_or_else(|| ChainError::Malformed {
-                        endpoint: "(sum)".into(),
-                        what: format!("the total of {}", config.assets[h.asset].symbol),
-                        message: "exceeds 2^128-1".into(),
-                    })?;
-            }
         }
+        add_holdings(&mut per_asset, &bip127_found.addresses, config)?;
         out.append(&mut bip127_found.addresses);
     }
 
@@ -646,6 +618,32 @@ pub fn read(
         tokens,
         wallet_failures: bip127_found.failures,
     })
+}
+
+/// Adds every address's holdings into `per_asset`: verified ones to the first figure
+/// (reserves), the rest to the second (unproven), checked.
+fn add_holdings(
+    per_asset: &mut [(Amount, Amount)],
+    addresses: &[AddressReserves],
+    config: &Config,
+) -> Result<(), ChainError> {
+    for a in addresses {
+        for h in &a.holdings {
+            let slot = if a.status == Status::Verified {
+                &mut per_asset[h.asset].0
+            } else {
+                &mut per_asset[h.asset].1
+            };
+            *slot = slot
+                .checked_add(h.amount)
+                .ok_or_else(|| ChainError::Malformed {
+                    endpoint: "(sum)".into(),
+                    what: format!("the total of {}", config.assets[h.asset].symbol),
+                    message: "exceeds 2^128-1".into(),
+                })?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
