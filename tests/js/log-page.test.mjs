@@ -14,29 +14,14 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startBrowser } from "./webdriver.mjs";
 import { serveDir } from "./static-server.mjs";
+import { runPor } from "./por.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-function porBinary() {
-  const candidates = [
-    process.env.POR_BIN,
-    process.env.CARGO_TARGET_DIR && path.join(process.env.CARGO_TARGET_DIR, "debug/por"),
-    path.join(repo, "target/debug/por"),
-  ].filter(Boolean);
-  const found = candidates.find((p) => fs.existsSync(p));
-  assert.ok(found, `no por binary (tried ${candidates.join(", ")}); run cargo test first or set POR_BIN`);
-  return found;
-}
-
-function por(args, cwd) {
-  const r = spawnSync(porBinary(), args, { cwd, encoding: "utf8", env: { ...process.env, POR_LOG: "error" } });
-  if (r.error) throw r.error;
-  return r;
-}
+const por = (args, cwd) => runPor(cwd, args, "error");
 
 test("Verify page: seen by the demo's two witnesses, keys pinned", { timeout: 120000 }, async () => {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "por-log-page-"));

@@ -12,31 +12,16 @@ import fsp from "node:fs/promises";
 import os from "node:os";
 import crypto from "node:crypto";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startBrowser } from "./webdriver.mjs";
 import { serveDir } from "./static-server.mjs";
+import { runPor } from "./por.mjs";
 import { axeViolations } from "./axe.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const artifacts = path.join(repo, "target/test-artifacts");
 
-function porBinary() {
-  const candidates = [
-    process.env.POR_BIN,
-    process.env.CARGO_TARGET_DIR && path.join(process.env.CARGO_TARGET_DIR, "debug/por"),
-    path.join(repo, "target/debug/por"),
-  ].filter(Boolean);
-  const found = candidates.find((p) => fs.existsSync(p));
-  assert.ok(found, `no por binary (tried ${candidates.join(", ")}); run cargo test first or set POR_BIN`);
-  return found;
-}
-
-function por(dir, args) {
-  const r = spawnSync(porBinary(), args, { cwd: dir, encoding: "utf8", env: { ...process.env, POR_LOG: "warn" } });
-  if (r.error) throw r.error;
-  return r;
-}
+const por = (dir, args) => runPor(dir, args);
 
 /** The dispute file has exactly the fields site/schema/por-dispute-1.json names, at every level. */
 const disputeSchema = JSON.parse(fs.readFileSync(path.join(repo, "site/schema/por-dispute-1.json"), "utf8"));
