@@ -212,6 +212,14 @@ impl ChainBlock {
             ChainBlock::Evm(e) => &e.block_time,
         }
     }
+
+    #[test]
+    fn update_file_names() {
+        assert_eq!(
+            update_file_name("2026-11-22T01:00:00Z"),
+            "20261122T010000Z.json"
+        );
+    }
 }
 
 /// The Bitcoin block a snapshot read (FORMAT.md §4 `chains.bitcoin`).
@@ -371,6 +379,156 @@ pub struct IndexEntry {
     pub manifest_sha256: String,
 }
 
+/// The `format` value of a reserves update (`docs/reserves-update.md`).
+pub const UPDATE_FORMAT: &str = "por-reserves-update/1";
+/// The `format` value of the watch's failure record (`updates/failures.json`).
+pub const WATCH_FAILURES_FORMAT: &str = "por-watch-failures/1";
+
+/// `por-reserves-update/1`: every listed address read again between snapshots, at the
+/// newest block of each chain with the configured confirmations, against the
+/// liabilities of the latest snapshot. Published as
+/// `updates/<snapshot_id>/<time as YYYYMMDDTHHMMSSZ>.json`, hash-chained to the
+/// previous update of the same snapshot. Spec of record: `docs/reserves-update.md`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReservesUpdate {
+    /// Always [`UPDATE_FORMAT`].
+    pub format: String,
+    /// Same as the snapshot manifest's `exchange`.
+    pub exchange: String,
+    /// The snapshot whose liabilities and ownership proofs this update uses.
+    pub snapshot_id: SnapshotId,
+    /// Lowercase hex SHA-256 of that snapshot's `manifest.json` bytes.
+    pub manifest_sha256: String,
+    /// When the update was taken, RFC 3339 UTC, whole seconds; strictly later than
+    /// the previous update's and than the snapshot's `as_of`. Names the file.
+    pub time: String,
+    /// The block each chain was read at (same shape as the manifest's `chains`).
+    pub chains: Chains,
+    /// The confirmations each chain's block had when read (tip − height + 1), by chain.
+    pub confirmations: BTreeMap<String, u64>,
+    /// Per asset, in the manifest's order: the snapshot's liabilities against the
+    /// reserves now.
+    pub assets: Vec<UpdateAsset>,
+    /// Every address read: the snapshot's, then any listed since, in list order.
+    pub addresses: Vec<UpdateAddress>,
+    /// What is wrong now; empty when nothing is.
+    pub alerts: Vec<Alert>,
+    /// The previous update of the same snapshot; `None` for its first update.
+    pub previous: Option<UpdateLink>,
+}
+
+/// One asset's figures in a [`ReservesUpdate`]; amounts in base units.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAsset {
+    /// Asset symbol, as in the manifest.
+    pub symbol: String,
+    /// Decimal places, as in the manifest.
+    pub decimals: u8,
+    /// The snapshot's liabilities (unchanged between snapshots).
+    pub liabilities: Amount,
+    /// Holdings now of addresses whose ownership the snapshot verified.
+    pub reserves: Amount,
+    /// Holdings now of every other listed address (unproven, or added since).
+    pub unproven_reserves: Amount,
+    /// `floor(10^4 · reserves / liabilities) / 10^4`, 4 decimals; `null` when
+    /// liabilities are zero (as in the manifest).
+    pub reserve_ratio: Option<String>,
+}
+
+impl UpdateAsset {
+    /// Reserves below liabilities.
+    pub fn is_short(&self) -> bool {
+        self.reserves < self.liabilities
+    }
+}
+
+/// One address in a [`ReservesUpdate`] with what it holds now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAddress {
+    /// The chain's configured name, a key of `chains`.
+    pub chain: String,
+    /// The address as published (EIP-55 case on EVM chains).
+    pub address: String,
+    /// The exchange's own label.
+    pub label: String,
+    /// Amounts held at the update's block on its chain, one per asset read there.
+    pub holdings: Vec<Holding>,
+    /// The ownership scheme the snapshot listed it with; `none` for an address
+    /// listed since the snapshot.
+    pub scheme: String,
+    /// Whether the snapshot verified its ownership proof (counts in `reserves`).
+    pub verified: bool,
+    /// Whether the snapshot's address list has it; `false` for one listed since
+    /// (always unproven until the next snapshot).
+    pub in_snapshot: bool,
+}
+
+/// Something a dashboard or the feed must show (in a [`ReservesUpdate`]'s `alerts`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Alert {
+    /// An asset's reserves now are below its liabilities.
+    Short {
+        /// The asset.
+        asset: String,
+        /// Its reserve ratio now (4 decimals).
+        reserve_ratio: String,
+    },
+    /// An address holds nothing now that held something at the snapshot block.
+    Drained {
+        /// Its chain.
+        chain: String,
+        /// The address.
+        address: String,
+        /// What it held at the snapshot block (the non-zero holdings).
+        at_snapshot: Vec<Holding>,
+    },
+}
+
+/// The link from an update to the previous update of the same snapshot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateLink {
+    /// The previous update's `time`.
+    pub time: String,
+    /// Lowercase hex SHA-256 over the previous update's exact bytes.
+    pub sha256: String,
+}
+
+/// `updates/failures.json`: the watch's recent failed updates, oldest first (at most
+/// 100). A failed update publishes no update; this record is how the feed and
+/// `/status.json` learn of it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchFailures {
+    /// Always [`WATCH_FAILURES_FORMAT`].
+    pub format: String,
+    /// Oldest first.
+    pub failures: Vec<WatchFailure>,
+}
+
+/// One failed update.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchFailure {
+    /// When the update was attempted, RFC 3339 UTC, whole seconds.
+    pub time: String,
+    /// The snapshot it was for.
+    pub snapshot_id: SnapshotId,
+    /// Why it failed, one line (no credentials).
+    pub error: String,
+}
+
+/// The file name of an update taken at `time` (RFC 3339 `2026-11-22T01:00:00Z` →
+/// `20261122T010000Z.json`): sortable, and without `:` for any static host.
+pub fn update_file_name(time: &str) -> String {
+    let compact: String = time.chars().filter(|c| *c != '-' && *c != ':').collect();
+    format!("{compact}.json")
+}
+
 /// Pretty JSON with a trailing newline: the exact bytes por publishes and hashes.
 pub fn to_json_bytes<T: Serialize>(value: &T) -> Vec<u8> {
     let mut out = serde_json::to_vec_pretty(value).expect("published types serialize");
@@ -392,6 +550,14 @@ impl From<&Manifest> for crate::tree::proof::ManifestRef {
             assets: m.assets.iter().map(|a| a.info()).collect(),
             tree: m.tree.clone(),
         }
+    }
+
+    #[test]
+    fn update_file_names() {
+        assert_eq!(
+            update_file_name("2026-11-22T01:00:00Z"),
+            "20261122T010000Z.json"
+        );
     }
 }
 
@@ -416,5 +582,13 @@ mod tests {
         ] {
             assert!(SnapshotId::new(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn update_file_names() {
+        assert_eq!(
+            update_file_name("2026-11-22T01:00:00Z"),
+            "20261122T010000Z.json"
+        );
     }
 }
