@@ -9,7 +9,9 @@ bash scripts/setup-test-deps.sh
 export RUSTFLAGS="${RUSTFLAGS:-}"
 cargo fmt --check
 # Licences, duplicate crates and sources of the whole dependency tree (deny.toml),
-# offline: no advisory database is fetched.
+# offline: no advisory database is fetched. The crates are fetched first, so the
+# offline resolution also works on a fresh machine with an empty cargo cache.
+cargo fetch --locked
 cargo deny --offline check licenses bans sources
 # Data flows one way (input -> core -> publish): no module back-edge, no cycle.
 python3 scripts/module-graph.py > /dev/null || { python3 scripts/module-graph.py | tail -n 20; exit 1; }
