@@ -773,4 +773,21 @@ fn the_demo_publishes_hash_chained_updates_between_its_snapshots() {
     }
     assert_eq!(count, 8);
     assert!(!d.join("updates/failures.json").exists());
+
+    // A chain shorter than the confirmations asked for is a fault, recorded.
+    cli::replace_in(
+        &d.join("por.toml"),
+        "confirmations = 1\n",
+        "confirmations = 100\n",
+    );
+    let o = cli::por(&["watch", "--config", &cli::config_arg(&d)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let message = error_line(&o);
+    assert!(
+        message.ends_with("the chain has 36 block(s), fewer than the 100 confirmations asked for"),
+        "{message}"
+    );
+    let f = read_json(&d.join("updates/failures.json"));
+    assert_eq!(f["failures"][0]["error"], message);
+    assert_eq!(f["failures"][0]["snapshot_id"], "2026-11-21");
 }
