@@ -43,6 +43,23 @@ pub struct SiteSettings {
     pub explorers: Explorers,
     /// The snapshot log, when one is kept (`[log]`).
     pub log: Option<log::LogSettings>,
+    /// The reserves updates between snapshots, when `[watch]` is configured.
+    pub updates: Option<UpdatesSettings>,
+}
+
+/// Where the reserves updates are and how the site judges their age: the `[output]
+/// updates` folder and the `[watch]` schedule. The render's `now` is passed in, so
+/// the same inputs and settings render the same bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpdatesSettings {
+    /// The `[output] updates` folder.
+    pub dir: PathBuf,
+    /// The expected interval of updates (`[watch] every`).
+    pub every: Option<std::time::Duration>,
+    /// The snapshot schedule (`[watch] snapshot_every`).
+    pub snapshot_every: Option<std::time::Duration>,
+    /// The render's "now": lateness and age are judged at it.
+    pub now: crate::time::Timestamp,
 }
 
 /// The block explorers the pages link to, by base URL.
@@ -167,6 +184,14 @@ pub const SCHEMAS: &[(&str, &str)] = &[
     (
         "por-dispute-1.json",
         include_str!("../../site/schema/por-dispute-1.json"),
+    ),
+    (
+        "por-reserves-update-1.json",
+        include_str!("../../site/schema/por-reserves-update-1.json"),
+    ),
+    (
+        "por-watch-failures-1.json",
+        include_str!("../../site/schema/por-watch-failures-1.json"),
     ),
 ];
 

@@ -25,4 +25,5 @@ mod site_render;
 mod tree_properties;
 mod vectors;
 mod vectors_v2;
+mod watch;
 mod witness_log;

@@ -331,6 +331,8 @@ fn renders_every_page_with_the_key_figures() {
         "schema/por-inclusion-proof-2.json",
         "schema/por-snapshot-index-1.json",
         "schema/por-dispute-1.json",
+        "schema/por-reserves-update-1.json",
+        "schema/por-watch-failures-1.json",
         "snapshots/index.json",
         "snapshots/2026-09-21/manifest.json",
     ]
@@ -863,7 +865,8 @@ impl Schema<'_> {
     }
 }
 
-fn schema_errors(name: &str, doc: &Value) -> Vec<String> {
+/// The errors of `doc` against the embedded schema `name` (empty: it validates).
+pub(crate) fn schema_errors(name: &str, doc: &Value) -> Vec<String> {
     let text = por::site::SCHEMAS
         .iter()
         .find(|(n, _)| *n == name)
