@@ -209,7 +209,14 @@ pub fn demo(dir: &Path) -> Result<DemoOutcome, JobError> {
     for id in DEMO_SNAPSHOTS {
         let as_of = Timestamp::parse_rfc3339(&format!("{id}T00:00:00Z")).expect("valid");
         let id = SnapshotId::new(id).expect("valid");
-        snapshots.push(snapshot(&out, &config, &id, as_of, false)?);
+        snapshots.push(snapshot(
+            &out,
+            &config,
+            &id,
+            as_of,
+            false,
+            &crate::progress::Silent,
+        )?);
     }
     let site = site::render(&out, &super::site_settings(&config))?;
     drop(running);

@@ -15,6 +15,7 @@ use super::source::Compression;
 use super::{Liabilities, LiabilitiesError, Location, Position, Problem};
 use crate::excerpt::Excerpt;
 use crate::format::AssetInfo;
+use crate::progress::{Phase, Progress, Silent};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -39,6 +40,20 @@ impl<R: Read> Read for Decoding<R> {
     }
 }
 
+/// A reader that reports the bytes it reads.
+struct Counting<'a, R> {
+    inner: R,
+    progress: &'a dyn Progress,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.advance(n as u64);
+        Ok(n)
+    }
+}
+
 /// What compressed data a file starts with, when its name does not say so.
 fn compressed_magic(head: &[u8]) -> Option<&'static str> {
     if head.starts_with(&[0x1f, 0x8b]) {
@@ -53,14 +68,30 @@ fn compressed_magic(head: &[u8]) -> Option<&'static str> {
 /// Parses and validates a liabilities CSV file, decompressed by its extension
 /// (`.gz`, `.zst`).
 pub fn parse_file(path: &Path, assets: &[AssetInfo]) -> Result<Liabilities, LiabilitiesError> {
+    parse_file_reporting(path, assets, &Silent)
+}
+
+/// [`parse_file`], reporting [`Phase::Liabilities`] to `progress` (in bytes read, for
+/// an uncompressed file).
+pub fn parse_file_reporting(
+    path: &Path,
+    assets: &[AssetInfo],
+    progress: &dyn Progress,
+) -> Result<Liabilities, LiabilitiesError> {
     let name = path.display().to_string();
     let io = |e: std::io::Error| LiabilitiesError::Io {
         file: name.clone(),
         message: e.to_string(),
     };
     let f = std::fs::File::open(path).map_err(io)?;
+    let size = f.metadata().map(|m| m.len()).ok();
     let mut buffered = BufReader::with_capacity(1 << 20, f);
-    match Compression::of(path) {
+    let compression = Compression::of(path);
+    progress.start(
+        Phase::Liabilities,
+        size.filter(|_| compression == Compression::None),
+    );
+    match compression {
         Compression::None => {
             if let Some(ext) = compressed_magic(buffered.fill_buf().map_err(io)?) {
                 return Err(LiabilitiesError::Io {
@@ -70,7 +101,11 @@ pub fn parse_file(path: &Path, assets: &[AssetInfo]) -> Result<Liabilities, Liab
                     ),
                 });
             }
-            if let Some(l) = parse_blocks(&mut buffered, &name, assets, BLOCK_BYTES) {
+            let counted = Counting {
+                inner: &mut buffered,
+                progress,
+            };
+            if let Some(l) = parse_blocks(counted, &name, assets, BLOCK_BYTES) {
                 return Ok(l);
             }
             // A fault: read again, in order, for its exact error.

@@ -457,7 +457,8 @@ impl ProofStore {
 pub enum AnyStore {
     /// `por-proof-store/1`: every leaf and salt stored.
     V1(ProofStore),
-    /// `por-proof-store/2`: accounts, the snapshot secret, the order and upper levels.
+    /// `por-proof-store/2`: accounts, the snapshot secret, the order and upper levels
+    /// (a por/2 tree, or a por/1 tree whose salts and order are derived).
     V2(crate::tree::v2::store::ProofStoreV2),
 }
 
@@ -508,6 +509,7 @@ impl AnyStore {
         use crate::tree::v2::AnyProof;
         match self {
             AnyStore::V1(s) => s.proof(uid).map(AnyProof::V1),
+            AnyStore::V2(s) if s.is_v1() => s.proof_v1(uid).map(AnyProof::V1),
             AnyStore::V2(s) => s.proof(uid).map(AnyProof::V2),
         }
     }
