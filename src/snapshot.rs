@@ -1,5 +1,6 @@
-//! The snapshot job's liabilities half and its publication: random salts and leaf
-//! order, the tree streamed into the private proof store, then the manifest (hash-
+//! The snapshot job's liabilities half and its publication: one fresh snapshot secret
+//! from which every salt, part and the leaf order derive (por/1 and por/2 alike), the
+//! tree built chunk by chunk into the private proof store, then the manifest (hash-
 //! chained to the previous one) and the snapshot's public files, each folder through
 //! the one write path. Reserves are computed elsewhere and passed in as figures and
 //! files, so this module never touches a network.

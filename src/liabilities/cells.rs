@@ -81,11 +81,12 @@ impl Cells {
             .collect();
         let stride: usize = widths.iter().map(|&w| usize::from(w)).sum();
         // Keep the room reserved for rows (none can be told while the stride is 0).
-        let room = if self.stride == 0 {
-            self.rows
-        } else {
-            (self.bytes.capacity() / self.stride).max(self.rows)
-        };
+        let room = self
+            .bytes
+            .capacity()
+            .checked_div(self.stride)
+            .unwrap_or(0)
+            .max(self.rows);
         let mut bytes = Vec::with_capacity(room * stride);
         bytes.resize(self.rows * stride, 0);
         for r in 0..self.rows {
@@ -154,13 +155,26 @@ impl Cells {
     #[inline]
     pub fn get(&self, r: usize, out: &mut [u128]) {
         assert!(r < self.rows, "row {r} of {}", self.rows);
-        let row = &self.bytes[r * self.stride..(r + 1) * self.stride];
+        let start = r * self.stride;
+        let tail = &self.bytes[start..];
         for (c, v) in out.iter_mut().enumerate().take(self.widths.len()) {
             let w = usize::from(self.widths[c]);
             let o = self.offsets[c];
-            let mut b = [0u8; 16];
-            b[..w].copy_from_slice(&row[o..o + w]);
-            *v = u128::from_le_bytes(b);
+            *v = if w <= 8 && o + 8 <= tail.len() {
+                // Eight bytes at once (the ones past the column masked off): no
+                // variable-length copy on the hot path.
+                let x = u64::from_le_bytes(tail[o..o + 8].try_into().expect("8 bytes"));
+                let mask = if w == 8 {
+                    u64::MAX
+                } else {
+                    (1u64 << (8 * w)) - 1
+                };
+                u128::from(x & mask)
+            } else {
+                let mut b = [0u8; 16];
+                b[..w].copy_from_slice(&tail[o..o + w]);
+                u128::from_le_bytes(b)
+            };
         }
     }
 

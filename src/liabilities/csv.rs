@@ -147,7 +147,7 @@ pub fn parse_reader<R: Read>(
     let head = header(&mut rdr, file, assets)?;
     let mut b = Builder::new(assets, true);
     b.part(file);
-    rows(&mut rdr, file, assets, &head, &mut b)?;
+    rows(&mut rdr, file, assets, &head, &mut b, true)?;
     b.finish(|| invalid(file, head.line, None, Problem::NoAccounts))
 }
 
@@ -235,13 +235,15 @@ fn header<R: Read>(
     })
 }
 
-/// Every account row `rdr` has left, into `b`.
+/// Every account row `rdr` has left, into `b`. `check_utf8`: amount fields are checked
+/// for UTF-8 first (the exact error); without it, the amount parser refuses them.
 fn rows<R: Read>(
     rdr: &mut ::csv::Reader<R>,
     file: &str,
     assets: &[AssetInfo],
     head: &Header,
     b: &mut Builder<'_>,
+    check_utf8: bool,
 ) -> Result<(), LiabilitiesError> {
     let mut rec = ::csv::ByteRecord::new();
     let width = head.width;
@@ -270,7 +272,10 @@ fn rows<R: Read>(
         for (i, &a) in head.col_asset.iter().enumerate() {
             let field = &rec[i + 1];
             let col = || Some((i + 2, assets[a].symbol.clone()));
-            if std::str::from_utf8(field).is_err() {
+            // The parallel reader leaves this to the amount parser (which refuses any
+            // byte but digits and a point, so any invalid UTF-8 is still refused and
+            // the sequential reader then says which).
+            if check_utf8 && std::str::from_utf8(field).is_err() {
                 return Err(invalid(file, line, col(), Problem::InvalidUtf8));
             }
             b.decimal(a, field)
@@ -338,7 +343,7 @@ pub fn parse_blocks<R: Read>(
                 // page faults serialised in the kernel, not parsing.
                 pb.reserve(lines as usize, piece.len() / 2);
                 let mut rdr = csv_reader(*piece);
-                rows(&mut rdr, file, assets, &head, &mut pb).ok()?;
+                rows(&mut rdr, file, assets, &head, &mut pb, false).ok()?;
                 Some((pb, lines))
             })
             .collect::<Option<_>>()?;
@@ -514,6 +519,21 @@ mod tests {
             let got = parse_blocks(text.as_bytes(), "l.csv", &assets, block)
                 .unwrap_or_else(|| panic!("block {block}"));
             same(&want, &got);
+        }
+    }
+
+    /// Line numbers are kept as runs (a new run at each blank line): a duplicate
+    /// after blank lines names both lines exactly, from either reader.
+    #[test]
+    fn duplicates_name_their_lines_across_blank_lines() {
+        let text = "uid,BTC\na,1\n\n\nb,2\nc,3\n\na,4\n";
+        let e = parse(text.as_bytes()).err().unwrap().to_string();
+        assert_eq!(e, "l.csv:8:1 (uid): duplicate uid \"a\" (first on line 2)");
+        let ok = "uid,BTC\na,1\n\n\nb,2\nc,3\n\nd,4\n";
+        for block in [3, 8, 1 << 20] {
+            let l = parse_blocks(ok.as_bytes(), "l.csv", &assets(), block).unwrap();
+            assert_eq!(l.len(), 4);
+            assert_eq!(l.balances(3), vec![400_000_000]);
         }
     }
 

@@ -283,8 +283,12 @@ pub fn next_level_with(
     let r = record_size(k);
     let n = cur.len() / r;
     let m = n.div_ceil(2);
-    let mut pad = vec![0u8; r];
-    Node::pad_with(k, tags).write_record(&mut pad);
+    // The padding record only when the level has an odd count.
+    let mut pad = Vec::new();
+    if n % 2 == 1 {
+        pad = vec![0u8; r];
+        Node::pad_with(k, tags).write_record(&mut pad);
+    }
     let mut out = record_buffer(m * r);
     let node = |(j, dst): (usize, &mut [u8])| {
         let left = &cur[2 * j * r..(2 * j + 1) * r];

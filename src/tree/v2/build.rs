@@ -1,6 +1,8 @@
-//! The por/2 build at scale: the tree of a snapshot whose secrets come from a
+//! The build at scale: the tree of a snapshot whose secrets come from a
 //! [`Derivation`], built chunk by chunk so that level 0 (`M · (32 + 16·K)` bytes,
-//! 3.8 GB at 10^7 accounts × 4 parts × 4 assets) is never held whole.
+//! 3.8 GB at 10^7 accounts × 4 parts × 4 assets) is never held whole. A por/2 tree
+//! ([`Layout::new`]) or a por/1 one ([`Layout::new_v1`]: leaf `a` is account `a`, its
+//! salt [`Derivation::salt_v1`], no dummies), told apart by [`LeafSpec`].
 //!
 //! - [`Layout::new`]: the padded leaf count `M`, the height, and the leaf order (leaf
 //!   ids sorted by their derived keys: a counting sort into `2^bucket_bits` buckets
@@ -10,6 +12,8 @@
 //!   from its account and the derivation), then the levels above them; only levels
 //!   `≥ chunk_bits` are handed to the caller (the store keeps them).
 //! - [`chunk_levels`]: the levels of one chunk, rebuilt the same way, for a proof.
+//!   Its accounts are first touched in a tight loop (their cache misses overlap),
+//!   then hashed: reading accounts in position order is a random access per leaf.
 //!
 //! The leaf ids are those of [`super::TreeV2Input`]: `a·s + j` for part `j` of account
 //! `a`, then `N·s + d` for dummy `d`, so a derived build equals the deterministic

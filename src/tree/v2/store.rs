@@ -1,4 +1,6 @@
-//! The private proof store of a por/2 snapshot, `por-proof-store/2`: the accounts,
+//! The private proof store of a derived snapshot, `por-proof-store/2` (por/2, and
+//! por/1 with `tree_version: 1` in `store.json`: one leaf per account, its salt
+//! derived, `por-inclusion-proof/1` proofs): the accounts,
 //! the snapshot secret the salts, part amounts, dummies and leaf order derive from
 //! ([`super::derive`]), the leaf order and the levels above the chunks. A proof
 //! rebuilds the one 64-leaf chunk under each part and reads the rest of its path.
