@@ -526,9 +526,12 @@ mod tests {
     /// after blank lines names both lines exactly, from either reader.
     #[test]
     fn duplicates_name_their_lines_across_blank_lines() {
-        let text = "uid,BTC\na,1\n\n\nb,2\nc,3\n\na,4\n";
+        let text = "uid,BTC\na,1\n\nb,2\n\nc,3\na,4\n";
         let e = parse(text.as_bytes()).err().unwrap().to_string();
-        assert_eq!(e, "l.csv:8:1 (uid): duplicate uid \"a\" (first on line 2)");
+        assert_eq!(e, "l.csv:7:1 (uid): duplicate uid \"a\" (first on line 2)");
+        let text = "uid,BTC\nz,0\na,1\n\n\nb,2\na,4\n";
+        let e = parse(text.as_bytes()).err().unwrap().to_string();
+        assert_eq!(e, "l.csv:7:1 (uid): duplicate uid \"a\" (first on line 3)");
         let ok = "uid,BTC\na,1\n\n\nb,2\nc,3\n\nd,4\n";
         for block in [3, 8, 1 << 20] {
             let l = parse_blocks(ok.as_bytes(), "l.csv", &assets(), block).unwrap();
