@@ -19,7 +19,7 @@ SRC = pathlib.Path(__file__).resolve().parent.parent / "src"
 # Lower layers must not use higher ones. Modules in one layer may use each other
 # only without forming a cycle.
 LAYERS = [
-    ["amount", "excerpt", "time", "exit"],           # primitives
+    ["amount", "excerpt", "time", "exit", "progress"],  # primitives
     ["format", "tree", "ownership", "log"],          # pure core and its types
     ["config", "liabilities", "chains"],             # input and adapters
     ["reserves", "dispute"],                         # core over inputs

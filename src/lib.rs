@@ -38,6 +38,7 @@ pub mod liabilities;
 pub mod lock;
 pub mod log;
 pub mod ownership;
+pub mod progress;
 pub mod publish;
 pub mod reserves;
 pub mod site;

@@ -482,7 +482,10 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             let config = load_config(&config)?;
             let id = snapshot_id(&id)?;
             let as_of = as_of_arg(as_of.as_deref())?;
-            let outcome = por::job::snapshot_only(&config, &id, as_of).map_err(operational)?;
+            let bars = Bars::new("snapshot: starting");
+            let outcome = por::job::snapshot_only(&config, &id, as_of, &bars);
+            bars.finish();
+            let outcome = outcome.map_err(operational)?;
             println!("{}", outcome.summary_line());
             Ok(outcome.exit_code())
         }
@@ -627,7 +630,9 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                     return Err(operational("--postgres-url is only for --source postgres"));
                 }
             };
-            let report = por::bench::run(accounts, assets, tree, dir, lookups, &source);
+            let bars = Bars::new("bench: starting");
+            let report = por::bench::run(accounts, assets, tree, dir, lookups, &source, &bars);
+            bars.finish();
             for line in report.map_err(operational)?.lines {
                 println!("{line}");
             }
@@ -646,9 +651,9 @@ fn run_job(
     let config = load_config(config)?;
     let as_of = as_of_arg(as_of.as_deref())?;
     let id = id.as_deref().map(snapshot_id).transpose()?;
-    let spinner = progress("snapshot: liabilities, reserves, proof store, site");
-    let outcome = por::job::run(&config, id, as_of, replace);
-    spinner.finish_and_clear();
+    let bars = Bars::new("snapshot: starting");
+    let outcome = por::job::run(&config, id, as_of, replace, &bars);
+    bars.finish();
     let outcome = outcome.map_err(operational)?;
     let snap = &outcome.snapshot;
     let id = snap.manifest.snapshot_id.clone();
@@ -752,16 +757,82 @@ fn witness(command: WitnessCommand) -> Result<ExitCode, Failure> {
     }
 }
 
-/// A spinner on stderr when it is a terminal; nothing otherwise (cron, pipes).
-fn progress(message: &str) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    if !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
+/// A bar (or a spinner, when the phase's size is unknown) on stderr for each phase
+/// the library reports, when stderr is a terminal; nothing otherwise (cron, pipes).
+struct Bars {
+    on: bool,
+    bar: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl Bars {
+    /// Bars for a command; `first` is shown until the first phase starts.
+    fn new(first: &str) -> Bars {
+        use std::io::IsTerminal;
+        let bars = Bars {
+            on: std::io::stderr().is_terminal(),
+            bar: std::sync::Mutex::new(None),
+        };
+        if bars.on {
+            *bars.lock() = Some(spinner(first));
+        }
+        bars
     }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<indicatif::ProgressBar>> {
+        self.bar.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Clears the last bar.
+    fn finish(&self) {
+        if let Some(b) = self.lock().take() {
+            b.finish_and_clear();
+        }
+    }
+}
+
+fn spinner(message: &str) -> indicatif::ProgressBar {
     let pb = indicatif::ProgressBar::new_spinner();
     pb.set_message(message.to_string());
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
     pb
+}
+
+impl por::progress::Progress for Bars {
+    fn start(&self, phase: por::progress::Phase, total: Option<u64>) {
+        if !self.on {
+            return;
+        }
+        let mut bar = self.lock();
+        if let Some(b) = bar.take() {
+            b.finish_and_clear();
+        }
+        let label = phase.label();
+        *bar = Some(match total {
+            None => spinner(label),
+            Some(total) => {
+                let units = if phase == por::progress::Phase::Liabilities {
+                    "{bytes}/{total_bytes}"
+                } else {
+                    "{human_pos}/{human_len}"
+                };
+                let style = indicatif::ProgressStyle::with_template(&format!(
+                    "{{msg:12}} [{{bar:40}}] {units} {{elapsed}} (eta {{eta}})"
+                ))
+                .expect("a valid template")
+                .progress_chars("=> ");
+                let pb = indicatif::ProgressBar::new(total).with_style(style);
+                pb.set_message(label);
+                pb.enable_steady_tick(std::time::Duration::from_millis(120));
+                pb
+            }
+        });
+    }
+
+    fn advance(&self, n: u64) {
+        if let Some(b) = self.lock().as_ref() {
+            b.inc(n);
+        }
+    }
 }
 
 /// `por verify --bundle`: re-checks a dispute file; exit 0 when its proof verifies

@@ -1,5 +1,6 @@
-//! The snapshot job's liabilities half and its publication: random salts and leaf
-//! order, the tree streamed into the private proof store, then the manifest (hash-
+//! The snapshot job's liabilities half and its publication: one fresh snapshot secret
+//! from which every salt, part and the leaf order derive (por/1 and por/2 alike), the
+//! tree built chunk by chunk into the private proof store, then the manifest (hash-
 //! chained to the previous one) and the snapshot's public files, each folder through
 //! the one write path. Reserves are computed elsewhere and passed in as figures and
 //! files, so this module never touches a network.
@@ -10,17 +11,15 @@ use crate::format::{
     sha256_hex, to_json_bytes,
 };
 use crate::liabilities::Liabilities;
+use crate::progress::{Phase, Progress, Silent};
 use crate::publish::{Mode, Move, Output, PublishError};
 use crate::time::Timestamp;
-use crate::tree::store::{STORE_FORMAT, STORE_META_FILE, StoreError, StoreMeta, StoreWriter};
-use crate::tree::v2::build::{AccountSource, Layout, build};
+use crate::tree::store::{STORE_META_FILE, StoreError};
+use crate::tree::v2::build::{AccountSource, Layout, MAX_ASSETS, build};
 use crate::tree::v2::derive::Derivation;
 use crate::tree::v2::store::{STORE_FORMAT_V2, StoreMetaV2, StoreWriterV2};
 use crate::tree::v2::{TREE_VERSION, V2Error};
-use crate::tree::{self, TreeError, TreeParams};
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rayon::prelude::*;
+use crate::tree::{TreeError, TreeParams};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -97,13 +96,10 @@ pub use crate::reserves::ReserveFigures;
 /// Wall-clock time of each phase.
 #[derive(Clone, Debug, Default)]
 pub struct Timings {
-    /// Drawing salts (OS CSPRNG) and the leaf order.
+    /// The layout: the snapshot secret (OS CSPRNG) and the leaf order derived from it.
     pub random: Duration,
-    /// Hashing every account and leaf.
-    pub leaves: Duration,
-    /// Putting the leaf records into the random leaf order.
-    pub gather: Duration,
-    /// Building the tree's upper levels.
+    /// Building the tree: every leaf (salts and parts derived, hashed) in its chunk,
+    /// the levels above.
     pub tree: Duration,
     /// Writing the private proof store.
     pub store: Duration,
@@ -217,18 +213,6 @@ pub fn plan(
     Ok(previous)
 }
 
-/// 32 random bytes per account from the OS CSPRNG.
-fn random_salts(n: usize) -> Result<Vec<[u8; 32]>, SnapshotError> {
-    let mut salts = vec![[0u8; 32]; n];
-    salts
-        .as_flattened_mut()
-        .par_chunks_mut(1 << 20)
-        .try_for_each(|c| {
-            getrandom::getrandom(c).map_err(|e| SnapshotError::Random(e.to_string()))
-        })?;
-    Ok(salts)
-}
-
 /// What publishing a snapshot needs of the configuration: the exchange's name (in
 /// the manifest and the proof store) and how the tree is built. The job builds it
 /// from its config; this stage sees nothing else of it.
@@ -268,6 +252,7 @@ pub fn publish(
         reserves,
         previous,
         replace,
+        &Silent,
         |_| Ok(Vec::new()),
     )
 }
@@ -275,7 +260,7 @@ pub fn publish(
 /// [`publish`], with more folders committed in the same publication: `also` gets the
 /// exact manifest bytes once they are final and stages what must appear together
 /// with the snapshot (the snapshot log's folder), returning its moves. An error from
-/// it publishes nothing.
+/// it publishes nothing. `progress` hears the layout, store, tree and publish phases.
 #[allow(clippy::too_many_arguments)]
 pub fn publish_with(
     out: &Output,
@@ -286,6 +271,7 @@ pub fn publish_with(
     reserves: ReserveFigures,
     previous: Option<PublishedSnapshot>,
     replace: bool,
+    progress: &dyn Progress,
     also: impl FnOnce(&[u8]) -> Result<Vec<Move>, SnapshotError>,
 ) -> Result<Published, SnapshotError> {
     let mode = if replace { Mode::Replace } else { Mode::New };
@@ -297,27 +283,15 @@ pub fn publish_with(
         let _ = std::fs::remove_dir_all(&snapshot_dir);
     };
     let n = liabilities.len();
-    let built = match settings.tree {
-        TreeParams::V1 => build_store_v1(
-            &settings.exchange,
-            id,
-            &mut liabilities,
-            &store_dir,
-            &mut timings,
-        ),
-        TreeParams::V2 {
-            split,
-            padding_bits,
-            publish_account_count,
-        } => build_store_v2(
-            &settings.exchange,
-            id,
-            &liabilities,
-            (split, padding_bits, publish_account_count),
-            &store_dir,
-            &mut timings,
-        ),
-    };
+    let built = build_store(
+        &settings.exchange,
+        id,
+        &mut liabilities,
+        settings.tree,
+        &store_dir,
+        &mut timings,
+        progress,
+    );
     let tree_info = match built {
         Ok(info) => info,
         Err(e) => {
@@ -327,6 +301,7 @@ pub fn publish_with(
     };
 
     let t = Instant::now();
+    progress.start(Phase::Publish, None);
     let manifest = compose_manifest(
         &settings.exchange,
         id,
@@ -384,136 +359,96 @@ pub fn publish_with(
     })
 }
 
-/// The por/1 tree (FORMAT.md §2): fresh salts and leaf order, leaves hashed in input
-/// order, the store written into `store_dir`. Returns the manifest's `tree`.
-fn build_store_v1(
-    exchange: &str,
-    id: &SnapshotId,
-    liabilities: &mut Liabilities,
-    store_dir: &Path,
-    timings: &mut Timings,
-) -> Result<TreeInfo, SnapshotError> {
-    let k = liabilities.assets.len();
-    let n = liabilities.len();
-    // Leaves are hashed in input order (sequential reads), then the finished records
-    // are put in a uniformly random order drawn from a ChaCha CSPRNG seeded by the OS.
-    let t = Instant::now();
-    let salts = random_salts(n)?;
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    let mut rng = rand::rngs::StdRng::from_rng(rand::rngs::OsRng)
-        .map_err(|e| SnapshotError::Random(e.to_string()))?;
-    order.shuffle(&mut rng);
-    timings.random = t.elapsed();
-    let t = Instant::now();
-    let row_records = tree::leaf_level(k, n, |row| {
-        (&salts[row], liabilities.uid(row), liabilities.balances(row))
-    });
-    liabilities.drop_balances();
-    timings.leaves = t.elapsed();
-
-    let meta = StoreMeta {
-        format: STORE_FORMAT.into(),
-        exchange: exchange.to_string(),
-        snapshot_id: id.to_string(),
-        assets: liabilities.assets.clone(),
-        leaves: n as u64,
-        height: 0,
-        root: None,
-    };
-    let t = Instant::now();
-    let w = StoreWriter::new(store_dir);
-    w.write_salts(&salts)?;
-    drop(salts);
-    let (uid_bytes, uid_ends) = liabilities.uid_arena();
-    w.write_uids(uid_bytes, uid_ends)?;
-    w.write_index(liabilities.uid_index.iter().copied())?;
-    let tg = Instant::now();
-    let level0 = tree::gather(&row_records, k, &order);
-    drop(row_records);
-    timings.gather = tg.elapsed();
-    let tb = Instant::now();
-    let mut positions = vec![0u32; n];
-    for (pos, &row) in order.iter().enumerate() {
-        positions[row as usize] = pos as u32;
-    }
-    drop(order);
-    let mut write_time = Duration::ZERO;
-    let info = tree::build_levels::<SnapshotError>(level0, k, |level, recs| {
-        let tw = Instant::now();
-        w.write_level(level, &recs)?;
-        write_time += tw.elapsed();
-        Ok(())
-    })?;
-    timings.tree = tb.elapsed() - write_time;
-    w.write_positions(&positions)?;
-    w.write_meta(&StoreMeta {
-        height: info.height,
-        root: Some(info.root.hash),
-        ..meta
-    })?;
-    timings.store = t.elapsed() - timings.tree - timings.gather;
-    Ok(TreeInfo {
-        version: None,
-        root: info.root.hash,
-        sums: info.root.sums,
-        height: info.height,
-        leaves: info.leaves,
-        split: None,
-        padding_bits: None,
-        accounts: None,
-    })
-}
-
-/// The parsed accounts as the source of a por/2 build.
+/// The parsed accounts as the source of a derived build.
 struct Rows<'a>(&'a Liabilities);
 
 impl AccountSource for Rows<'_> {
     type Error = V2Error;
+    #[inline]
     fn with_account<T>(
         &self,
         account: u64,
         f: impl FnOnce(&[u8], &[u128]) -> T,
     ) -> Result<T, V2Error> {
         let row = account as usize;
-        Ok(f(self.0.uid(row), self.0.balances(row)))
+        let k = self.0.assets.len();
+        let mut balances = [0u128; MAX_ASSETS];
+        self.0.read_balances(row, &mut balances[..k]);
+        Ok(f(self.0.uid(row), &balances[..k]))
+    }
+
+    #[inline]
+    fn touch(&self, account: u64) -> u8 {
+        self.0.touch(account as usize)
     }
 }
 
-/// The por/2 tree (FORMAT.md §6) with every secret derived from one fresh snapshot
-/// secret ([`Derivation`]): the layout, then the chunks and upper levels, the store
-/// written into `store_dir`. Returns the manifest's `tree`.
-fn build_store_v2(
+/// The tree of either version (FORMAT.md §2, §6) with every secret derived from one
+/// fresh snapshot secret ([`Derivation`]): the layout (leaf order), then the chunks
+/// and upper levels, the store written into `store_dir`. por/1: one leaf per
+/// account, salts [`Derivation::salt_v1`]; por/2: `split` parts and dummies. Returns
+/// the manifest's `tree`.
+fn build_store(
     exchange: &str,
     id: &SnapshotId,
-    liabilities: &Liabilities,
-    (split, padding_bits, publish_accounts): (u8, u8, bool),
+    liabilities: &mut Liabilities,
+    tree: TreeParams,
     store_dir: &Path,
     timings: &mut Timings,
+    progress: &dyn Progress,
 ) -> Result<TreeInfo, SnapshotError> {
     let k = liabilities.assets.len();
+    if k > MAX_ASSETS {
+        return Err(V2Error::TooManyAssets(k).into());
+    }
     let n = liabilities.len();
     let t = Instant::now();
     let mut secret = [0u8; 32];
     getrandom::getrandom(&mut secret).map_err(|e| SnapshotError::Random(e.to_string()))?;
     let d = Derivation::new(&secret);
-    let layout = Layout::new(&d, n as u64, split, padding_bits)?;
-    timings.random = t.elapsed();
-
-    let t = Instant::now();
     let w = StoreWriterV2::new(store_dir);
+    // The uid index is only needed on disk from here on: written and freed before
+    // the layout's buffers exist.
+    progress.start(Phase::Index, None);
+    let ti = Instant::now();
+    w.write_index(std::mem::take(&mut liabilities.uid_index).into_iter())?;
+    let index_time = ti.elapsed();
+    progress.start(Phase::Layout, None);
+    let (layout, split, padding_bits, publish_accounts) = match tree {
+        TreeParams::V1 => (Layout::new_v1(&d, n as u64)?, 1, 0, false),
+        TreeParams::V2 {
+            split,
+            padding_bits,
+            publish_account_count,
+        } => (
+            Layout::new(&d, n as u64, split, padding_bits)?,
+            split,
+            padding_bits,
+            publish_account_count,
+        ),
+    };
+    timings.random = t.elapsed() - index_time;
+
+    let t = Instant::now() - index_time;
+    progress.start(Phase::Accounts, Some(n as u64));
     w.write_secret(&secret)?;
-    w.write_accounts(n, |row| (liabilities.uid(row), liabilities.balances(row)))?;
-    w.write_index(liabilities.uid_index.iter().copied())?;
+    w.write_accounts(n, k, progress, |row, balances| {
+        liabilities.read_balances(row, balances);
+        liabilities.uid(row)
+    })?;
     w.write_layout(&layout)?;
     let mut write_time = Duration::ZERO;
     let tb = Instant::now();
-    let info = build::<_, SnapshotError>(&d, &Rows(liabilities), &layout, k, |level, recs| {
+    progress.start(Phase::Tree, Some(layout.leaves));
+    let rows = Rows(liabilities);
+    let info = build::<_, SnapshotError>(&d, &rows, &layout, k, progress, |level, recs| {
         let tw = Instant::now();
         w.write_level(level, &recs)?;
         write_time += tw.elapsed();
         Ok(())
     })?;
     timings.tree = tb.elapsed() - write_time;
+    let v2 = layout.version == 2;
     w.write_meta(&StoreMetaV2 {
         format: STORE_FORMAT_V2.into(),
         exchange: exchange.to_string(),
@@ -527,17 +462,18 @@ fn build_store_v2(
         chunk_bits: layout.chunk_bits,
         bucket_bits: layout.bucket_bits,
         root: info.root.hash,
+        tree_version: (!v2).then_some(1),
     })?;
     timings.store = t.elapsed() - timings.tree;
     Ok(TreeInfo {
-        version: Some(TREE_VERSION),
+        version: v2.then_some(TREE_VERSION),
         root: info.root.hash,
         sums: info.root.sums,
         height: info.height,
         leaves: info.leaves,
-        split: Some(u64::from(split)),
-        padding_bits: Some(u64::from(padding_bits)),
-        accounts: Some(publish_accounts.then_some(n as u64)),
+        split: v2.then_some(u64::from(split)),
+        padding_bits: v2.then_some(u64::from(padding_bits)),
+        accounts: v2.then_some(publish_accounts.then_some(n as u64)),
     })
 }
 

@@ -57,7 +57,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(seen.insert(uid), "row {row}: duplicate uid {uid:?}");
         let balances = l.balances(row);
         assert_eq!(balances.len(), assets.len());
-        for (sum, b) in sums.iter_mut().zip(balances) {
+        for (sum, b) in sums.iter_mut().zip(&balances) {
             *sum = sum
                 .checked_add(*b)
                 .expect("column sum overflowed but parse accepted it");

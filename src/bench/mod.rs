@@ -1,14 +1,18 @@
 //! `por bench`: the scale benchmark of the core issue, run on synthetic liabilities
 //! read from any source ([`inputs`]: CSV, `.csv.gz`, `.csv.zst`, Parquet, a
-//! PostgreSQL table). Reports, in one run, accounts/s for reading the source, leaf
-//! hashing, tree build and proof-store write, the end-to-end snapshot time, peak RSS,
-//! proof lookup latency, and this machine's raw tagged-SHA-256 rate for the same work
-//! (one leaf + one node hash per account), so the tree build can be quoted as a
-//! fraction of the hashing limit.
+//! PostgreSQL table). Reports, in one run, accounts/s for reading the source, the leaf
+//! order, tree build and proof-store write, the end-to-end snapshot time, each phase's
+//! time and peak RSS (the job reports its phases through [`crate::progress`]), the
+//! store's size against the input, proof lookup latency, and this machine's raw
+//! tagged-SHA-256 rate for the hashes the build computed (every commitment, leaf,
+//! dummy and node hash), so the tree build can be quoted as a fraction of the
+//! hashing limit.
 //!
 //! The bench works in a fresh folder of its own, `por-bench-<pid>-<n>`, made inside
 //! `--dir` (or the system temp folder) and removed afterwards: it deletes only what it
-//! created, never `--dir` itself or anything else in it.
+//! created, never `--dir` itself or anything else in it. It needs the input plus the
+//! store there: about 1.5 GB at 10^7 accounts × 4 assets (756 MB of CSV, a store of
+//! 0.9–1.2 × that), 17 GB at 10^8.
 
 // Floats here are timing statistics for a report, never money.
 #![allow(clippy::float_arithmetic)]
@@ -20,6 +24,7 @@ pub use inputs::BenchSource;
 use crate::config::{AssetConfig, Config, SiteConfig};
 use crate::format::SnapshotId;
 use crate::job;
+use crate::progress::{Phase, Progress};
 use crate::time::Timestamp;
 use crate::tree::TreeParams;
 use crate::tree::hash::Tag;
@@ -29,6 +34,7 @@ use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use sha2::Digest;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Why `por bench` failed.
@@ -88,6 +94,9 @@ pub fn peak_rss_bytes() -> Option<u64> {
 /// The raw tagged-SHA-256 cost of `n` messages of `len` bytes under `tag`, on all
 /// cores: the hashing limit a tree phase is compared with.
 fn sha256_limit(n: u64, tag: Tag, len: usize) -> Duration {
+    if n == 0 {
+        return Duration::ZERO;
+    }
     let buf = vec![7u8; len];
     let t = Instant::now();
     let x: u64 = (0..n as usize)
@@ -137,6 +146,8 @@ impl Drop for WorkDir {
 
 /// Runs the bench in a fresh folder inside `dir` (default: the system temp folder),
 /// removed afterwards.
+/// `progress` hears the snapshot's phases as they run (the bench also times each one
+/// and its peak RSS).
 pub fn run(
     accounts: u64,
     assets: usize,
@@ -144,10 +155,63 @@ pub fn run(
     dir: Option<PathBuf>,
     lookups: usize,
     source: &BenchSource,
+    progress: &dyn Progress,
 ) -> Result<BenchReport, BenchError> {
     let parent = dir.unwrap_or_else(std::env::temp_dir);
     let work = WorkDir::create(&parent)?;
-    run_in(accounts, assets, tree, &work.0, lookups, source)
+    run_in(accounts, assets, tree, &work.0, lookups, source, progress)
+}
+
+/// Times each phase and its peak RSS (the kernel's high-water mark, reset at each
+/// phase start through `/proc/self/clear_refs`), and passes the phases on.
+struct PhaseLog<'a> {
+    next: &'a dyn Progress,
+    phases: Mutex<Vec<(Phase, Instant, Option<u64>)>>,
+}
+
+impl PhaseLog<'_> {
+    /// Ends the current phase (its peak RSS read) and resets the high-water mark.
+    fn cut(&self) {
+        let mut phases = self.phases.lock().expect("not poisoned");
+        if let Some(last) = phases.last_mut() {
+            last.2 = peak_rss_bytes();
+        }
+        // "5" resets the peak RSS (Linux 4.0+); without it the peaks are cumulative.
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+    }
+
+    /// Each phase with its duration and peak RSS.
+    fn report(&self, end: Instant) -> Vec<(Phase, Duration, Option<u64>)> {
+        self.cut();
+        let phases = self.phases.lock().expect("not poisoned");
+        phases
+            .iter()
+            .enumerate()
+            .map(|(i, &(p, t, rss))| {
+                let until = phases.get(i + 1).map_or(end, |n| n.1);
+                (p, until - t, rss)
+            })
+            .collect()
+    }
+}
+
+impl Progress for PhaseLog<'_> {
+    fn start(&self, phase: Phase, total: Option<u64>) {
+        self.cut();
+        self.phases
+            .lock()
+            .expect("not poisoned")
+            .push((phase, Instant::now(), None));
+        self.next.start(phase, total);
+    }
+
+    fn advance(&self, n: u64) {
+        self.next.advance(n);
+    }
+}
+
+fn gib(bytes: u64) -> f64 {
+    bytes as f64 / (1u64 << 30) as f64
 }
 
 fn run_in(
@@ -157,9 +221,11 @@ fn run_in(
     dir: &Path,
     lookups: usize,
     source: &BenchSource,
+    progress: &dyn Progress,
 ) -> Result<BenchReport, BenchError> {
     let mut lines = Vec::new();
     let t = Instant::now();
+    progress.start(Phase::Input, None);
     let input = inputs::prepare(source, dir, accounts, assets)?;
     lines.push(format!(
         "generated {accounts} accounts x {assets} assets: {} in {:.1}s",
@@ -193,7 +259,13 @@ fn run_in(
     let id = SnapshotId::new("bench").expect("valid id");
     let out =
         crate::publish::Output::open(&job::output_dirs(&config)).map_err(job::JobError::from)?;
-    let outcome = job::snapshot(&out, &config, &id, Timestamp(1_795_219_200), true)?;
+    let log = PhaseLog {
+        next: progress,
+        phases: Mutex::new(Vec::new()),
+    };
+    let outcome = job::snapshot(&out, &config, &id, Timestamp(1_795_219_200), true, &log)?;
+    let phases = log.report(Instant::now());
+    progress.start(Phase::Measure, None);
     let tm = &outcome.timings;
     let manifest_tree = &outcome.manifest.tree;
     let leaves = manifest_tree.leaves;
@@ -224,78 +296,77 @@ fn run_in(
         rate(accounts, outcome.parse_time),
     ));
     let r = record_size(assets);
-    // Every leaf is one leaf hash of its commitment and sums (plus the commitment's
-    // own hash) and there is one node hash per leaf, less one.
-    let leaf_limit = sha256_limit(leaves, Tag::Leaf, r);
-    let node_limit = sha256_limit(leaves.saturating_sub(1).max(1), Tag::Node, 2 * r);
-    let limit = leaf_limit + node_limit;
+    // The hashes the build computed: per account (por/1) or part (por/2) leaf its
+    // commitment over salt (‖ part index) ‖ uid and its leaf hash; per dummy its
+    // dummy hash; one node hash per leaf, less one. The bench's uids are 15 bytes.
+    let (account_leaves, commitment_len, dummies) = match tree {
+        TreeParams::V1 => (accounts, 32 + 15, 0),
+        TreeParams::V2 { split, .. } => {
+            let parts = accounts * u64::from(split);
+            (parts, 33 + 15, leaves - parts)
+        }
+    };
+    let (commit_tag, leaf_tag, node_tag) = match tree {
+        TreeParams::V1 => (Tag::Account, Tag::Leaf, Tag::Node),
+        TreeParams::V2 { .. } => (Tag::AccountV2, Tag::LeafV2, Tag::NodeV2),
+    };
+    let limit = sha256_limit(account_leaves, commit_tag, commitment_len)
+        + sha256_limit(account_leaves, leaf_tag, r)
+        + sha256_limit(dummies, Tag::DummyV2, 32)
+        + sha256_limit(leaves.saturating_sub(1), node_tag, 2 * r);
     let pct = |limit: Duration, actual: Duration| {
         100.0 * limit.as_secs_f64() / actual.as_secs_f64().max(1e-9)
     };
-    let build = match tree {
-        TreeParams::V1 => {
-            lines.push(format!(
-                "random:       {:>7.2}s  {}  (32-byte salts from the OS CSPRNG, leaf order)",
-                tm.random.as_secs_f64(),
-                rate(accounts, tm.random)
-            ));
-            lines.push(format!(
-                "leaf hashing: {:>7.2}s  {}",
-                tm.leaves.as_secs_f64(),
-                rate(accounts, tm.leaves)
-            ));
-            lines.push(format!(
-                "levels:       {:>7.2}s  {}  (every level above the leaves)",
-                tm.tree.as_secs_f64(),
-                rate(accounts, tm.tree)
-            ));
-            tm.leaves + tm.tree
-        }
-        TreeParams::V2 { .. } => {
-            lines.push(format!(
-                "layout:       {:>7.2}s  {}  (leaf order from the snapshot secret: keys, counting sort)",
-                tm.random.as_secs_f64(),
-                rate(leaves, tm.random)
-            ));
-            lines.push(format!(
-                "tree:         {:>7.2}s  {} leaves  (parts derived, leaves hashed, 256-leaf chunks, levels)",
-                tm.tree.as_secs_f64(),
-                rate(leaves, tm.tree)
-            ));
-            tm.tree
-        }
-    };
     lines.push(format!(
-        "store write:  {:>7.2}s  {}",
+        "layout:       {:>7.2}s  {}  (snapshot secret, leaf order: derived keys, counting sort)",
+        tm.random.as_secs_f64(),
+        rate(leaves, tm.random)
+    ));
+    lines.push(format!(
+        "tree:         {:>7.2}s  {} leaves  (salts and parts derived, leaves hashed in 64-leaf chunks, levels)",
+        tm.tree.as_secs_f64(),
+        rate(leaves, tm.tree)
+    ));
+    let build = tm.tree;
+    lines.push(format!(
+        "store write:  {:>7.2}s  {}  (accounts, index, order, levels from 6 up)",
         tm.store.as_secs_f64(),
         rate(accounts, tm.store)
+    ));
+    lines.push(format!(
+        "publish:      {:>7.2}s  (manifest, fsync of the store, renames)",
+        tm.publish.as_secs_f64()
     ));
     lines.push(format!(
         "end to end:   {:>7.2}s  (parse, tree, proof store, manifest)",
         outcome.total_time.as_secs_f64()
     ));
     lines.push(format!(
-        "sha256 limit: {:>7.2}s  {}  (one {r}-byte leaf + one {}-byte node hash per leaf, {} threads)",
+        "sha256 limit: {:>7.2}s  {}  ({account_leaves} commitments of {commitment_len} bytes + leaf hashes of {r}, {dummies} dummies, {} node hashes of {} bytes; {} threads)",
         limit.as_secs_f64(),
         rate(leaves, limit),
+        leaves.saturating_sub(1),
         2 * r,
         rayon::current_num_threads()
     ));
     lines.push(format!(
-        "tree build at {:.0}% of the SHA-256 limit (a leaf also hashes its account commitment: 3 compressions, not 2)",
+        "tree build at {:.0}% of the SHA-256 limit",
         pct(limit, build),
     ));
-    if tm.gather > Duration::ZERO {
+    let peak = phases.iter().filter_map(|p| p.2).max();
+    for (phase, took, rss) in &phases {
         lines.push(format!(
-            "levels vs node-hash limit: {:.0}%; gather into leaf order {:.2}s",
-            pct(node_limit, tm.tree),
-            tm.gather.as_secs_f64()
+            "  phase {:<12} {:>7.2}s  peak RSS {}",
+            phase.label(),
+            took.as_secs_f64(),
+            rss.map(|b| format!("{:.2} GiB", gib(b)))
+                .unwrap_or_else(|| "?".into())
         ));
     }
-    if let Some(rss) = peak_rss_bytes() {
+    if let Some(rss) = peak {
         lines.push(format!(
-            "peak RSS:     {:.2} GiB",
-            rss as f64 / (1u64 << 30) as f64
+            "peak RSS:     {:.2} GiB (the snapshot job's phases)",
+            gib(rss)
         ));
     }
     let store_bytes = dir_size(&config.private_dir.join("bench"))?;

@@ -232,7 +232,14 @@ pub fn demo(dir: &Path) -> Result<DemoOutcome, JobError> {
     for (id, times) in DEMO_SNAPSHOTS.iter().zip(DEMO_UPDATES) {
         let as_of = Timestamp::parse_rfc3339(&format!("{id}T00:00:00Z")).expect("valid");
         let id = SnapshotId::new(id).expect("valid");
-        snapshots.push(snapshot(&out, &config, &id, as_of, false)?);
+        snapshots.push(snapshot(
+            &out,
+            &config,
+            &id,
+            as_of,
+            false,
+            &crate::progress::Silent,
+        )?);
         for t in times {
             let time = Timestamp::parse_rfc3339(t).expect("valid");
             let at = WatchAt {

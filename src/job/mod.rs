@@ -29,6 +29,7 @@ use crate::config::{Config, ConfigError};
 use crate::exit::ExitCode;
 use crate::format::{Manifest, ManifestAsset, SnapshotId};
 use crate::liabilities::{self, LiabilitiesError};
+use crate::progress::{Phase, Progress};
 use crate::publish::{Output, OutputDirs, PublishError};
 use crate::reserves::{self, ReservesError, connect::ConnectError, wallets::WalletsError};
 use crate::site::{self, RenderSummary, SiteError};
@@ -362,6 +363,7 @@ pub fn snapshot(
     id: &SnapshotId,
     as_of: Timestamp,
     replace: bool,
+    progress: &dyn Progress,
 ) -> Result<Outcome, JobError> {
     let start = Instant::now();
     let previous = snapshot::plan(out, id, as_of, replace)?;
@@ -380,6 +382,7 @@ pub fn snapshot(
         &config.liabilities_for(id.as_str()),
         &config.asset_infos(),
         as_of,
+        progress,
     )?;
     let parse_time = t.elapsed();
     tracing::info!(
@@ -397,6 +400,7 @@ pub fn snapshot(
             (figures, Vec::new())
         }
         Some(chains) => {
+            progress.start(Phase::Reserves, None);
             let wallet_chains = reserves::wallets::WalletChains::from_config(config);
             let wallets_path = config
                 .wallets_for(id.as_str())
@@ -441,6 +445,7 @@ pub fn snapshot(
         reserves,
         previous,
         replace,
+        progress,
         |manifest| match &log_state {
             None => Ok(Vec::new()),
             Some(state) => {
@@ -473,9 +478,10 @@ pub fn snapshot_only(
     config: &Config,
     id: &SnapshotId,
     as_of: Timestamp,
+    progress: &dyn Progress,
 ) -> Result<Outcome, JobError> {
     let out = Output::open(&output_dirs(config))?;
-    snapshot(&out, config, id, as_of, false)
+    snapshot(&out, config, id, as_of, false, progress)
 }
 
 /// What `por run` did.
@@ -627,6 +633,7 @@ pub fn run(
     id: Option<SnapshotId>,
     as_of: Timestamp,
     replace: bool,
+    progress: &dyn Progress,
 ) -> Result<RunOutcome, JobError> {
     let start = Instant::now();
     let out = Output::open(&output_dirs(config))?;
@@ -643,7 +650,7 @@ pub fn run(
         }
         o
     } else {
-        snapshot(&out, config, &id, as_of, replace)?
+        snapshot(&out, config, &id, as_of, replace, progress)?
     };
     crate::publish::fault_point("published");
     let site = site::render(&out, &site_settings(config));

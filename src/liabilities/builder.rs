@@ -7,6 +7,7 @@
 //! [`Problem`] and the source puts its own location (line, row, uid) on it. So a fault
 //! reads the same whichever source it came from.
 
+use super::cells::Cells;
 use super::{Liabilities, LiabilitiesError, Location, Position, Problem};
 use crate::amount::Amount;
 use crate::excerpt::Excerpt;
@@ -87,14 +88,37 @@ pub struct Builder<'a> {
     assets: &'a [AssetInfo],
     uid_bytes: Vec<u8>,
     uid_ends: Vec<u64>,
-    /// The line or row of each account in its part.
-    positions: Vec<u64>,
+    /// The line or row of each account in its part, kept sparse: from account `.0` on,
+    /// account `r` is at position `r + .1` (a new entry only where that changes: a
+    /// blank line, a new part).
+    positions: Positions,
     /// Whether positions are lines (CSV) or rows.
     lines: bool,
     parts: Vec<Part>,
-    balances: Vec<u128>,
+    cells: Cells,
     totals: Vec<u128>,
     row: Vec<u128>,
+}
+
+/// Where each account came from, as runs of consecutive lines or rows.
+#[derive(Default)]
+struct Positions(Vec<(usize, u64)>);
+
+impl Positions {
+    /// Account `r` is at `position`.
+    #[inline]
+    fn push(&mut self, r: usize, position: u64) {
+        let delta = position.wrapping_sub(r as u64);
+        if self.0.last().is_none_or(|&(_, d)| d != delta) {
+            self.0.push((r, delta));
+        }
+    }
+
+    /// The position of account `r`.
+    fn get(&self, r: usize) -> u64 {
+        let i = self.0.partition_point(|&(first, _)| first <= r) - 1;
+        (r as u64).wrapping_add(self.0[i].1)
+    }
 }
 
 impl<'a> Builder<'a> {
@@ -104,10 +128,10 @@ impl<'a> Builder<'a> {
             assets,
             uid_bytes: Vec::new(),
             uid_ends: Vec::new(),
-            positions: Vec::new(),
+            positions: Positions::default(),
             lines,
             parts: Vec::new(),
-            balances: Vec::new(),
+            cells: Cells::new(assets.len()),
             totals: vec![0; assets.len()],
             row: vec![0; assets.len()],
         }
@@ -118,8 +142,7 @@ impl<'a> Builder<'a> {
     pub fn reserve(&mut self, rows: usize, uid_bytes: usize) {
         self.uid_bytes.reserve(uid_bytes);
         self.uid_ends.reserve(rows);
-        self.positions.reserve(rows);
-        self.balances.reserve(rows * self.assets.len());
+        self.cells.reserve(rows);
     }
 
     /// The accounts that follow come from `file`.
@@ -177,10 +200,10 @@ impl<'a> Builder<'a> {
         if self.uid_ends.len() >= u32::MAX as usize {
             return Err(Problem::TooMany);
         }
+        self.positions.push(self.uid_ends.len(), position);
         self.uid_bytes.extend_from_slice(uid);
         self.uid_ends.push(self.uid_bytes.len() as u64);
-        self.positions.push(position);
-        self.balances.extend_from_slice(&self.row);
+        self.cells.push(&self.row);
         Ok(())
     }
 
@@ -200,11 +223,14 @@ impl<'a> Builder<'a> {
                     })?;
         }
         let base = self.uid_bytes.len() as u64;
+        let first = self.uid_ends.len();
+        for &(r, delta) in &next.positions.0 {
+            let p = (r as u64).wrapping_add(delta) + position_offset;
+            self.positions.push(first + r, p);
+        }
         self.uid_bytes.extend_from_slice(&next.uid_bytes);
         self.uid_ends.extend(next.uid_ends.iter().map(|e| e + base));
-        self.positions
-            .extend(next.positions.iter().map(|p| p + position_offset));
-        self.balances.extend_from_slice(&next.balances);
+        self.cells.append(&next.cells);
         Ok(())
     }
 
@@ -221,7 +247,7 @@ impl<'a> Builder<'a> {
             positions,
             lines,
             parts,
-            balances,
+            cells,
             totals,
             row: _,
         } = self;
@@ -232,7 +258,7 @@ impl<'a> Builder<'a> {
             assets: assets.to_vec(),
             uid_bytes,
             uid_ends,
-            balances,
+            cells,
             totals: totals.into_iter().map(Amount::from_base_units).collect(),
             uid_index: Vec::new(),
         };
@@ -244,9 +270,9 @@ impl<'a> Builder<'a> {
         let file = |p: Option<usize>| p.map(|i| parts[i].file.clone()).unwrap_or_default();
         let at = |row: usize| {
             if lines {
-                Position::Line(positions[row])
+                Position::Line(positions.get(row))
             } else {
-                Position::Row(positions[row])
+                Position::Row(positions.get(row))
             }
         };
         Err(LiabilitiesError::Invalid {
@@ -279,6 +305,14 @@ fn sorted_uid_index(l: &Liabilities) -> Vec<(u64, u32)> {
 /// rows.
 fn first_duplicate(l: &Liabilities) -> Option<(usize, usize)> {
     let idx = &l.uid_index;
+    // On all cores first: almost every file has no two uids with one key.
+    if !idx
+        .par_windows(2)
+        .with_min_len(1 << 16)
+        .any(|w| w[0].0 == w[1].0)
+    {
+        return None;
+    }
     let mut best: Option<(usize, usize)> = None;
     let mut i = 0;
     while i < idx.len() {

@@ -15,6 +15,7 @@ use super::source::Compression;
 use super::{Liabilities, LiabilitiesError, Location, Position, Problem};
 use crate::excerpt::Excerpt;
 use crate::format::AssetInfo;
+use crate::progress::{Phase, Progress, Silent};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -39,6 +40,20 @@ impl<R: Read> Read for Decoding<R> {
     }
 }
 
+/// A reader that reports the bytes it reads.
+struct Counting<'a, R> {
+    inner: R,
+    progress: &'a dyn Progress,
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.advance(n as u64);
+        Ok(n)
+    }
+}
+
 /// What compressed data a file starts with, when its name does not say so.
 fn compressed_magic(head: &[u8]) -> Option<&'static str> {
     if head.starts_with(&[0x1f, 0x8b]) {
@@ -53,14 +68,30 @@ fn compressed_magic(head: &[u8]) -> Option<&'static str> {
 /// Parses and validates a liabilities CSV file, decompressed by its extension
 /// (`.gz`, `.zst`).
 pub fn parse_file(path: &Path, assets: &[AssetInfo]) -> Result<Liabilities, LiabilitiesError> {
+    parse_file_reporting(path, assets, &Silent)
+}
+
+/// [`parse_file`], reporting [`Phase::Liabilities`] to `progress` (in bytes read, for
+/// an uncompressed file).
+pub fn parse_file_reporting(
+    path: &Path,
+    assets: &[AssetInfo],
+    progress: &dyn Progress,
+) -> Result<Liabilities, LiabilitiesError> {
     let name = path.display().to_string();
     let io = |e: std::io::Error| LiabilitiesError::Io {
         file: name.clone(),
         message: e.to_string(),
     };
     let f = std::fs::File::open(path).map_err(io)?;
+    let size = f.metadata().map(|m| m.len()).ok();
     let mut buffered = BufReader::with_capacity(1 << 20, f);
-    match Compression::of(path) {
+    let compression = Compression::of(path);
+    progress.start(
+        Phase::Liabilities,
+        size.filter(|_| compression == Compression::None),
+    );
+    match compression {
         Compression::None => {
             if let Some(ext) = compressed_magic(buffered.fill_buf().map_err(io)?) {
                 return Err(LiabilitiesError::Io {
@@ -70,7 +101,11 @@ pub fn parse_file(path: &Path, assets: &[AssetInfo]) -> Result<Liabilities, Liab
                     ),
                 });
             }
-            if let Some(l) = parse_blocks(&mut buffered, &name, assets, BLOCK_BYTES) {
+            let counted = Counting {
+                inner: &mut buffered,
+                progress,
+            };
+            if let Some(l) = parse_blocks(counted, &name, assets, BLOCK_BYTES) {
                 return Ok(l);
             }
             // A fault: read again, in order, for its exact error.
@@ -112,7 +147,7 @@ pub fn parse_reader<R: Read>(
     let head = header(&mut rdr, file, assets)?;
     let mut b = Builder::new(assets, true);
     b.part(file);
-    rows(&mut rdr, file, assets, &head, &mut b)?;
+    rows(&mut rdr, file, assets, &head, &mut b, true)?;
     b.finish(|| invalid(file, head.line, None, Problem::NoAccounts))
 }
 
@@ -200,13 +235,15 @@ fn header<R: Read>(
     })
 }
 
-/// Every account row `rdr` has left, into `b`.
+/// Every account row `rdr` has left, into `b`. `check_utf8`: amount fields are checked
+/// for UTF-8 first (the exact error); without it, the amount parser refuses them.
 fn rows<R: Read>(
     rdr: &mut ::csv::Reader<R>,
     file: &str,
     assets: &[AssetInfo],
     head: &Header,
     b: &mut Builder<'_>,
+    check_utf8: bool,
 ) -> Result<(), LiabilitiesError> {
     let mut rec = ::csv::ByteRecord::new();
     let width = head.width;
@@ -235,7 +272,10 @@ fn rows<R: Read>(
         for (i, &a) in head.col_asset.iter().enumerate() {
             let field = &rec[i + 1];
             let col = || Some((i + 2, assets[a].symbol.clone()));
-            if std::str::from_utf8(field).is_err() {
+            // The parallel reader leaves this to the amount parser (which refuses any
+            // byte but digits and a point, so any invalid UTF-8 is still refused and
+            // the sequential reader then says which).
+            if check_utf8 && std::str::from_utf8(field).is_err() {
                 return Err(invalid(file, line, col(), Problem::InvalidUtf8));
             }
             b.decimal(a, field)
@@ -303,7 +343,7 @@ pub fn parse_blocks<R: Read>(
                 // page faults serialised in the kernel, not parsing.
                 pb.reserve(lines as usize, piece.len() / 2);
                 let mut rdr = csv_reader(*piece);
-                rows(&mut rdr, file, assets, &head, &mut pb).ok()?;
+                rows(&mut rdr, file, assets, &head, &mut pb, false).ok()?;
                 Some((pb, lines))
             })
             .collect::<Option<_>>()?;
@@ -479,6 +519,24 @@ mod tests {
             let got = parse_blocks(text.as_bytes(), "l.csv", &assets, block)
                 .unwrap_or_else(|| panic!("block {block}"));
             same(&want, &got);
+        }
+    }
+
+    /// Line numbers are kept as runs (a new run at each blank line): a duplicate
+    /// after blank lines names both lines exactly, from either reader.
+    #[test]
+    fn duplicates_name_their_lines_across_blank_lines() {
+        let text = "uid,BTC\na,1\n\nb,2\n\nc,3\na,4\n";
+        let e = parse(text.as_bytes()).err().unwrap().to_string();
+        assert_eq!(e, "l.csv:7:1 (uid): duplicate uid \"a\" (first on line 2)");
+        let text = "uid,BTC\nz,0\na,1\n\n\nb,2\na,4\n";
+        let e = parse(text.as_bytes()).err().unwrap().to_string();
+        assert_eq!(e, "l.csv:7:1 (uid): duplicate uid \"a\" (first on line 3)");
+        let ok = "uid,BTC\na,1\n\n\nb,2\nc,3\n\nd,4\n";
+        for block in [3, 8, 1 << 20] {
+            let l = parse_blocks(ok.as_bytes(), "l.csv", &assets(), block).unwrap();
+            assert_eq!(l.len(), 4);
+            assert_eq!(l.balances(3), vec![400_000_000]);
         }
     }
 

@@ -8,9 +8,11 @@
 //! FORMAT.md §2, amounts straight into base units, checked totals, duplicate uids)
 //! and the same one-line errors, located by file and line for CSV, by row (and uid)
 //! where there are no lines. The result is one columnar [`Liabilities`] (one uid
-//! arena, one row-major `u128` balance array) whatever the source.
+//! arena, row-major balances in the fewest bytes each column needs, [`cells`]) whatever the
+//! source.
 
 pub mod builder;
+pub mod cells;
 pub mod csv;
 pub mod parquet;
 pub mod postgres;
@@ -22,21 +24,30 @@ pub use self::source::Source;
 use crate::amount::{Amount, AmountError};
 use crate::excerpt::Excerpt;
 use crate::format::AssetInfo;
+use crate::progress::{Phase, Progress};
 use crate::time::Timestamp;
 use std::fmt;
 
 /// Reads and validates the liabilities of `source` (already for the snapshot: see
 /// [`Source::for_snapshot`]). `as_of` is only compared with a database's snapshot
-/// moment, for the log.
+/// moment, for the log. `progress` hears [`Phase::Liabilities`] (with the bytes read,
+/// for an uncompressed CSV file).
 pub fn read(
     source: &Source,
     assets: &[AssetInfo],
     as_of: Timestamp,
+    progress: &dyn Progress,
 ) -> Result<Liabilities, LiabilitiesError> {
     match source {
-        Source::Csv { path } => self::csv::parse_file(path, assets),
-        Source::Parquet { path } => self::parquet::read_path(path, assets),
-        Source::Postgres(pg) => self::postgres::read(pg, assets, as_of),
+        Source::Csv { path } => self::csv::parse_file_reporting(path, assets, progress),
+        Source::Parquet { path } => {
+            progress.start(Phase::Liabilities, None);
+            self::parquet::read_path(path, assets)
+        }
+        Source::Postgres(pg) => {
+            progress.start(Phase::Liabilities, None);
+            self::postgres::read(pg, assets, as_of)
+        }
     }
 }
 
@@ -264,8 +275,9 @@ pub struct Liabilities {
     uid_bytes: Vec<u8>,
     /// End offset of each row's uid in `uid_bytes`.
     uid_ends: Vec<u64>,
-    /// Row-major balances in configured asset order: row `r` is `[r*K .. r*K+K]`.
-    balances: Vec<u128>,
+    /// Row-major balances in configured asset order, each column in the fewest bytes
+    /// its values need.
+    cells: cells::Cells,
     /// Per-asset column totals, in base units, in the order of `assets`.
     pub totals: Vec<Amount>,
     /// `(uid_key, row)` sorted: duplicate detection, then the proof store's index.
@@ -297,9 +309,30 @@ impl Liabilities {
 
     /// The balances of account `row` in base units, one per asset of `assets`.
     /// Panics if `row` is out of range.
-    pub fn balances(&self, row: usize) -> &[u128] {
-        let k = self.assets.len();
-        &self.balances[row * k..(row + 1) * k]
+    pub fn balances(&self, row: usize) -> Vec<u128> {
+        let mut out = vec![0; self.assets.len()];
+        self.cells.get(row, &mut out);
+        out
+    }
+
+    /// Writes the balances of account `row` into `out` (one per asset, no allocation).
+    /// Panics if `row` is out of range.
+    #[inline]
+    pub fn read_balances(&self, row: usize, out: &mut [u128]) {
+        self.cells.get(row, out);
+    }
+
+    /// Loads the start of account `row`'s uid and balances into the cache, so that a
+    /// loop over rows in a random order can have several of them in flight.
+    #[inline]
+    pub fn touch(&self, row: usize) -> u8 {
+        let end = self.uid_ends[row] as usize;
+        self.uid_bytes[end - 1] ^ self.cells.touch(row)
+    }
+
+    /// Bytes each asset's balances take in memory.
+    pub fn balance_widths(&self) -> &[u8] {
+        self.cells.widths()
     }
 
     /// The uid arena: concatenated uid bytes and each row's end offset.
@@ -307,8 +340,8 @@ impl Liabilities {
         (&self.uid_bytes, &self.uid_ends)
     }
 
-    /// Frees the row-major balances once the leaves hold them.
+    /// Frees the balances once the leaves hold them.
     pub fn drop_balances(&mut self) {
-        self.balances = Vec::new();
+        self.cells = cells::Cells::new(0);
     }
 }

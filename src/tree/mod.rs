@@ -232,30 +232,39 @@ where
         .enumerate()
         .for_each(|(i, rec)| {
             let (salt, uid, balances) = account(i);
-            let acc = account_commitment(salt, uid);
-            for (c, b) in rec[32..].chunks_exact_mut(16).zip(balances) {
-                c.copy_from_slice(&b.to_be_bytes());
-            }
-            let mut h = Tag::Leaf.hasher();
-            h.update(acc.0);
-            h.update(&rec[32..]);
-            rec[..32].copy_from_slice(&h.finalize());
+            write_leaf_record(rec, salt, uid, balances.iter().copied());
         });
     out
 }
 
-/// Reorders records: output record `i` is input record `order[i]`. Runs in parallel.
-pub fn gather(records: &[u8], k: usize, order: &[u32]) -> Vec<u8> {
-    let r = record_size(k);
-    let mut out = record_buffer(order.len() * r);
-    out.par_chunks_mut(r)
-        .with_min_len(MIN_CHUNK)
-        .zip(order.par_iter())
-        .for_each(|(dst, &src)| {
-            let src = src as usize;
-            dst.copy_from_slice(&records[src * r..(src + 1) * r]);
-        });
-    out
+/// Writes the por/1 leaf record (`hash ‖ u128be(balances…)`) of the account with
+/// `salt`, `uid` and `balances` into `rec` (`record_size(K)` bytes): the account
+/// commitment and the leaf each hashed in one update (no per-field buffer copies).
+pub fn write_leaf_record(
+    rec: &mut [u8],
+    salt: &[u8; 32],
+    uid: &[u8],
+    balances: impl IntoIterator<Item = u128>,
+) {
+    let mut h = Tag::Account.hasher();
+    let mut msg = [0u8; 32 + 128];
+    if uid.len() <= 128 {
+        msg[..32].copy_from_slice(salt);
+        msg[32..32 + uid.len()].copy_from_slice(uid);
+        h.update(&msg[..32 + uid.len()]);
+    } else {
+        h.update(salt);
+        h.update(uid);
+    }
+    for (c, b) in rec[32..].chunks_exact_mut(16).zip(balances) {
+        c.copy_from_slice(&b.to_be_bytes());
+    }
+    // The record's first 32 bytes hold the commitment while the leaf is hashed in one
+    // update, then its hash.
+    rec[..32].copy_from_slice(&h.finalize());
+    let mut h = Tag::Leaf.hasher();
+    h.update(&*rec);
+    rec[..32].copy_from_slice(&h.finalize());
 }
 
 /// Builds level `level + 1` of a por/1 tree from the records of `level`.
@@ -274,40 +283,50 @@ pub fn next_level_with(
     let r = record_size(k);
     let n = cur.len() / r;
     let m = n.div_ceil(2);
-    let mut pad = vec![0u8; r];
-    Node::pad_with(k, tags).write_record(&mut pad);
+    // The padding record only when the level has an odd count.
+    let mut pad = Vec::new();
+    if n % 2 == 1 {
+        pad = vec![0u8; r];
+        Node::pad_with(k, tags).write_record(&mut pad);
+    }
     let mut out = record_buffer(m * r);
-    out.par_chunks_mut(r)
-        .with_min_len(MIN_CHUNK / 2)
-        .enumerate()
-        .try_for_each(|(j, dst)| {
-            let left = &cur[2 * j * r..(2 * j + 1) * r];
-            let right = if 2 * j + 1 < n {
-                &cur[(2 * j + 1) * r..(2 * j + 2) * r]
-            } else {
-                &pad[..]
-            };
-            let mut h = tags.node.hasher();
-            if 2 * j + 1 < n {
-                // Both children are adjacent in `cur`: one update.
-                h.update(&cur[2 * j * r..(2 * j + 2) * r]);
-            } else {
-                h.update(left);
-                h.update(right);
-            }
-            dst[..32].copy_from_slice(&h.finalize());
-            for asset in 0..k {
-                let o = 32 + 16 * asset;
-                let a = u128::from_be_bytes(left[o..o + 16].try_into().expect("16"));
-                let b = u128::from_be_bytes(right[o..o + 16].try_into().expect("16"));
-                let s = a.checked_add(b).ok_or(TreeError::SumOverflow {
-                    asset,
-                    level: level + 1,
-                })?;
-                dst[o..o + 16].copy_from_slice(&s.to_be_bytes());
-            }
-            Ok(())
-        })?;
+    let node = |(j, dst): (usize, &mut [u8])| {
+        let left = &cur[2 * j * r..(2 * j + 1) * r];
+        let right = if 2 * j + 1 < n {
+            &cur[(2 * j + 1) * r..(2 * j + 2) * r]
+        } else {
+            &pad[..]
+        };
+        let mut h = tags.node.hasher();
+        if 2 * j + 1 < n {
+            // Both children are adjacent in `cur`: one update.
+            h.update(&cur[2 * j * r..(2 * j + 2) * r]);
+        } else {
+            h.update(left);
+            h.update(right);
+        }
+        dst[..32].copy_from_slice(&h.finalize());
+        for asset in 0..k {
+            let o = 32 + 16 * asset;
+            let a = u128::from_be_bytes(left[o..o + 16].try_into().expect("16"));
+            let b = u128::from_be_bytes(right[o..o + 16].try_into().expect("16"));
+            let s = a.checked_add(b).ok_or(TreeError::SumOverflow {
+                asset,
+                level: level + 1,
+            })?;
+            dst[o..o + 16].copy_from_slice(&s.to_be_bytes());
+        }
+        Ok(())
+    };
+    if m < MIN_CHUNK {
+        // A small level (a chunk's, the top of the tree): no parallel tasks.
+        out.chunks_mut(r).enumerate().try_for_each(node)?;
+    } else {
+        out.par_chunks_mut(r)
+            .with_min_len(MIN_CHUNK / 2)
+            .enumerate()
+            .try_for_each(node)?;
+    }
     Ok(out)
 }
 

@@ -2,6 +2,11 @@
 //! proof is assembled on request instead of writing one JSON per account (4 KB ×
 //! 10^7 accounts would be 41 GB).
 //!
+//! This is `por-proof-store/1`, the store of por/1 snapshots written before issue 9
+//! (every level, every salt): still read, no longer written. New snapshots of either
+//! version get the derived store of [`crate::tree::v2::store`]; [`AnyStore`] opens
+//! both.
+//!
 //! Layout of `<private>/<snapshot_id>/` (all integers little-endian unless noted):
 //! - `store.json`: format, exchange, snapshot id, assets, leaf count, height.
 //! - `level-NN.bin`: the records (`hash ‖ u128be sums`) of level NN, left to right;
@@ -457,7 +462,8 @@ impl ProofStore {
 pub enum AnyStore {
     /// `por-proof-store/1`: every leaf and salt stored.
     V1(ProofStore),
-    /// `por-proof-store/2`: accounts, the snapshot secret, the order and upper levels.
+    /// `por-proof-store/2`: accounts, the snapshot secret, the order and upper levels
+    /// (a por/2 tree, or a por/1 tree whose salts and order are derived).
     V2(crate::tree::v2::store::ProofStoreV2),
 }
 
@@ -508,7 +514,108 @@ impl AnyStore {
         use crate::tree::v2::AnyProof;
         match self {
             AnyStore::V1(s) => s.proof(uid).map(AnyProof::V1),
+            AnyStore::V2(s) if s.is_v1() => s.proof_v1(uid).map(AnyProof::V1),
             AnyStore::V2(s) => s.proof(uid).map(AnyProof::V2),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::info::TreeInfo;
+    use crate::tree::proof::ManifestRef;
+    use crate::tree::{AccountLeaf, Tree};
+
+    /// A store written before issue 9 (`por-proof-store/1`: every level, salt and
+    /// position on disk) still gives proofs that verify.
+    #[test]
+    fn an_old_por1_store_still_gives_proofs() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = 37;
+        let accounts: Vec<AccountLeaf> = (0..n)
+            .map(|i| AccountLeaf {
+                uid: format!("u{i}"),
+                salt: [i as u8; 32],
+                balances: vec![
+                    Amount::from_base_units(i as u128 * 10),
+                    Amount::from_base_units(7),
+                ],
+            })
+            .collect();
+        // Rows in input order, leaves in reverse.
+        let order: Vec<usize> = (0..n).rev().collect();
+        let leaves: Vec<AccountLeaf> = order.iter().map(|&r| accounts[r].clone()).collect();
+        let tree = Tree::build(2, &leaves).unwrap();
+        let w = StoreWriter::new(dir.path());
+        for (l, recs) in tree.levels.iter().enumerate() {
+            w.write_level(l as u32, recs).unwrap();
+        }
+        let salts: Vec<[u8; 32]> = accounts.iter().map(|a| a.salt).collect();
+        w.write_salts(&salts).unwrap();
+        let mut bytes = Vec::new();
+        let mut ends = Vec::new();
+        for a in &accounts {
+            bytes.extend_from_slice(a.uid.as_bytes());
+            ends.push(bytes.len() as u64);
+        }
+        w.write_uids(&bytes, &ends).unwrap();
+        let mut positions = vec![0u32; n];
+        for (p, &r) in order.iter().enumerate() {
+            positions[r] = p as u32;
+        }
+        w.write_positions(&positions).unwrap();
+        let mut index: Vec<(u64, u32)> = accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (uid_key(a.uid.as_bytes()), i as u32))
+            .collect();
+        index.sort_unstable();
+        w.write_index(index.into_iter()).unwrap();
+        let assets = vec![
+            AssetInfo {
+                symbol: "BTC".into(),
+                decimals: 8,
+            },
+            AssetInfo {
+                symbol: "ETH".into(),
+                decimals: 18,
+            },
+        ];
+        w.write_meta(&StoreMeta {
+            format: STORE_FORMAT.into(),
+            exchange: "X".into(),
+            snapshot_id: "s".into(),
+            assets: assets.clone(),
+            leaves: n as u64,
+            height: tree.height(),
+            root: Some(tree.root().hash),
+        })
+        .unwrap();
+        let manifest = ManifestRef {
+            exchange: "X".into(),
+            snapshot_id: "s".into(),
+            assets,
+            tree: TreeInfo {
+                version: None,
+                root: tree.root().hash,
+                sums: tree.root().sums,
+                height: tree.height(),
+                leaves: n as u64,
+                split: None,
+                padding_bits: None,
+                accounts: None,
+            },
+        };
+        let store = AnyStore::open(dir.path()).unwrap();
+        for a in &accounts {
+            let crate::tree::v2::AnyProof::V1(p) = store.proof(&a.uid).unwrap() else {
+                panic!("a por/1 store gave a por/2 proof");
+            };
+            p.verify_against(&manifest)
+                .unwrap_or_else(|e| panic!("{}: {e}", a.uid));
+            assert_eq!(p.balances, a.balances);
+            assert_eq!(p.salt, hex::encode(a.salt));
         }
     }
 }

@@ -63,6 +63,7 @@ fn init_writes_an_example_that_loads_and_never_overwrites() {
         &config.liabilities_for("x"),
         &config.asset_infos(),
         por::time::Timestamp(0),
+        &por::progress::Silent,
     )
     .unwrap();
     let wallets = por::reserves::wallets::parse_file(

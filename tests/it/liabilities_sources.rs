@@ -318,6 +318,7 @@ fn one_data_set_through_every_source_gives_the_same_accounts_and_root_sums() {
             &c.liabilities_for("2026-11-21"),
             &assets(),
             Timestamp(1_795_219_200),
+            &por::progress::Silent,
         )
         .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(l.len(), data.len(), "{name}");
@@ -415,6 +416,7 @@ fn read_parquet(path: &Path) -> Result<liabilities::Liabilities, String> {
         },
         &assets(),
         Timestamp(0),
+        &por::progress::Silent,
     )
     .map_err(|e| e.to_string())
 }

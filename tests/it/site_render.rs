@@ -215,6 +215,7 @@ version = 1
             &id("2026-09-21"),
             ts("2026-09-21T00:00:00Z"),
             false,
+            &por::progress::Silent,
         )
         .unwrap();
         drop(out);
@@ -232,6 +233,7 @@ version = 1
             &self.config.liabilities,
             &self.config.asset_infos(),
             ts(as_of),
+            &por::progress::Silent,
         )
         .unwrap();
         snapshot::publish(

@@ -1,6 +1,8 @@
-//! The por/2 build at scale: the tree of a snapshot whose secrets come from a
+//! The build at scale: the tree of a snapshot whose secrets come from a
 //! [`Derivation`], built chunk by chunk so that level 0 (`M · (32 + 16·K)` bytes,
-//! 3.8 GB at 10^7 accounts × 4 parts × 4 assets) is never held whole.
+//! 3.8 GB at 10^7 accounts × 4 parts × 4 assets) is never held whole. A por/2 tree
+//! ([`Layout::new`]) or a por/1 one ([`Layout::new_v1`]: leaf `a` is account `a`, its
+//! salt [`Derivation::salt_v1`], no dummies), told apart by [`LeafSpec`].
 //!
 //! - [`Layout::new`]: the padded leaf count `M`, the height, and the leaf order (leaf
 //!   ids sorted by their derived keys: a counting sort into `2^bucket_bits` buckets
@@ -10,6 +12,8 @@
 //!   from its account and the derivation), then the levels above them; only levels
 //!   `≥ chunk_bits` are handed to the caller (the store keeps them).
 //! - [`chunk_levels`]: the levels of one chunk, rebuilt the same way, for a proof.
+//!   Its accounts are first touched in a tight loop (their cache misses overlap),
+//!   then hashed: reading accounts in position order is a random access per leaf.
 //!
 //! The leaf ids are those of [`super::TreeV2Input`]: `a·s + j` for part `j` of account
 //! `a`, then `N·s + d` for dummy `d`, so a derived build equals the deterministic
@@ -18,8 +22,10 @@
 use super::derive::Derivation;
 use super::shape::{ceil_log2, check_padding_bits, check_split, padded_leaf_count};
 use super::{MAX_LEAVES, V2Error, dummy_hash, write_part_record};
+use crate::progress::Progress;
 use crate::tree::hash::TreeTags;
 use crate::tree::{RootInfo, TreeError, build_levels_with, next_level_with, record_size};
+
 use rayon::prelude::*;
 
 /// Leaves per chunk, as a power of two: a proof rebuilds one chunk per part
@@ -41,6 +47,13 @@ pub trait AccountSource: Sync {
         account: u64,
         f: impl FnOnce(&[u8], &[u128]) -> T,
     ) -> Result<T, Self::Error>;
+
+    /// Starts loading account `account` into the cache (a chunk's accounts are touched
+    /// first, so that their cache misses overlap instead of waiting one by one).
+    /// Returns a byte of it to be folded into a value the optimiser cannot drop.
+    fn touch(&self, _account: u64) -> u8 {
+        0
+    }
 }
 
 /// The deterministic build input ([`super::TreeV2Input`]) of the values `d` derives for
@@ -105,6 +118,8 @@ impl AccountSource for MemAccounts {
 /// The shape and leaf order of a derived por/2 tree.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {
+    /// The tree's version: 1 (one leaf per account, no dummies) or 2.
+    pub version: u64,
     /// `N`, the accounts.
     pub accounts: u64,
     /// `s`.
@@ -136,7 +151,7 @@ pub fn bucket_of(key: u128, bits: u32) -> usize {
 
 impl Layout {
     /// The leaf count, height and order of `accounts` accounts split in `split` parts
-    /// and padded with `padding_bits`, ordered by `d`'s keys.
+    /// and padded with `padding_bits`, ordered by `d`'s keys (por/2).
     pub fn new(
         d: &Derivation,
         accounts: u64,
@@ -156,11 +171,49 @@ impl Layout {
         if m > u128::from(MAX_LEAVES) {
             return Err(V2Error::TooMany(m));
         }
-        let m = m as u64;
+        Ok(Layout::ordered(
+            d,
+            2,
+            accounts,
+            split,
+            padding_bits,
+            m as u64,
+        ))
+    }
+
+    /// The layout of a derived por/1 tree: one leaf per account (leaf `a` is account
+    /// `a`), no dummies, ordered by `d`'s keys as a por/2 tree is.
+    pub fn new_v1(d: &Derivation, accounts: u64) -> Result<Layout, V2Error> {
+        if accounts == 0 {
+            return Err(V2Error::Empty);
+        }
+        if accounts > MAX_LEAVES {
+            return Err(V2Error::TooMany(u128::from(accounts)));
+        }
+        Ok(Layout::ordered(d, 1, accounts, 1, 0, accounts))
+    }
+
+    /// The leaves the layout's tree is built from.
+    pub fn leaf_spec(&self) -> LeafSpec {
+        LeafSpec {
+            version: self.version,
+            split: self.split,
+            accounts: self.accounts,
+        }
+    }
+
+    /// The order of `m` leaves by `d`'s keys.
+    fn ordered(
+        d: &Derivation,
+        version: u64,
+        accounts: u64,
+        split: u8,
+        padding_bits: u8,
+        m: u64,
+    ) -> Layout {
         let height = ceil_log2(m);
         let bucket_bits = height.saturating_sub(BUCKET_LEAF_BITS);
         let nb = 1usize << bucket_bits;
-
         // Counting sort by the top bits of each key: counts per block of leaves in
         // parallel, then each block places its leaves at its own offsets.
         // A few blocks per thread: each block keeps one count per bucket (4 bytes ×
@@ -249,7 +302,8 @@ impl Layout {
             });
         drop(parts);
         drop(next32);
-        Ok(Layout {
+        Layout {
+            version,
             accounts,
             split,
             padding_bits,
@@ -259,7 +313,7 @@ impl Layout {
             bucket_bits,
             order,
             buckets,
-        })
+        }
     }
 }
 
@@ -281,17 +335,50 @@ struct SharedSlots(*mut u32, *mut u32);
 // SAFETY: used only to write disjoint slots from several threads (see above).
 unsafe impl Sync for SharedSlots {}
 
+/// Which leaves a derived tree has: its version, split and account count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LeafSpec {
+    /// 1: leaf `a` is account `a` (por/1 leaf, salt [`Derivation::salt_v1`]);
+    /// 2: part leaves `a·s + j`, then dummies.
+    pub version: u64,
+    /// `s` (1 for por/1).
+    pub split: u8,
+    /// `N`.
+    pub accounts: u64,
+}
+
+impl LeafSpec {
+    /// The tags the tree is built with.
+    pub fn tags(&self) -> TreeTags {
+        if self.version == 1 {
+            TreeTags::V1
+        } else {
+            TreeTags::V2
+        }
+    }
+
+    /// The account leaf `id` belongs to, if it is not a dummy.
+    fn account_of(&self, id: u64) -> Option<u64> {
+        let s = u64::from(self.split);
+        (id < self.accounts * s).then(|| id / s)
+    }
+}
+
 /// Writes the record of leaf `id` into `rec` (zeroed, `record_size(k)` bytes).
 fn leaf_record<A: AccountSource>(
     d: &Derivation,
     accounts: &A,
-    split: u8,
-    n: u64,
+    spec: &LeafSpec,
     id: u64,
     rec: &mut [u8],
 ) -> Result<(), A::Error> {
+    let (split, n) = (spec.split, spec.accounts);
     let s = u64::from(split);
-    if id < n * s {
+    if spec.version == 1 {
+        accounts.with_account(id, |uid, balances| {
+            crate::tree::write_leaf_record(rec, &d.salt_v1(id), uid, balances.iter().copied());
+        })?;
+    } else if id < n * s {
         let (a, j) = (id / s, (id % s) as u8);
         accounts.with_account(a, |uid, balances| {
             let mut amounts = [0u128; MAX_ASSETS];
@@ -310,8 +397,7 @@ fn leaf_record<A: AccountSource>(
 pub fn chunk_levels<A: AccountSource>(
     d: &Derivation,
     accounts: &A,
-    layout_split: u8,
-    n: u64,
+    spec: &LeafSpec,
     k: usize,
     chunk_bits: u32,
     ids: &[u32],
@@ -320,13 +406,22 @@ pub fn chunk_levels<A: AccountSource>(
         return Err(V2Error::TooManyAssets(k).into());
     }
     let r = record_size(k);
+    // The chunk's accounts are in random places: load them all first, so their
+    // cache misses overlap, then hash.
+    let mut touched = 0u8;
+    for &id in ids {
+        if let Some(a) = spec.account_of(u64::from(id)) {
+            touched ^= accounts.touch(a);
+        }
+    }
+    std::hint::black_box(touched);
     let mut level0 = vec![0u8; ids.len() * r];
     for (rec, &id) in level0.chunks_exact_mut(r).zip(ids) {
-        leaf_record(d, accounts, layout_split, n, u64::from(id), rec)?;
+        leaf_record(d, accounts, spec, u64::from(id), rec)?;
     }
     let mut levels = vec![level0];
     for l in 0..chunk_bits {
-        let next = next_level_with(levels.last().expect("level 0"), k, l, TreeTags::V2)
+        let next = next_level_with(levels.last().expect("level 0"), k, l, spec.tags())
             .map_err(V2Error::from)?;
         levels.push(next);
     }
@@ -341,24 +436,31 @@ pub fn build<A: AccountSource, E: From<A::Error> + From<TreeError>>(
     accounts: &A,
     layout: &Layout,
     k: usize,
+    progress: &dyn Progress,
     mut sink: impl FnMut(u32, Vec<u8>) -> Result<(), E>,
 ) -> Result<RootInfo, E> {
     let r = record_size(k);
     let t = layout.chunk_bits;
-    let tops: Vec<Vec<u8>> = layout
-        .order
-        .par_chunks(1 << t)
-        .map(|ids| {
-            let mut levels = chunk_levels(d, accounts, layout.split, layout.accounts, k, t, ids)?;
-            Ok(levels.pop().expect("the chunk's top"))
-        })
-        .collect::<Result<_, A::Error>>()?;
-    let mut top = Vec::with_capacity(tops.len() * r);
-    for t in tops {
-        debug_assert_eq!(t.len(), r);
-        top.extend_from_slice(&t);
+    let spec = layout.leaf_spec();
+    // Each chunk's top record straight into its place in the level above the chunks,
+    // about a million leaves at a time (then the progress is told).
+    let chunk = 1usize << t;
+    let group = (1usize << 20).div_ceil(chunk);
+    let mut top = crate::tree::record_buffer(layout.order.len().div_ceil(chunk) * r);
+    for (tops, ids) in top
+        .chunks_mut(group * r)
+        .zip(layout.order.chunks(group * chunk))
+    {
+        tops.par_chunks_mut(r)
+            .zip(ids.par_chunks(chunk))
+            .try_for_each(|(dst, ids)| {
+                let mut levels = chunk_levels(d, accounts, &spec, k, t, ids)?;
+                dst.copy_from_slice(&levels.pop().expect("the chunk's top"));
+                Ok::<(), A::Error>(())
+            })?;
+        progress.advance(ids.len() as u64);
     }
-    let info = build_levels_with::<E>(top, k, TreeTags::V2, |level, recs| sink(t + level, recs))?;
+    let info = build_levels_with::<E>(top, k, spec.tags(), |level, recs| sink(t + level, recs))?;
     Ok(RootInfo {
         root: info.root,
         height: t + info.height,
@@ -400,11 +502,12 @@ mod tests {
             let acc = accounts(n, k);
             let layout = Layout::new(&d, n as u64, split, g).unwrap();
             let mut levels = Vec::new();
-            let root = build::<_, V2Error>(&d, &acc, &layout, k, |l, recs| {
-                levels.push((l, recs));
-                Ok(())
-            })
-            .unwrap();
+            let root =
+                build::<_, V2Error>(&d, &acc, &layout, k, &crate::progress::Silent, |l, recs| {
+                    levels.push((l, recs));
+                    Ok(())
+                })
+                .unwrap();
             let input = reference_input(&d, &acc.0, 2, &layout);
             let reference = TreeV2::build(input).unwrap();
             assert_eq!(root.root, reference.root(), "n={n} s={split} g={g}");

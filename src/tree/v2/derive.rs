@@ -8,7 +8,7 @@
 //! of any published format; a known-answer test pins it so that a dependency update
 //! cannot silently change how an existing store is read):
 //! - sub-keys `k_label = SHA-256("por/2/store/" ‖ label ‖ secret)` for the labels
-//!   `part`, `dummy` and `order`;
+//!   `part`, `dummy`, `order` and `salt`;
 //! - a stream is ChaCha12 keyed with a sub-key (`rand_chacha`'s `ChaCha12Rng`, the
 //!   cipher of `rand`'s `StdRng`), with the 64-bit stream number selecting the account
 //!   (or dummy);
@@ -18,6 +18,10 @@
 //!   the parts are the gaps between the sorted draws ([`split_from_draws`]), as §6
 //!   prescribes;
 //! - dummy `d`: the first 32 bytes of stream `d` of `k_dummy`;
+//! - a derived por/1 tree (one leaf per account, leaf `a` is account `a`): the salt of
+//!   account `a` is `SHA-256(k_salt ‖ u64be(a))` ([`Derivation::salt_v1`], one
+//!   compression instead of a ChaCha stream per account), and its order is the one
+//!   below with `M = N`;
 //! - leaf order: leaf `u` (parts `a·s + j`, then the dummies) gets the 128-bit key at
 //!   word position `4·u` of stream 0 of `k_order` (16 bytes big-endian); positions are
 //!   the leaves sorted by key (ties by `u`, probability ≈ M²/2^129), a uniformly
@@ -36,6 +40,7 @@ pub struct Derivation {
     part: [u8; 32],
     dummy: [u8; 32],
     order: [u8; 32],
+    salt: [u8; 32],
 }
 
 impl std::fmt::Debug for Derivation {
@@ -94,6 +99,7 @@ impl Derivation {
             part: subkey("part", secret),
             dummy: subkey("dummy", secret),
             order: subkey("order", secret),
+            salt: subkey("salt", secret),
         }
     }
 
@@ -174,6 +180,17 @@ impl Derivation {
         Ok(parts)
     }
 
+    /// The salt of account `account` of a derived por/1 tree:
+    /// `SHA-256(k_salt ‖ u64be(account))`, one compression (a PRF of the account
+    /// number under the sub-key, as FORMAT.md §2 allows).
+    #[inline]
+    pub fn salt_v1(&self, account: u64) -> [u8; 32] {
+        let mut msg = [0u8; 40];
+        msg[..32].copy_from_slice(&self.salt);
+        msg[32..].copy_from_slice(&account.to_be_bytes());
+        Sha256::digest(msg).into()
+    }
+
     /// The secret `r` of dummy `dummy` (0-based, in the order after the part leaves).
     pub fn dummy(&self, dummy: u64) -> [u8; 32] {
         let mut rng = Self::stream(&self.dummy, dummy);
@@ -233,6 +250,7 @@ mod tests {
                         .collect::<Vec<_>>())
                     .collect::<Vec<_>>()
             ),
+            hex::encode(d.salt_v1(12_345)),
         ];
         let expected = include_str!("derive_kat.txt");
         assert_eq!(pinned.join("\n"), expected.trim_end());

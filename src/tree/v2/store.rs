@@ -1,4 +1,6 @@
-//! The private proof store of a por/2 snapshot, `por-proof-store/2`: the accounts,
+//! The private proof store of a derived snapshot, `por-proof-store/2` (por/2, and
+//! por/1 with `tree_version: 1` in `store.json`: one leaf per account, its salt
+//! derived, `por-inclusion-proof/1` proofs): the accounts,
 //! the snapshot secret the salts, part amounts, dummies and leaf order derive from
 //! ([`super::derive`]), the leaf order and the levels above the chunks. A proof
 //! rebuilds the one 64-leaf chunk under each part and reads the rest of its path.
@@ -17,14 +19,15 @@
 //! About 16 + 4·s bytes per account besides its uid and balances: at 10^7 accounts the
 //! store is smaller than the CSV it was built from. This folder is secret.
 
-use super::build::{AccountSource, CHUNK_BITS, Layout, bucket_of, chunk_levels};
+use super::build::{AccountSource, CHUNK_BITS, Layout, LeafSpec, bucket_of, chunk_levels};
 use super::derive::Derivation;
 use super::proof::{InclusionProofV2, PartProof};
 use super::{PROOF_FORMAT_V2, ProofLabels};
 use crate::amount::Amount;
-use crate::tree::hash::{NodeHash, TreeTags};
+use crate::progress::Progress;
+use crate::tree::hash::NodeHash;
 use crate::tree::info::AssetInfo;
-use crate::tree::proof::RootJson;
+use crate::tree::proof::{InclusionProof, PROOF_FORMAT, RootJson};
 use crate::tree::store::{
     StoreError, check_file_sizes, find_row, io_err, level_file, write_index_file, write_meta_file,
 };
@@ -66,6 +69,21 @@ pub struct StoreMetaV2 {
     pub bucket_bits: u32,
     /// The root hash the store was built for.
     pub root: NodeHash,
+    /// 1 for a derived por/1 tree (one leaf per account, `split` 1, no dummies);
+    /// absent for por/2, as in the stores written before por/1 used this layout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tree_version: Option<u64>,
+}
+
+impl StoreMetaV2 {
+    /// The leaves of the store's tree.
+    pub fn leaf_spec(&self) -> LeafSpec {
+        LeafSpec {
+            version: self.tree_version.unwrap_or(2),
+            split: self.split,
+            accounts: self.accounts,
+        }
+    }
 }
 
 fn put_varint(out: &mut Vec<u8>, mut v: u128) {
@@ -144,26 +162,56 @@ impl StoreWriterV2 {
         std::fs::write(&p, secret).map_err(io_err(&p))
     }
 
-    /// Writes the accounts in row order: `account(row)` gives the uid and balances.
-    pub fn write_accounts<'a>(
+    /// Writes the accounts (of `k` assets) in row order: `account(row, balances)`
+    /// writes the row's `k` balances and returns its uid; `progress` hears the rows
+    /// written. Records are encoded on all cores,
+    /// a few thousand rows per task, and written in order in large blocks.
+    pub fn write_accounts<'a, F>(
         &self,
         n: usize,
-        account: impl Fn(usize) -> (&'a [u8], &'a [u128]),
-    ) -> Result<(), StoreError> {
+        k: usize,
+        progress: &dyn Progress,
+        account: F,
+    ) -> Result<(), StoreError>
+    where
+        F: Fn(usize, &mut [u128]) -> &'a [u8] + Sync,
+    {
+        use rayon::prelude::*;
+        const ROWS: usize = 1 << 14;
+        const TASKS: usize = 64;
         let pa = self.dir.join("accounts.bin");
         let po = self.dir.join("account-offsets.bin");
-        let mut wa = BufWriter::with_capacity(1 << 20, File::create(&pa).map_err(io_err(&pa))?);
-        let mut wo = BufWriter::with_capacity(1 << 20, File::create(&po).map_err(io_err(&po))?);
+        let mut wa = BufWriter::with_capacity(1 << 22, File::create(&pa).map_err(io_err(&pa))?);
+        let mut wo = BufWriter::with_capacity(1 << 22, File::create(&po).map_err(io_err(&po))?);
         let mut off = 0u64;
-        let mut rec = Vec::with_capacity(256);
         wo.write_all(&off.to_le_bytes()).map_err(io_err(&po))?;
-        for row in 0..n {
-            let (uid, balances) = account(row);
-            rec.clear();
-            encode_account(&mut rec, uid, balances);
-            wa.write_all(&rec).map_err(io_err(&pa))?;
-            off += rec.len() as u64;
-            wo.write_all(&off.to_le_bytes()).map_err(io_err(&po))?;
+        let blocks = n.div_ceil(ROWS);
+        for group in (0..blocks).step_by(TASKS) {
+            let encoded: Vec<(Vec<u8>, Vec<u8>)> = (group..(group + TASKS).min(blocks))
+                .into_par_iter()
+                .map(|b| {
+                    let mut bytes = Vec::with_capacity(ROWS * 48);
+                    let mut ends = Vec::with_capacity(ROWS * 8);
+                    let mut balances = vec![0u128; k];
+                    for row in b * ROWS..((b + 1) * ROWS).min(n) {
+                        let uid = account(row, &mut balances);
+                        encode_account(&mut bytes, uid, &balances);
+                        ends.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+                    }
+                    (bytes, ends)
+                })
+                .collect();
+            for (bytes, ends) in encoded {
+                wa.write_all(&bytes).map_err(io_err(&pa))?;
+                for e in ends.chunks_exact(8) {
+                    let e = off + u64::from_le_bytes(e.try_into().expect("8"));
+                    wo.write_all(&e.to_le_bytes()).map_err(io_err(&po))?;
+                }
+                off += bytes.len() as u64;
+            }
+            progress.advance(
+                ((group + TASKS).min(blocks) * ROWS).min(n) as u64 - (group * ROWS) as u64,
+            );
         }
         wa.flush().map_err(io_err(&pa))?;
         wo.flush().map_err(io_err(&po))
@@ -237,9 +285,12 @@ impl ProofStoreV2 {
             return Err(bad(format!("format {:?}", meta.format)));
         }
         let counts = level_counts(meta.leaves);
+        let v1 = meta.tree_version == Some(1);
         if counts.len() != meta.height as usize + 1
             || meta.chunk_bits != meta.height.min(CHUNK_BITS)
             || meta.bucket_bits > 32
+            || !matches!(meta.tree_version, None | Some(1))
+            || (v1 && (meta.split != 1 || meta.leaves != meta.accounts))
         {
             return Err(bad(format!(
                 "height {}, chunk_bits {} and bucket_bits {} do not fit {} leaves",
@@ -393,9 +444,10 @@ impl ProofStoreV2 {
         let first = chunk << t;
         let count = (m.leaves - first).min(1 << t) as usize;
         let ids = self.u32s(&self.order, "order.bin", first, count)?;
-        let levels = chunk_levels(&self.derivation, self, m.split, m.accounts, k, t, &ids)?;
+        let spec = m.leaf_spec();
+        let levels = chunk_levels(&self.derivation, self, &spec, k, t, &ids)?;
         let leaf = Node::from_record(&levels[0][(pos - first) as usize * r..][..r]);
-        let path = sibling_path_with(m.leaves, pos, k, TreeTags::V2, |level, idx| {
+        let path = sibling_path_with(m.leaves, pos, k, spec.tags(), |level, idx| {
             if level < t {
                 let local = (idx - (chunk << (t - level))) as usize;
                 Ok(Node::from_record(&levels[level as usize][local * r..][..r]))
@@ -445,6 +497,40 @@ impl ProofStoreV2 {
         })
     }
 
+    /// Whether the store holds a derived por/1 tree (its proofs are
+    /// `por-inclusion-proof/1`: [`ProofStoreV2::proof_v1`]).
+    pub fn is_v1(&self) -> bool {
+        self.meta.tree_version == Some(1)
+    }
+
+    /// The `por-inclusion-proof/1` of `uid` in a derived por/1 tree: its leaf is
+    /// rebuilt with its chunk, its salt derived.
+    pub fn proof_v1(&self, uid: &str) -> Result<InclusionProof, StoreError> {
+        let Some(row) = self.row_of(uid)? else {
+            return Err(StoreError::UnknownUid {
+                uid: crate::excerpt::Excerpt::quoted(uid),
+                snapshot_id: self.meta.snapshot_id.clone(),
+            });
+        };
+        let pos = self.position(row)?;
+        let (leaf, path) = self.part_path(pos)?;
+        let root = self.root_node()?;
+        Ok(InclusionProof {
+            format: PROOF_FORMAT.to_string(),
+            exchange: self.meta.exchange.clone(),
+            snapshot_id: self.meta.snapshot_id.clone(),
+            assets: self.meta.assets.clone(),
+            uid: uid.to_string(),
+            salt: hex::encode(self.derivation.salt_v1(row)),
+            balances: leaf.sums,
+            path,
+            root: RootJson {
+                hash: root.hash,
+                sums: root.sums,
+            },
+        })
+    }
+
     /// The proof of `uid`.
     pub fn proof(&self, uid: &str) -> Result<InclusionProofV2, StoreError> {
         let labels = ProofLabels {
@@ -475,14 +561,32 @@ mod tests {
     /// Writes the store of `accounts` (K = 2) into `dir` as a snapshot would and
     /// returns the manifest's view of it.
     fn write_store(dir: &Path, accounts: &Mem, split: u8, g: u8, secret: [u8; 32]) -> ManifestRef {
+        write_store_of(dir, accounts, Some((split, g)), secret)
+    }
+
+    /// [`write_store`] of a por/2 tree (`Some((split, padding_bits))`) or a derived
+    /// por/1 tree (`None`).
+    fn write_store_of(
+        dir: &Path,
+        accounts: &Mem,
+        v2: Option<(u8, u8)>,
+        secret: [u8; 32],
+    ) -> ManifestRef {
         let k = 2;
         let n = accounts.0.len();
         let d = Derivation::new(&secret);
-        let layout = Layout::new(&d, n as u64, split, g).unwrap();
+        let (split, g) = v2.unwrap_or((1, 0));
+        let layout = match v2 {
+            Some(_) => Layout::new(&d, n as u64, split, g).unwrap(),
+            None => Layout::new_v1(&d, n as u64).unwrap(),
+        };
         let w = StoreWriterV2::new(dir);
         w.write_secret(&secret).unwrap();
-        w.write_accounts(n, |row| (&accounts.0[row].0[..], &accounts.0[row].1[..]))
-            .unwrap();
+        w.write_accounts(n, k, &crate::progress::Silent, |row, b| {
+            b.copy_from_slice(&accounts.0[row].1);
+            &accounts.0[row].0[..]
+        })
+        .unwrap();
         let mut index: Vec<(u64, u32)> = accounts
             .0
             .iter()
@@ -492,9 +596,15 @@ mod tests {
         index.sort_unstable();
         w.write_index(index.into_iter()).unwrap();
         w.write_layout(&layout).unwrap();
-        let info =
-            build::<_, StoreError>(&d, accounts, &layout, k, |l, recs| w.write_level(l, &recs))
-                .unwrap();
+        let info = build::<_, StoreError>(
+            &d,
+            accounts,
+            &layout,
+            k,
+            &crate::progress::Silent,
+            |l, recs| w.write_level(l, &recs),
+        )
+        .unwrap();
         let assets = vec![
             AssetInfo {
                 symbol: "BTC".into(),
@@ -518,22 +628,73 @@ mod tests {
             chunk_bits: layout.chunk_bits,
             bucket_bits: layout.bucket_bits,
             root: info.root.hash,
+            tree_version: v2.is_none().then_some(1),
         })
         .unwrap();
+        let v2 = v2.is_some();
         ManifestRef {
             exchange: "X".into(),
             snapshot_id: "s1".into(),
             assets,
             tree: TreeInfo {
-                version: Some(2),
+                version: v2.then_some(2),
                 root: info.root.hash,
                 sums: info.root.sums,
                 height: info.height,
                 leaves: info.leaves,
-                split: Some(u64::from(split)),
-                padding_bits: Some(u64::from(g)),
-                accounts: Some(None),
+                split: v2.then_some(u64::from(split)),
+                padding_bits: v2.then_some(u64::from(g)),
+                accounts: v2.then_some(None),
             },
+        }
+    }
+
+    /// A derived por/1 store (salts and order from the secret, one leaf per account)
+    /// gives `por-inclusion-proof/1` proofs that verify, and its tree is the one the
+    /// deterministic por/1 build gives for the derived salts and order.
+    #[test]
+    fn a_derived_por1_store_gives_por1_proofs_of_the_reference_tree() {
+        use crate::tree::store::AnyStore;
+        use crate::tree::v2::AnyProof;
+        use crate::tree::{AccountLeaf, Tree};
+        for n in [1usize, 2, 5, 64, 65, 130, 400] {
+            let dir = tempfile::tempdir().unwrap();
+            let acc = accounts(n);
+            let secret = [n as u8 ^ 0x33; 32];
+            let manifest = write_store_of(dir.path(), &acc, None, secret);
+            let d = Derivation::new(&secret);
+            let layout = Layout::new_v1(&d, n as u64).unwrap();
+            assert_eq!(layout.leaves, n as u64);
+            let leaves: Vec<AccountLeaf> = layout
+                .order
+                .iter()
+                .map(|&a| {
+                    let (uid, b) = &acc.0[a as usize];
+                    AccountLeaf {
+                        uid: String::from_utf8(uid.clone()).unwrap(),
+                        salt: d.salt_v1(u64::from(a)),
+                        balances: b.iter().map(|&x| Amount::from_base_units(x)).collect(),
+                    }
+                })
+                .collect();
+            let reference = Tree::build(2, &leaves).unwrap();
+            assert_eq!(reference.root().hash, manifest.tree.root, "n={n}");
+            assert_eq!(reference.height(), manifest.tree.height);
+            let store = AnyStore::open(dir.path()).unwrap();
+            let step = if n > 130 { 7 } else { 1 };
+            for (a, (uid, b)) in acc.0.iter().enumerate().step_by(step) {
+                let uid = std::str::from_utf8(uid).unwrap();
+                let AnyProof::V1(p) = store.proof(uid).unwrap() else {
+                    panic!("a por/1 store gave a por/2 proof");
+                };
+                p.verify_against(&manifest)
+                    .unwrap_or_else(|e| panic!("n={n} {uid}: {e}"));
+                let pos = layout.order.iter().position(|&x| x as usize == a).unwrap();
+                assert_eq!(p.path, reference.path(pos as u64), "n={n} {uid}");
+                assert_eq!(p.salt, hex::encode(d.salt_v1(a as u64)));
+                let want: Vec<Amount> = b.iter().map(|&x| Amount::from_base_units(x)).collect();
+                assert_eq!(p.balances, want);
+            }
         }
     }
 
