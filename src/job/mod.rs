@@ -340,6 +340,8 @@ pub fn site_settings(config: &Config) -> site::SiteSettings {
                 })
                 .collect(),
         }),
+        // Filled from `[watch]` and `[output] updates` by the watch's config (issue 12).
+        updates: None,
     }
 }
 
