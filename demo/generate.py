@@ -384,6 +384,12 @@ def main():
         token_points[USDT][UNPROVEN].append((eh - 3, unproven_usdt))
         token_points[USDT][UNPROVEN].append((eh + 2, unproven_usdt // 2))
         native_points[UNPROVEN].append((eh - 3, (40 + 5 * n) * 10 ** 18))
+        if n == 0:
+            # Emptied 4 blocks after the first snapshot block, refilled before the
+            # second: the demo's reserves updates of 2026-09-28..10-12 raise a
+            # `drained` alert for it (it is unproven, so solvency is unchanged).
+            token_points[USDT][UNPROVEN].append((eh + 4, 0))
+            native_points[UNPROVEN].append((eh + 4, 0))
         report[sid] = (reserves, unproven_usdt, bh, eh)
     # Genesis-era funding: the first entries start at height 0 for some addresses.
     for a in btc_addrs[:2]:

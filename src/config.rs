@@ -74,6 +74,26 @@ struct RawConfig {
     log: Option<RawLog>,
     #[serde(default)]
     bip127: Vec<RawBip127>,
+    #[serde(default)]
+    watch: Option<RawWatch>,
+}
+
+/// `[watch]`: reserves updates between snapshots (`por watch`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWatch {
+    #[serde(default)]
+    confirmations: Option<u64>,
+    #[serde(default)]
+    chain_confirmations: BTreeMap<String, u64>,
+    #[serde(default)]
+    keep: Option<String>,
+    #[serde(default)]
+    every: Option<String>,
+    #[serde(default)]
+    snapshot_every: Option<String>,
+    #[serde(default)]
+    wallets: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -227,6 +247,8 @@ struct RawOutput {
     snapshots: PathBuf,
     site: PathBuf,
     private: PathBuf,
+    #[serde(default)]
+    updates: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -600,6 +622,8 @@ pub struct Config {
     pub site_dir: PathBuf,
     /// Secret folder: salts, the proof store and the run lock; never publish it.
     pub private_dir: PathBuf,
+    /// Public folder of the reserves updates (`[output] updates`, default `updates`).
+    pub updates_dir: PathBuf,
     /// Site title and explorer links.
     pub site: SiteConfig,
     /// How new snapshots' trees are built (`[tree]`; por/2 by default).
@@ -608,6 +632,8 @@ pub struct Config {
     pub log: Option<LogConfig>,
     /// `[[bip127]]`: wallets proven by one proof-of-reserves PSBT each.
     pub bip127: Vec<Bip127Wallet>,
+    /// `[watch]`: reserves updates between snapshots, when configured.
+    pub watch: Option<WatchConfig>,
 }
 
 impl Config {
@@ -965,7 +991,12 @@ impl Config {
         };
         let tree =
             tree_config(raw.tree.as_ref()).map_err(|(key, message)| invalid(key, message))?;
+        let watch = match &raw.watch {
+            None => None,
+            Some(w) => Some(parse_watch(w, chains.as_ref(), &invalid, &resolve)?),
+        };
         Ok(Config {
+            watch,
             tree,
             file: path.to_path_buf(),
             exchange: raw.exchange.clone(),
@@ -976,6 +1007,12 @@ impl Config {
             snapshots_dir: resolve(&raw.output.snapshots),
             site_dir: resolve(&raw.output.site),
             private_dir: resolve(&raw.output.private),
+            updates_dir: resolve(
+                raw.output
+                    .updates
+                    .as_deref()
+                    .unwrap_or(Path::new(DEFAULT_UPDATES_DIR)),
+            ),
             site: SiteConfig {
                 title: site.and_then(|s| s.title.clone()),
                 bitcoin_explorer: site
@@ -991,6 +1028,162 @@ impl Config {
             bip127,
         })
     }
+}
+
+/// The `[output] updates` folder when none is configured (relative to the config file).
+pub const DEFAULT_UPDATES_DIR: &str = "updates";
+/// `[watch] confirmations` when not configured.
+pub const DEFAULT_CONFIRMATIONS: u64 = 6;
+/// `[watch] keep` when not configured: 30 days.
+pub const DEFAULT_KEEP: Duration = Duration::from_secs(30 * 86_400);
+/// The most confirmations `[watch]` accepts (a day of Ethereum blocks).
+pub const MAX_CONFIRMATIONS: u64 = 10_000;
+
+/// `[watch]`: how `por watch` reads the chains between snapshots and how long its
+/// updates are kept (docs/reserves-update.md).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WatchConfig {
+    /// Confirmations every chain's block must have (`confirmations`, default
+    /// [`DEFAULT_CONFIRMATIONS`]): an update reads at `tip - confirmations + 1`.
+    pub confirmations: u64,
+    /// Per-chain overrides (`[watch.chain_confirmations]`), by configured chain name.
+    pub chain_confirmations: BTreeMap<String, u64>,
+    /// Updates whose `time` is older than `now - keep` are pruned (`keep`, default 30 days);
+    /// the newest update is never pruned.
+    pub keep: Duration,
+    /// The expected interval between updates (`every`): the site and feed call an
+    /// update overdue after it; `None` when not configured.
+    pub every: Option<Duration>,
+    /// The snapshot schedule (`snapshot_every`): the feed alerts when the newest
+    /// snapshot is older; `None` when not configured.
+    pub snapshot_every: Option<Duration>,
+    /// The wallets file listing the addresses now (`wallets`, may contain `{id}`, the
+    /// latest snapshot's id); `None`: the config's `[wallets]` file of the latest snapshot.
+    pub wallets: Option<PathBuf>,
+}
+
+impl WatchConfig {
+    /// The confirmations chain `chain` is read with.
+    pub fn confirmations_for(&self, chain: &str) -> u64 {
+        self.chain_confirmations
+            .get(chain)
+            .copied()
+            .unwrap_or(self.confirmations)
+    }
+
+    /// The wallets file of the watch for snapshot `id`, when `[watch] wallets` is set.
+    pub fn wallets_for(&self, id: &str) -> Option<PathBuf> {
+        self.wallets.as_ref().map(|w| with_id(w, id))
+    }
+}
+
+/// Parses a duration of `<n>s`, `<n>m`, `<n>h` or `<n>d` (`30d`, `1h`): a positive
+/// whole number and one unit, nothing else.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let err = || {
+        format!(
+            "{}: expected a duration like 90s, 30m, 1h or 30d",
+            Excerpt::quoted(text)
+        )
+    };
+    let t = text.trim();
+    let (digits, unit) = t.split_at(t.len().saturating_sub(1));
+    let scale: u64 = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => return Err(err()),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(err());
+    }
+    let n: u64 = digits.parse().map_err(|_| err())?;
+    if n == 0 {
+        return Err(format!("{}: must be more than zero", Excerpt::quoted(text)));
+    }
+    // At most about 100 years: a bigger value is a mistake, not a schedule.
+    let secs = n
+        .checked_mul(scale)
+        .filter(|s| *s <= 100 * 366 * 86_400)
+        .ok_or_else(|| format!("{}: more than 100 years", Excerpt::quoted(text)))?;
+    Ok(Duration::from_secs(secs))
+}
+
+fn parse_watch(
+    raw: &RawWatch,
+    chains: Option<&ChainsConfig>,
+    invalid: &impl Fn(&str, String) -> ConfigError,
+    resolve: &impl Fn(&Path) -> PathBuf,
+) -> Result<WatchConfig, ConfigError> {
+    let Some(chains) = chains else {
+        return Err(invalid(
+            "watch",
+            "reserves updates read the chains: configure [[chains]] (or [chains]) first".into(),
+        ));
+    };
+    let check = |key: &str, n: u64| {
+        if (1..=MAX_CONFIRMATIONS).contains(&n) {
+            Ok(n)
+        } else {
+            Err(invalid(
+                key,
+                format!("{n} is not in 1..={MAX_CONFIRMATIONS}"),
+            ))
+        }
+    };
+    let confirmations = check(
+        "watch.confirmations",
+        raw.confirmations.unwrap_or(DEFAULT_CONFIRMATIONS),
+    )?;
+    let mut chain_confirmations = BTreeMap::new();
+    for (name, n) in &raw.chain_confirmations {
+        let key = format!("watch.chain_confirmations.{name}");
+        if chains.get(name).is_none() {
+            let names: Vec<String> = chains
+                .list
+                .iter()
+                .map(|c| format!("\"{}\"", c.name))
+                .collect();
+            return Err(invalid(
+                &key,
+                format!(
+                    "{} is not a configured chain (expected one of {})",
+                    Excerpt::quoted(name),
+                    names.join(", ")
+                ),
+            ));
+        }
+        chain_confirmations.insert(name.clone(), check(&key, *n)?);
+    }
+    let duration = |key: &str, v: &Option<String>| -> Result<Option<Duration>, ConfigError> {
+        v.as_deref()
+            .map(|t| parse_duration(t).map_err(|m| invalid(key, m)))
+            .transpose()
+    };
+    let keep = duration("watch.keep", &raw.keep)?.unwrap_or(DEFAULT_KEEP);
+    let every = duration("watch.every", &raw.every)?;
+    let snapshot_every = duration("watch.snapshot_every", &raw.snapshot_every)?;
+    if let Some(e) = every
+        && e > keep
+    {
+        return Err(invalid(
+            "watch.keep",
+            format!(
+                "{}s keeps less than one interval of watch.every ({}s)",
+                keep.as_secs(),
+                e.as_secs()
+            ),
+        ));
+    }
+    Ok(WatchConfig {
+        confirmations,
+        chain_confirmations,
+        keep,
+        every,
+        snapshot_every,
+        wallets: raw.wallets.as_deref().map(resolve),
+    })
 }
 
 fn parse_bip127(
@@ -1897,6 +2090,93 @@ private = "private"
             e.len() < 400 && e.contains(" bytes)"),
             "{}",
             &e[..e.len().min(400)]
+        );
+    }
+
+    #[test]
+    fn watch_section_is_parsed_with_defaults() {
+        let chains = "[wallets]\npath = \"w.csv\"\n[chains.bitcoin]\nnetwork = \"mainnet\"\n[[chains.bitcoin.endpoints]]\nkind = \"esplora\"\nurl = \"http://127.0.0.1:3000\"\n";
+        let base = MINIMAL.replace("decimals = 8\n", "decimals = 8\nchain = \"bitcoin\"\n");
+        let c = parse(&format!("{base}{chains}")).unwrap();
+        assert_eq!(c.watch, None);
+        assert_eq!(c.updates_dir, Path::new("/cfg/updates"));
+        let c = parse(&format!("{base}{chains}[watch]\n")).unwrap();
+        let w = c.watch.unwrap();
+        assert_eq!(
+            (w.confirmations, w.keep, w.every, w.snapshot_every),
+            (6, DEFAULT_KEEP, None, None)
+        );
+        let c = parse(&format!(
+            "{}{chains}[watch]\nconfirmations = 3\nkeep = \"7d\"\nevery = \"1h\"\nsnapshot_every = \"31d\"\nwallets = \"now/{{id}}.csv\"\n[watch.chain_confirmations]\nbitcoin = 2\n",
+            base.replace("private = \"/var/por/private\"", "private = \"/var/por/private\"\nupdates = \"/srv/updates\"")
+        ))
+        .unwrap();
+        assert_eq!(c.updates_dir, Path::new("/srv/updates"));
+        let w = c.watch.unwrap();
+        assert_eq!(w.confirmations_for("bitcoin"), 2);
+        assert_eq!(w.confirmations_for("ethereum"), 3);
+        assert_eq!(w.keep, Duration::from_secs(7 * 86_400));
+        assert_eq!(w.every, Some(Duration::from_secs(3_600)));
+        assert_eq!(w.snapshot_every, Some(Duration::from_secs(31 * 86_400)));
+        assert_eq!(w.wallets_for("s1"), Some(PathBuf::from("/cfg/now/s1.csv")));
+    }
+
+    #[test]
+    fn watch_mistakes_are_one_line_naming_the_key() {
+        let chains = "[wallets]\npath = \"w.csv\"\n[chains.bitcoin]\nnetwork = \"mainnet\"\n[[chains.bitcoin.endpoints]]\nkind = \"esplora\"\nurl = \"http://127.0.0.1:3000\"\n";
+        let base = MINIMAL.replace("decimals = 8\n", "decimals = 8\nchain = \"bitcoin\"\n");
+        for (watch, want) in [
+            (
+                "keep = \"30 days\"",
+                "por.toml: watch.keep: \"30 days\": expected a duration like 90s, 30m, 1h or 30d",
+            ),
+            (
+                "every = \"0h\"",
+                "por.toml: watch.every: \"0h\": must be more than zero",
+            ),
+            (
+                "snapshot_every = \"h\"",
+                "por.toml: watch.snapshot_every: \"h\": expected a duration like 90s, 30m, 1h or 30d",
+            ),
+            (
+                "keep = \"99999999999d\"",
+                "por.toml: watch.keep: \"99999999999d\": more than 100 years",
+            ),
+            (
+                "confirmations = 0",
+                "por.toml: watch.confirmations: 0 is not in 1..=10000",
+            ),
+            (
+                "keep = \"1h\"\nevery = \"2h\"",
+                "por.toml: watch.keep: 3600s keeps less than one interval of watch.every (7200s)",
+            ),
+            (
+                "[watch.chain_confirmations]\nethereum = 12",
+                "por.toml: watch.chain_confirmations.ethereum: \"ethereum\" is not a configured chain (expected one of \"bitcoin\")",
+            ),
+            (
+                "[watch.chain_confirmations]\nbitcoin = 20000",
+                "por.toml: watch.chain_confirmations.bitcoin: 20000 is not in 1..=10000",
+            ),
+        ] {
+            let e = parse(&format!("{base}{chains}[watch]\n{watch}\n"))
+                .unwrap_err()
+                .to_string();
+            assert_eq!(e, want);
+        }
+        let e = parse(&format!("{base}{chains}[watch]\nconfirmation = 3\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("unknown field `confirmation`") && !e.contains('\n'),
+            "{e}"
+        );
+        let e = parse(&format!("{MINIMAL}[watch]\n"))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "por.toml: watch: reserves updates read the chains: configure [[chains]] (or [chains]) first"
         );
     }
 }

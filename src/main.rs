@@ -71,6 +71,28 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Publish a reserves update between snapshots (docs/reserves-update.md): every
+    /// listed address read again at each chain's block with `[watch] confirmations`,
+    /// against the latest snapshot's liabilities, hash-chained to the previous update;
+    /// old updates pruned ([watch] keep), the site rendered again. Exit 0 solvent, 1
+    /// published but an asset is short or an address drained, 2 nothing published (the
+    /// failure is recorded in <updates>/failures.json), 3 published but the site not
+    /// rendered. Without --every: one update, and another por command holding the lock
+    /// is refused (exit 2, its pid named). With --every: an update every DURATION,
+    /// forever, each waiting for the lock until the next is due.
+    Watch {
+        #[arg(long)]
+        config: PathBuf,
+        /// Repeat every DURATION (`90s`, `30m`, `1h`, `1d`) instead of once.
+        #[arg(long)]
+        every: Option<String>,
+        /// Print a machine-readable summary on stdout (one JSON line per update).
+        #[arg(long)]
+        json: bool,
+        /// The update's time instead of the clock (RFC 3339; for tests).
+        #[arg(long, hide = true, conflicts_with = "every")]
+        now: Option<String>,
+    },
     /// Render the static site from the published snapshots alone.
     Render {
         #[arg(long)]
@@ -358,6 +380,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Snapshot { .. } => "snapshot",
         Command::Run { .. } => "run",
         Command::Render { .. } => "render",
+        Command::Watch { .. } => "watch",
         Command::Messages { .. } => "messages",
         Command::Demo { .. } => "demo",
         Command::Init { .. } => "init",
@@ -402,6 +425,54 @@ fn as_of_arg(s: Option<&str>) -> Result<Timestamp, Failure> {
     match s {
         Some(s) => Timestamp::parse_rfc3339(s).map_err(|e| operational(format!("--as-of: {e}"))),
         None => Ok(Timestamp::now()),
+    }
+}
+
+/// `por watch`: one update (exit code by its outcome), or the `--every` loop (which
+/// only a signal ends; each round prints its line or its error).
+fn watch(
+    config: &Path,
+    every: Option<&str>,
+    json: bool,
+    now: Option<&str>,
+) -> Result<ExitCode, Failure> {
+    use por::job::watch::{self, WatchAt, WatchOutcome};
+    let config = load_config(config)?;
+    let print = |o: &WatchOutcome| {
+        if json {
+            println!(
+                "{}",
+                serde_json::to_string(&o.summary()).expect("serializes")
+            );
+        } else {
+            println!("{}", o.summary_line());
+        }
+    };
+    if config.watch.is_none() {
+        return Err(operational(watch::WatchError::NoWatch {
+            file: config.file.clone(),
+        }));
+    }
+    match every {
+        None => {
+            let time = match now {
+                Some(s) => {
+                    Timestamp::parse_rfc3339(s).map_err(|e| operational(format!("--now: {e}")))?
+                }
+                None => Timestamp::now(),
+            };
+            let o = watch::update(&config, WatchAt { time, tip_at: None }).map_err(operational)?;
+            print(&o);
+            Ok(o.exit_code())
+        }
+        Some(text) => {
+            let every = por::config::parse_duration(text)
+                .map_err(|e| operational(format!("--every: {e}")))?;
+            watch::every(&config, every, |round| match round {
+                Ok(o) => print(&o),
+                Err(e) => eprintln!("error: {e}"),
+            })
+        }
     }
 }
 
@@ -453,6 +524,12 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             replace,
             json,
         } => run_job(&config, id, as_of, replace, json),
+        Command::Watch {
+            config,
+            every,
+            json,
+            now,
+        } => watch(&config, every.as_deref(), json, now.as_deref()),
         Command::Render { config } => {
             let config = load_config(&config)?;
             let s = por::job::render(&config).map_err(operational)?;
@@ -620,6 +697,9 @@ fn demo(out: &Path) -> Result<ExitCode, Failure> {
     let d = por::job::demo(out).map_err(operational)?;
     for s in &d.snapshots {
         println!("{}", s.summary_line());
+    }
+    for u in &d.updates {
+        println!("{}", u.summary_line());
     }
     let site_dir = d.config.site_dir.display();
     println!(

@@ -70,8 +70,10 @@ pub enum PublishError {
 /// Test hook of the kill tests: with `POR_FAULT=<point>` the process aborts at that
 /// point, as a SIGKILL would stop it; with `POR_FAULT=panic:<point>` it panics there.
 /// Points: `staged`, `journal`, `moved-1`, `moved-all` (in [`Output::commit`]),
-/// `dir-staged` (in [`Output::publish_dir`]) and `published` (in [`crate::job::run`],
-/// between the snapshot and the site). Unset, it costs one environment lookup.
+/// `dir-staged` (in [`Output::publish_dir`]), `file-staged` (in
+/// [`Output::publish_new_file`]), `published` (in [`crate::job::run`], between the
+/// snapshot and the site) and `update-published` (in [`crate::job::watch`], between
+/// the update and the site). Unset, it costs one environment lookup.
 pub fn fault_point(point: &str) {
     let Some(v) = std::env::var_os("POR_FAULT") else {
         return;
@@ -133,6 +135,8 @@ pub struct OutputDirs {
     pub site: PathBuf,
     /// Private material (proof stores, the lock, the staging area); never published.
     pub private: PathBuf,
+    /// Published reserves updates (`<snapshot_id>/<time>.json`, `failures.json`).
+    pub updates: PathBuf,
 }
 
 impl OutputDirs {
@@ -225,7 +229,7 @@ impl Output {
         // The staging area is created on first use, so a command refused for bad
         // input leaves nothing but the lock file.
         let staging = dirs.staging();
-        for d in [&dirs.snapshots, &dirs.site] {
+        for d in [&dirs.snapshots, &dirs.site, &dirs.updates] {
             same_filesystem(&staging, d)?;
         }
         let out = Output {
@@ -339,6 +343,73 @@ impl Output {
         res
     }
 
+    /// Publishes a new file at `path` (a reserves update): written and flushed in the
+    /// staging area, then hard-linked into place, which fails when `path` exists, so a
+    /// published file is never overwritten and readers see the whole file or none.
+    /// Fault point `file-staged` (see [`fault_point`]) lies between the two.
+    pub fn publish_new_file(&self, path: &Path, bytes: &[u8]) -> Result<(), PublishError> {
+        if path.exists() {
+            return Err(PublishError::Exists {
+                path: path.to_path_buf(),
+            });
+        }
+        let parent = parent_of(path);
+        fs::create_dir_all(parent).map_err(io(parent))?;
+        fs::create_dir_all(&self.staging).map_err(io(&self.staging))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = self.staging.join(format!("new-{name}"));
+        let res = (|| {
+            let mut f = fs::File::create(&tmp).map_err(io(&tmp))?;
+            f.write_all(bytes).map_err(io(&tmp))?;
+            f.sync_all().map_err(io(&tmp))?;
+            fault_point("file-staged");
+            fs::hard_link(&tmp, path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    PublishError::Exists {
+                        path: path.to_path_buf(),
+                    }
+                } else {
+                    io(path)(e)
+                }
+            })?;
+            sync_dir(parent)
+        })();
+        let _ = fs::remove_file(&tmp);
+        res
+    }
+
+    /// Removes published files (pruned reserves updates), in the order given, then
+    /// every folder they leave empty below the output folder that holds them; each
+    /// removal is one `unlink(2)`, flushed with its folder. A file outside the
+    /// output's public folders is refused.
+    pub fn remove_files(&self, paths: &[PathBuf]) -> Result<(), PublishError> {
+        let roots = [&self.dirs.updates, &self.dirs.snapshots];
+        for p in paths {
+            let Some(root) = roots.iter().find(|r| p.starts_with(r) && p != **r) else {
+                return Err(PublishError::Io {
+                    path: p.clone(),
+                    source: std::io::Error::other("not below a published output folder"),
+                });
+            };
+            fs::remove_file(p).map_err(io(p))?;
+            let mut dir = parent_of(p);
+            sync_dir(dir)?;
+            while dir != root.as_path() && dir.starts_with(root) {
+                match fs::remove_dir(dir) {
+                    Ok(()) => {}
+                    // Not empty (or already gone): nothing more to remove above it.
+                    Err(_) => break,
+                }
+                dir = parent_of(dir);
+                sync_dir(dir)?;
+            }
+        }
+        Ok(())
+    }
+
     fn run_journal(&self, path: &Path, journal: &Journal) -> Result<(), PublishError> {
         for m in &journal.moves {
             let done = witness_sha(&m.target, &m.witness).as_deref() == Some(&*m.witness_sha256);
@@ -418,6 +489,7 @@ impl Output {
         for (dir, of) in [
             (&self.dirs.snapshots, None),
             (&self.dirs.private, None),
+            (&self.dirs.updates, None),
             (&site_parent, site_name.as_deref()),
         ] {
             for p in read_dir(dir)? {
@@ -634,6 +706,7 @@ mod tests {
             snapshots: root.join("snapshots"),
             site: root.join("public"),
             private: root.join("private"),
+            updates: root.join("updates"),
         }
     }
 
@@ -784,6 +857,33 @@ mod tests {
         assert_eq!(fs::read(store.join("store.json")).unwrap(), b"new");
         assert_eq!(fs::read(snap.join("manifest.json")).unwrap(), b"new");
         assert!(names(&ds.staging()).is_empty());
+    }
+
+    #[test]
+    fn a_new_file_is_never_overwritten_and_removal_clears_empty_folders() {
+        let d = tempfile::tempdir().unwrap();
+        let ds = dirs(d.path());
+        let out = Output::open(&ds).unwrap();
+        let a = ds.updates.join("s1/20261122T010000Z.json");
+        out.publish_new_file(&a, b"one").unwrap();
+        let e = out.publish_new_file(&a, b"two").unwrap_err();
+        assert!(matches!(e, PublishError::Exists { .. }), "{e}");
+        assert_eq!(fs::read(&a).unwrap(), b"one");
+        assert!(names(&ds.staging()).is_empty());
+        let b = ds.updates.join("s1/20261122T020000Z.json");
+        out.publish_new_file(&b, b"b").unwrap();
+        out.remove_files(std::slice::from_ref(&a)).unwrap();
+        assert_eq!(names(&ds.updates.join("s1")), ["20261122T020000Z.json"]);
+        out.remove_files(std::slice::from_ref(&b)).unwrap();
+        assert!(ds.updates.is_dir() && names(&ds.updates).is_empty());
+        let e = out
+            .remove_files(&[d.path().join("private/.por.lock")])
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("not below a published output folder"),
+            "{e}"
+        );
     }
 
     #[test]

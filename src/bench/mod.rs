@@ -183,10 +183,12 @@ fn run_in(
         snapshots_dir: dir.join("snapshots"),
         site_dir: dir.join("public"),
         private_dir: dir.join("private"),
+        updates_dir: dir.join("updates"),
         site: SiteConfig::default(),
         tree,
         log: None,
         bip127: Vec::new(),
+        watch: None,
     };
     let id = SnapshotId::new("bench").expect("valid id");
     let out =

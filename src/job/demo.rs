@@ -1,6 +1,7 @@
 //! `por demo`: the bundled demo (a fictitious exchange and a synthetic, offline chain
 //! fixture; see demo/README.md), written into a folder and run end to end under that
-//! folder's lock: three monthly snapshots, then the site.
+//! folder's lock: three monthly snapshots with a few reserves updates after each
+//! (`por watch` on the fixture chain as it was at each update's time), then the site.
 //!
 //! The demo's snapshot log is cosigned by two **demo witnesses** that `por demo` runs
 //! itself, on loopback, for as long as it runs (`por witness serve` in this process;
@@ -11,6 +12,7 @@
 //! 0`), since the demo witnesses are gone once the demo ends; a real log requires k ≥ 1
 //! independent witnesses.
 
+use super::watch::{self, WatchAt, WatchOutcome};
 use super::{JobError, Outcome, output_dirs, snapshot};
 use crate::config::Config;
 use crate::exit::ExitCode;
@@ -88,6 +90,20 @@ fn log_section(witnesses: &[(String, String)]) -> String {
 
 /// The demo's snapshot ids (each at 00:00:00Z of its date).
 pub const DEMO_SNAPSHOTS: [&str; 3] = ["2026-09-21", "2026-10-21", "2026-11-21"];
+/// The times of the demo's reserves updates after each snapshot (before the next).
+pub const DEMO_UPDATES: [&[&str]; 3] = [
+    &[
+        "2026-09-28T00:00:00Z",
+        "2026-10-05T00:00:00Z",
+        "2026-10-12T00:00:00Z",
+    ],
+    &[
+        "2026-10-28T00:00:00Z",
+        "2026-11-04T00:00:00Z",
+        "2026-11-11T00:00:00Z",
+    ],
+    &["2026-11-22T00:00:00Z", "2026-11-23T00:00:00Z"],
+];
 const DEMO_MARKER: &str = ".por-demo";
 
 /// What `por demo` did.
@@ -96,6 +112,9 @@ pub struct DemoOutcome {
     pub config: Config,
     /// One outcome per demo snapshot, oldest first (see [`DEMO_SNAPSHOTS`]).
     pub snapshots: Vec<Outcome>,
+    /// The reserves updates published between the snapshots, oldest first (see
+    /// [`DEMO_UPDATES`]).
+    pub updates: Vec<WatchOutcome>,
     /// The site rendered from the demo snapshots.
     pub site: RenderSummary,
 }
@@ -117,6 +136,9 @@ impl DemoOutcome {
             .map(Outcome::exit_code)
             .max()
             .unwrap_or(ExitCode::Ok);
+        // The final state counts: the last update (an alert in the history is part of
+        // the demo's story, see demo/README.md).
+        let worst = worst.max(self.updates.last().map_or(ExitCode::Ok, |u| u.exit_code()));
         if witnessed {
             worst
         } else {
@@ -206,16 +228,33 @@ pub fn demo(dir: &Path) -> Result<DemoOutcome, JobError> {
     )
     .map_err(io(&marker))?;
     let mut snapshots = Vec::new();
-    for id in DEMO_SNAPSHOTS {
+    let mut updates = Vec::new();
+    for (id, times) in DEMO_SNAPSHOTS.iter().zip(DEMO_UPDATES) {
         let as_of = Timestamp::parse_rfc3339(&format!("{id}T00:00:00Z")).expect("valid");
         let id = SnapshotId::new(id).expect("valid");
         snapshots.push(snapshot(&out, &config, &id, as_of, false)?);
+        for t in times {
+            let time = Timestamp::parse_rfc3339(t).expect("valid");
+            let at = WatchAt {
+                time,
+                tip_at: Some(time),
+            };
+            updates.push(watch::update_in_quiet(&out, &config, at).map_err(Box::new)?);
+        }
     }
-    let site = site::render(&out, &super::site_settings(&config))?;
+    // The site judges the updates' age at the demo's last update, not the clock: the
+    // demo renders the same bytes on every run.
+    let mut settings = super::site_settings(&config);
+    if let Some(u) = &mut settings.updates {
+        u.now =
+            Timestamp::parse_rfc3339(DEMO_UPDATES[2][DEMO_UPDATES[2].len() - 1]).expect("valid");
+    }
+    let site = site::render(&out, &settings)?;
     drop(running);
     Ok(DemoOutcome {
         config,
         snapshots,
+        updates,
         site,
     })
 }

@@ -9,6 +9,7 @@
 //! - [`run`]: the cron job: the snapshot, then the site. Re-running an id that is
 //!   already published finishes the job (renders the site) without touching it.
 //! - [`render`]: the site alone.
+//! - [`watch`](mod@watch): `por watch`, reserves updates between snapshots.
 //! - [`log`](mod@log): the publisher's half of the snapshot log (keys, checkpoint,
 //!   witnesses); [`audit`]: the verifiers' half (`por verify` with witnesses,
 //!   `por log check`).
@@ -19,6 +20,7 @@ pub mod audit;
 pub mod demo;
 pub mod log;
 pub mod tools;
+pub mod watch;
 
 pub use demo::{DEMO_SNAPSHOTS, DemoOutcome, demo};
 pub use tools::{SigningMessage, init, messages, proof};
@@ -140,6 +142,9 @@ pub enum JobError {
     /// A witness could not be set up or run.
     #[error("{0}")]
     Witness(#[from] crate::witness::WitnessError),
+    /// A reserves update was not published (`por demo`'s updates).
+    #[error("{0}")]
+    Watch(#[from] Box<watch::WatchError>),
 }
 
 impl From<crate::log::LogError> for JobError {
@@ -264,6 +269,7 @@ pub fn output_dirs(config: &Config) -> OutputDirs {
         snapshots: config.snapshots_dir.clone(),
         site: config.site_dir.clone(),
         private: config.private_dir.clone(),
+        updates: config.updates_dir.clone(),
     }
 }
 
@@ -340,8 +346,12 @@ pub fn site_settings(config: &Config) -> site::SiteSettings {
                 })
                 .collect(),
         }),
-        // Filled from `[watch]` and `[output] updates` by the watch's config (issue 12).
-        updates: None,
+        updates: config.watch.as_ref().map(|w| site::UpdatesSettings {
+            dir: config.updates_dir.clone(),
+            every: w.every,
+            snapshot_every: w.snapshot_every,
+            now: Timestamp::now(),
+        }),
     }
 }
 

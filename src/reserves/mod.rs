@@ -244,17 +244,92 @@ impl Blocks for dyn EthereumBackend {
     }
 }
 
-/// Pins the block of a chain: the configured height, or the last block at or before
-/// `as_of` on the first endpoint; every endpoint must have the same block there.
-fn pin<B: Blocks + ?Sized>(
-    backends: &[Box<B>],
-    height: Option<u64>,
-    as_of: Timestamp,
-) -> Result<BlockRef, ChainError> {
+/// How [`read_with`] reads: a snapshot's block at `as_of` with every ownership proof
+/// verified, or a reserves update's confirmed blocks with the snapshot's verdicts.
+pub enum Reading<'a> {
+    /// A snapshot: each chain's configured height, or the last block at or before
+    /// `as_of`; every proof is verified; bip127 wallets are proven by their PSBTs.
+    Snapshot {
+        /// The snapshot time.
+        as_of: Timestamp,
+    },
+    /// A reserves update (`por watch`): each chain at `tip - confirmations + 1`, the
+    /// tip being the first endpoint's (or its last block at or before `tip_at`); no
+    /// proof is verified again: each address gets its verdict from `verdicts`, by
+    /// `(chain, address)`, and an address missing from it is unproven. The bip127
+    /// wallets' addresses are read as plain addresses (the caller lists them).
+    Update {
+        /// Confirmations per chain name.
+        confirmations: &'a (dyn Fn(&str) -> u64 + Sync),
+        /// Read the chain as it was at this time (the demo's fixture); `None`: the tip.
+        tip_at: Option<Timestamp>,
+        /// The snapshot's verdicts by `(chain, published address)`.
+        verdicts: &'a std::collections::BTreeMap<(String, String), Status>,
+    },
+}
+
+/// Which block [`pin`] takes.
+#[derive(Clone, Copy)]
+enum Choice {
+    /// A configured height.
+    Height(u64),
+    /// The last block at or before this time.
+    AsOf(Timestamp),
+    /// The block with this many confirmations, at the tip or at the tip as of a time.
+    Confirmed(u64, Option<Timestamp>),
+}
+
+impl Reading<'_> {
+    /// An update's verdict on an address (the snapshot's, or unproven); `None` for a
+    /// snapshot, which verifies the proof.
+    fn verdict(&self, chain: &str, address: &str) -> Option<Status> {
+        match self {
+            Reading::Snapshot { .. } => None,
+            Reading::Update { verdicts, .. } => Some(
+                verdicts
+                    .get(&(chain.to_string(), address.to_string()))
+                    .cloned()
+                    .unwrap_or(Status::Unproven),
+            ),
+        }
+    }
+
+    fn choice(&self, c: &ChainConfig) -> Choice {
+        match self {
+            Reading::Snapshot { as_of } => c.height.map_or(Choice::AsOf(*as_of), Choice::Height),
+            Reading::Update {
+                confirmations,
+                tip_at,
+                ..
+            } => Choice::Confirmed(confirmations(&c.name), *tip_at),
+        }
+    }
+}
+
+/// Pins the block of a chain (see [`Choice`]) on the first endpoint; every endpoint
+/// must have the same block there.
+fn pin<B: Blocks + ?Sized>(backends: &[Box<B>], choice: Choice) -> Result<BlockRef, ChainError> {
     let first = &backends[0];
-    let h = match height {
-        Some(h) => h,
-        None => {
+    let h = match choice {
+        Choice::Height(h) => h,
+        Choice::Confirmed(confirmations, tip_at) => {
+            let mut tip = first.tip_height()?;
+            if let Some(t) = tip_at {
+                tip = last_block_at_or_before(first.endpoint(), t.0, tip, |h| {
+                    first.block_at(h).map(|b| b.time)
+                })?;
+            }
+            (tip + 1)
+                .checked_sub(confirmations)
+                .ok_or_else(|| ChainError::Unsupported {
+                    endpoint: first.endpoint().to_string(),
+                    message: format!(
+                        "the chain has {} block(s), fewer than the {confirmations} confirmations asked for",
+                        tip + 1
+                    ),
+                })?
+        }
+        Choice::AsOf(as_of) => {
             let tip_h = first.tip_height()?;
             let h = last_block_at_or_before(first.endpoint(), as_of.0, tip_h, |h| {
                 first.block_at(h).map(|b| b.time)
@@ -326,7 +401,7 @@ fn pin_evm<'a>(
     c: &'a ChainConfig,
     chain_id: u64,
     backends: &'a Backends,
-    as_of: Timestamp,
+    choice: Choice,
 ) -> Result<EvmRead<'a>, ReservesError> {
     let list = backends
         .evm
@@ -344,7 +419,7 @@ fn pin_evm<'a>(
             });
         }
     }
-    let block = pin(list, c.height, as_of)?;
+    let block = pin(list, choice)?;
     tracing::info!(chain = %c.name, height = block.height, hash = %block.hash, "evm snapshot block");
     Ok(EvmRead {
         config: c,
@@ -403,6 +478,18 @@ pub fn read(
     wallets: Vec<Wallet>,
     backends: &Backends,
 ) -> Result<ReservesReport, ReservesError> {
+    read_with(config, id, &Reading::Snapshot { as_of }, wallets, backends)
+}
+
+/// Reads the reserves of `wallets` at the blocks `reading` chooses, with its ownership
+/// verdicts ([`Reading`]).
+pub fn read_with(
+    config: &Config,
+    id: &SnapshotId,
+    reading: &Reading,
+    wallets: Vec<Wallet>,
+    backends: &Backends,
+) -> Result<ReservesReport, ReservesError> {
     let sources = resolve_sources(config)?;
     let chain_list: &[ChainConfig] = config
         .chains
@@ -440,7 +527,7 @@ pub fn read(
                 if backends.bitcoin.is_empty() {
                     return Err(ReservesError::NoEndpoint(c.name.clone()));
                 }
-                let block = pin(&backends.bitcoin, c.height, as_of)?;
+                let block = pin(&backends.bitcoin, reading.choice(c))?;
                 tracing::info!(height = block.height, hash = %block.hash, "bitcoin snapshot block");
                 chains.0.insert(
                     c.name.clone(),
@@ -454,7 +541,7 @@ pub fn read(
                 btc_block = Some(block);
             }
             ChainKind::Evm { chain_id } => {
-                let r = pin_evm(c, *chain_id, backends, as_of)?;
+                let r = pin_evm(c, *chain_id, backends, reading.choice(c))?;
                 chains.0.insert(
                     c.name.clone(),
                     ChainBlock::Evm(EvmChain {
@@ -554,6 +641,7 @@ pub fn read(
             }
             Err(e) => Status::Failed(e.to_string()),
         };
+        let status = reading.verdict(&w.chain, &published).unwrap_or(status);
         if let Status::Failed(why) = &status {
             tracing::warn!(address = %published, scheme = %w.scheme, reason = %why, "ownership proof failed");
         }
@@ -571,7 +659,7 @@ pub fn read(
     add_holdings(&mut per_asset, &out, config)?;
 
     let mut bip127_found = bip127::Bip127Found::default();
-    if !config.bip127.is_empty() {
+    if !config.bip127.is_empty() && matches!(reading, Reading::Snapshot { .. }) {
         let block = btc_block
             .as_ref()
             .ok_or_else(|| ReservesError::NoEndpoint("bitcoin".into()))?;

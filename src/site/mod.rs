@@ -54,21 +54,22 @@ pub struct SiteSettings {
     pub explorers: Explorers,
     /// The snapshot log, when one is kept (`[log]`).
     pub log: Option<log::LogSettings>,
-    /// The reserves updates, when the config has `[watch]`; `None`: the site is
-    /// exactly as without updates.
+    /// The reserves updates between snapshots, when `[watch]` is configured.
     pub updates: Option<UpdatesSettings>,
 }
 
-/// What the site needs of `[watch]` and `[output] updates`.
-#[derive(Clone, Debug)]
+/// Where the reserves updates are and how the site judges their age: the `[output]
+/// updates` folder and the `[watch]` schedule. The render's `now` is passed in, so
+/// the same inputs and settings render the same bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UpdatesSettings {
     /// The `[output] updates` folder.
     pub dir: PathBuf,
-    /// The expected interval of updates (`[watch] every`): overdue after twice it.
+    /// The expected interval of updates (`[watch] every`).
     pub every: Option<std::time::Duration>,
-    /// The snapshot schedule (`[watch] snapshot_every`): late after it.
+    /// The snapshot schedule (`[watch] snapshot_every`).
     pub snapshot_every: Option<std::time::Duration>,
-    /// The render's "now": lateness and ages are judged at it.
+    /// The render's "now": lateness and age are judged at it.
     pub now: crate::time::Timestamp,
 }
 
@@ -205,10 +206,20 @@ pub const SCHEMAS: &[(&str, &str)] = &[
 
 /// JSON Schemas served under `schema/` only by a site with reserves updates (a site
 /// without them stays byte for byte as before).
-pub const UPDATE_SCHEMAS: &[(&str, &str)] = &[(
-    "por-status-1.json",
-    include_str!("../../site/schema/por-status-1.json"),
-)];
+pub const UPDATE_SCHEMAS: &[(&str, &str)] = &[
+    (
+        "por-reserves-update-1.json",
+        include_str!("../../site/schema/por-reserves-update-1.json"),
+    ),
+    (
+        "por-watch-failures-1.json",
+        include_str!("../../site/schema/por-watch-failures-1.json"),
+    ),
+    (
+        "por-status-1.json",
+        include_str!("../../site/schema/por-status-1.json"),
+    ),
+];
 
 /// Checks the published snapshots and renders the site into the output's site
 /// folder, replacing the previous site atomically.

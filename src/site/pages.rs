@@ -228,7 +228,11 @@ fn render_language(
             "methodology.html",
             context! {
                 o => Value::from_serialize(&overview),
-                schemas => super::SCHEMAS.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+                schemas => super::SCHEMAS
+                    .iter()
+                    .chain(live.map_or(&[][..], |_| super::UPDATE_SCHEMAS))
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>(),
                 ..common("methodology", "methodology.html")?
             },
         ),

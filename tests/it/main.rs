@@ -26,4 +26,5 @@ mod site_updates;
 mod tree_properties;
 mod vectors;
 mod vectors_v2;
+mod watch;
 mod witness_log;

@@ -865,6 +865,7 @@ impl Schema<'_> {
     }
 }
 
+/// The errors of `doc` against the embedded schema `name` (empty: it validates).
 pub(crate) fn schema_errors(name: &str, doc: &Value) -> Vec<String> {
     let text = por::site::SCHEMAS
         .iter()

@@ -330,3 +330,37 @@ pub fn hex_u64(v: &Value) -> u64 {
         .unwrap_or_else(|| panic!("expected a hex quantity, got {v}"));
     u64::from_str_radix(s.trim_start_matches("0x"), 16).expect("hex quantity")
 }
+
+/// Posts a JSON-RPC `body` to the node at `port` over plain HTTP/1.1 (std only, for a
+/// proxy that runs in a [`crate::support::http_server::TestServer`] reply) and returns
+/// the response body.
+pub fn post_raw(port: u16, body: &str) -> String {
+    use std::io::Write;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to anvil");
+    write!(
+        s,
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("write to anvil");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("read from anvil");
+    let text = String::from_utf8(raw).expect("utf-8 response");
+    let (head, rest) = text.split_once("\r\n\r\n").expect("an HTTP response");
+    if !head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        return rest.to_string();
+    }
+    let (mut out, mut rest) = (String::new(), rest);
+    loop {
+        let (size, after) = rest.split_once("\r\n").expect("a chunk size");
+        let n = usize::from_str_radix(size.trim(), 16).expect("hex chunk size");
+        if n == 0 {
+            return out;
+        }
+        out.push_str(&after[..n]);
+        rest = &after[n + 2..];
+    }
+}
