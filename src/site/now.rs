@@ -125,10 +125,33 @@ pub struct ReservesNow {
     pub assets: Vec<NowAsset>,
     /// Some asset is short now.
     pub any_short: bool,
-    /// The current alerts, worded (see [`super::feed::title`]).
+    /// The current alerts, worded (see [`super::feed::title`]), as escaped HTML
+    /// ([`breakable`]).
     pub alerts: Vec<String>,
     /// One reserves-over-time chart per asset of the newest snapshot.
     pub charts: Vec<Chart>,
+}
+
+/// `text` escaped for HTML, each word longer than 24 characters (an address, a hash)
+/// in a `<span class="hash">` that may wrap anywhere, so that a phone's width holds it.
+pub fn breakable(text: &str) -> String {
+    let esc = |w: &str| {
+        w.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#39;")
+    };
+    text.split(' ')
+        .map(|w| {
+            if w.chars().count() > 24 {
+                format!(r#"<span class="hash">{}</span>"#, esc(w))
+            } else {
+                esc(w)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn find<T>(list: &[T], f: impl Fn(&T) -> bool) -> Option<&T> {
@@ -193,7 +216,8 @@ pub fn reserves_now(
         .filter(|e| e.current)
         .map(|e| {
             let title = super::feed::title(e, c)?;
-            c.text("now.alert_line", &[("title", &title), ("since", &e.time)])
+            let line = c.text("now.alert_line", &[("title", &title), ("since", &e.time)])?;
+            Ok(breakable(&line))
         })
         .collect::<Result<_, _>>()?;
     let charts = m
@@ -380,6 +404,14 @@ mod tests {
         assert_eq!(down.money.base, (u128::MAX - 1).to_string());
         let same = change(a(7), a(7), 2);
         assert_eq!((same.sign.as_str(), same.money.display.as_str()), ("", "0"));
+    }
+
+    #[test]
+    fn long_words_may_wrap_and_all_is_escaped() {
+        assert_eq!(
+            breakable("a <b> bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq & co"),
+            r#"a &lt;b&gt; <span class="hash">bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq</span> &amp; co"#
+        );
     }
 
     #[test]

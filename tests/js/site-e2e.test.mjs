@@ -381,8 +381,8 @@ test("the rendered site in headless Chromium", { timeout: 300000 }, async (t) =>
           assert.equal(now.h2, lang === "en" ? "Reserves now" : "当前储备");
           assert.equal(now.charts, 3, "one reserves-over-time chart per asset, drawn without JavaScript");
           assert.equal(now.rows, 3);
-          assert.equal(now.short, 1, "ETH is short now");
-          assert.equal(now.alerts, 4);
+          assert.equal(now.short, 2, "ETH is short now, and BTC with its cold wallet drained");
+          assert.equal(now.alerts, 5, "drained, BTC and ETH short, the failed attempt, overdue");
           assert.ok(now.chartWidth > 200, `chart drawn (${now.chartWidth}px)`);
           assert.equal(now.feed, "feed.xml");
           // the feed and the status are served same-origin, so the page's CSP allows reading them
