@@ -468,7 +468,7 @@ fn watch(
         Some(text) => {
             let every = por::config::parse_duration(text)
                 .map_err(|e| operational(format!("--every: {e}")))?;
-            watch::every(&config, every, |round| match round {
+            watch::every(&config, every, Timestamp::now, |round| match round {
                 Ok(o) => print(&o),
                 Err(e) => eprintln!("error: {e}"),
             })

@@ -319,8 +319,8 @@ impl Pruned {
 /// `por watch` without `--every`: one update under the run lock (refused, naming the
 /// holder's pid, when another command holds it).
 pub fn update(config: &Config, at: WatchAt) -> Result<WatchOutcome, WatchError> {
-    let watch_config_present = config.watch.is_some();
-    if !watch_config_present {
+    // Checked before the lock is taken: a config without [watch] writes nothing.
+    if config.watch.is_none() {
         return Err(WatchError::NoWatch {
             file: config.file.clone(),
         });
@@ -874,8 +874,14 @@ pub type Round = Result<WatchOutcome, WatchError>;
 
 /// `por watch --every`: a round now, then one every `every` (measured from each round's
 /// start; a round that overran starts the next at once), forever. Each round waits for
-/// the run lock until the next round is due; `on_round` gets every round's result.
-pub fn every(config: &Config, every: Duration, mut on_round: impl FnMut(Round)) -> ! {
+/// the run lock until the next round is due; each update's time is `clock()` (the
+/// binary passes the system clock); `on_round` gets every round's result.
+pub fn every(
+    config: &Config,
+    every: Duration,
+    clock: impl Fn() -> Timestamp,
+    mut on_round: impl FnMut(Round),
+) -> ! {
     loop {
         let start = Instant::now();
         let deadline = start + every;
@@ -895,7 +901,7 @@ pub fn every(config: &Config, every: Duration, mut on_round: impl FnMut(Round)) 
                     &out,
                     config,
                     WatchAt {
-                        time: Timestamp::now(),
+                        time: clock(),
                         tip_at: None,
                     },
                 )

@@ -254,6 +254,12 @@ fn read_json(path: &Path) -> Value {
     serde_json::from_slice(&bytes).unwrap()
 }
 
+/// The site folder's inode: each render swaps a new folder into place.
+fn site_inode(c: &Case) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(c.path("public")).unwrap().ino()
+}
+
 fn summary(o: &Output) -> Value {
     serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("stdout is not one JSON summary ({e}): {}", stderr(o)))
@@ -473,7 +479,7 @@ fn tampering_proxy(node: &Anvil, height: u64, from: usize) -> TestServer {
 #[test]
 fn faults_publish_nothing_and_are_recorded_for_the_feed() {
     let c = Case::new("");
-    let site = hashes(&c.path("public"));
+    let site_ino = site_inode(&c);
     let h = c.node.height() - 1;
     // A second endpoint with another block at the update's height.
     let other = tampering_proxy(&c.node, h, 1);
@@ -493,6 +499,12 @@ fn faults_publish_nothing_and_are_recorded_for_the_feed() {
         f["failures"],
         json!([{"time": c.at(1), "snapshot_id": ID, "error": disagree}])
     );
+    let after_failure = site_inode(&c);
+    assert_ne!(
+        after_failure, site_ino,
+        "the site is rendered after a failure too"
+    );
+    let site_ino = after_failure;
     assert_eq!(
         schema_errors("por-watch-failures-1.json", &f),
         Vec::<String>::new()
@@ -514,11 +526,7 @@ fn faults_publish_nothing_and_are_recorded_for_the_feed() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(c.updates().len(), 1);
     assert_eq!(c.failures()["failures"].as_array().unwrap().len(), 2);
-    assert_ne!(
-        hashes(&c.path("public")),
-        site,
-        "the site was rendered again"
-    );
+    assert_ne!(site_inode(&c), site_ino, "the site was rendered again");
 
     // A broken previous update stops the next one.
     let first = c.updates()[0].clone();
@@ -601,6 +609,7 @@ fn a_kill_mid_update_leaves_the_previous_update_and_the_site() {
     assert_eq!(c.watch(1).status.code(), Some(0));
     let updates = hashes(&c.path("updates"));
     let site = hashes(&c.path("public"));
+    let site_ino = site_inode(&c);
     c.send_eth(c.hot, c.late, ETH / 10);
     c.node.mine(1);
     // Killed with the new update staged: nothing changed.
@@ -608,6 +617,7 @@ fn a_kill_mid_update_leaves_the_previous_update_and_the_site() {
     assert_eq!(o.status.code(), None, "aborted: {}", stderr(&o));
     assert_eq!(hashes(&c.path("updates")), updates);
     assert_eq!(hashes(&c.path("public")), site);
+    assert_eq!(site_inode(&c), site_ino);
     // Killed after publishing, before the site: the update is whole, the site the old one.
     let o = c.watch_with(2, &[("POR_FAULT", "update-published")]);
     assert_eq!(o.status.code(), None, "aborted: {}", stderr(&o));
@@ -622,7 +632,7 @@ fn a_kill_mid_update_leaves_the_previous_update_and_the_site() {
     let files = c.updates();
     assert_eq!(files.len(), 3);
     assert_eq!(read_json(&files[2])["previous"]["sha256"], sha(&second));
-    assert_ne!(hashes(&c.path("public")), site);
+    assert_ne!(site_inode(&c), site_ino, "the site was rendered again");
     assert_eq!(
         std::fs::read_dir(c.path("private/.staging"))
             .unwrap()
@@ -763,4 +773,21 @@ fn the_demo_publishes_hash_chained_updates_between_its_snapshots() {
     }
     assert_eq!(count, 8);
     assert!(!d.join("updates/failures.json").exists());
+
+    // A chain shorter than the confirmations asked for is a fault, recorded.
+    cli::replace_in(
+        &d.join("por.toml"),
+        "confirmations = 1\n",
+        "confirmations = 100\n",
+    );
+    let o = cli::por(&["watch", "--config", &cli::config_arg(&d)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let message = error_line(&o);
+    assert!(
+        message.ends_with("the chain has 36 block(s), fewer than the 100 confirmations asked for"),
+        "{message}"
+    );
+    let f = read_json(&d.join("updates/failures.json"));
+    assert_eq!(f["failures"][0]["error"], message);
+    assert_eq!(f["failures"][0]["snapshot_id"], "2026-11-21");
 }
