@@ -291,6 +291,56 @@ fn amount_label(v: u128, decimals: u8) -> String {
     }
 }
 
+/// The y axis of an amounts chart: round ticks from 0 to the first tick at or above
+/// the largest figure.
+struct AmountScale {
+    step: u128,
+    y_max: u128,
+    shift: u32,
+}
+
+impl AmountScale {
+    /// The scale for figures up to `max` (at least 1).
+    fn new(max: u128) -> AmountScale {
+        let step = amount_step(max);
+        let y_max = max.div_ceil(step).saturating_mul(step).max(step);
+        // (y_max - v) / y_max of the plot height, in integers. Both are first shifted
+        // right until y_max fits in 64 bits, so `d * h` cannot overflow (the error is
+        // far below a pixel).
+        let shift = (128 - y_max.leading_zeros()).saturating_sub(64);
+        AmountScale { step, y_max, shift }
+    }
+
+    /// The y position of `v` in the plot.
+    fn y(&self, v: u128) -> i64 {
+        let plot_h = H - TOP - BOTTOM;
+        let d = (self.y_max - v.min(self.y_max)) >> self.shift;
+        let h = plot_h as u128;
+        let off = d * h / (self.y_max >> self.shift).max(1);
+        TOP + off.min(h) as i64
+    }
+
+    /// The grid lines and their tick labels, in the asset's units.
+    fn grid(&self, s: &mut String, decimals: u8) {
+        let mut v = 0u128;
+        while v <= self.y_max {
+            let yy = self.y(v);
+            let _ = write!(
+                s,
+                r#"<line class="grid" x1="{LEFT}" y1="{yy}" x2="{}" y2="{yy}"/><text class="tick" x="{}" y="{}" text-anchor="end">{}</text>"#,
+                W - RIGHT,
+                LEFT - 6,
+                yy + 5,
+                esc(&amount_label(v, decimals))
+            );
+            match v.checked_add(self.step) {
+                Some(next) => v = next,
+                None => break,
+            }
+        }
+    }
+}
+
 /// Liabilities and verified reserves of one asset over `points` (oldest first): two
 /// lines told apart by shape as well as colour (liabilities solid with circles,
 /// reserves dashed with squares), every point titled with its exact figures. `key`
@@ -309,19 +359,8 @@ pub fn amounts_chart(
         .max()
         .unwrap_or(0)
         .max(1);
-    let step = amount_step(max);
-    let y_max = max.div_ceil(step).saturating_mul(step).max(step);
-    let plot_h = H - TOP - BOTTOM;
-    // (y_max - v) / y_max of the plot height, in integers. Both are first shifted
-    // right until y_max fits in 64 bits, so `d * h` cannot overflow (the error is
-    // far below a pixel).
-    let shift = (128 - y_max.leading_zeros()).saturating_sub(64);
-    let y = |v: u128| {
-        let d = (y_max - v.min(y_max)) >> shift;
-        let h = plot_h as u128;
-        let off = d * h / (y_max >> shift).max(1);
-        TOP + off.min(h) as i64
-    };
+    let scale = AmountScale::new(max);
+    let y = |v: u128| scale.y(v);
     let x = |i: usize| x_at(i, points.len());
     let units = |a: Amount| format!("{} {symbol}", a.display_units(decimals));
     let first = points.first().map(|p| p.snapshot_id).unwrap_or("");
@@ -359,22 +398,7 @@ pub fn amounts_chart(
         esc(&c.text("chart.amounts_title", &[("symbol", symbol)])?),
         esc(&desc)
     );
-    let mut v = 0u128;
-    while v <= y_max {
-        let yy = y(v);
-        let _ = write!(
-            s,
-            r#"<line class="grid" x1="{LEFT}" y1="{yy}" x2="{}" y2="{yy}"/><text class="tick" x="{}" y="{}" text-anchor="end">{}</text>"#,
-            W - RIGHT,
-            LEFT - 6,
-            yy + 5,
-            esc(&amount_label(v, decimals))
-        );
-        match v.checked_add(step) {
-            Some(next) => v = next,
-            None => break,
-        }
-    }
+    scale.grid(&mut s, decimals);
     let _ = write!(
         s,
         r#"<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{b}"/><line class="axis" x1="{LEFT}" y1="{b}" x2="{r}" y2="{b}"/>"#,
@@ -431,6 +455,229 @@ pub fn amounts_chart(
                 cx - 4,
                 yr - 4
             );
+        }
+    }
+    s.push_str("</svg>");
+    Ok(s)
+}
+
+/// One point of a reserves-over-time chart: a snapshot's or an update's verified
+/// reserves of one asset, with the liabilities it was judged against.
+pub struct TimePoint<'a> {
+    /// Seconds since the Unix epoch (the snapshot's `as_of`, the update's `time`).
+    pub time: u64,
+    /// That time as published, RFC 3339.
+    pub label: &'a str,
+    /// The snapshot's id for a snapshot's point; `None` for an update's.
+    pub snapshot: Option<&'a str>,
+    /// Verified reserves, in base units.
+    pub reserves: Amount,
+    /// The liabilities of the snapshot in force, in base units.
+    pub liabilities: Amount,
+}
+
+/// `2026-11-21T00:00:00Z` → `2026-11-21` (the date of an x tick).
+fn date_of(label: &str) -> &str {
+    label.get(..10).unwrap_or(label)
+}
+
+/// One asset's verified reserves over time, from every snapshot and every kept update
+/// (`points`, oldest first), with the liabilities of each snapshot drawn as steps
+/// (each holds from its snapshot's time until the next snapshot's). The x axis is
+/// time, to scale; snapshots are squares, updates dots, every point titled with its
+/// exact figures. `key` makes element ids unique on the page; the words are `c`'s.
+pub fn reserves_chart(
+    key: &str,
+    symbol: &str,
+    decimals: u8,
+    points: &[TimePoint<'_>],
+    c: &Catalogue,
+) -> Result<String, I18nError> {
+    let max = points
+        .iter()
+        .map(|p| p.liabilities.base_units().max(p.reserves.base_units()))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let scale = AmountScale::new(max);
+    let t0 = points.first().map_or(0, |p| p.time);
+    let t1 = points.last().map_or(0, |p| p.time).max(t0 + 1);
+    let plot_w = W - LEFT - RIGHT;
+    let x = |t: u64| {
+        LEFT + ((t.clamp(t0, t1) - t0) as u128 * plot_w as u128 / (t1 - t0) as u128) as i64
+    };
+    let units = |a: Amount| format!("{} {symbol}", a.display_units(decimals));
+    let first = points.first().map_or("", |p| p.label);
+    let last = points.last().map_or("", |p| p.label);
+    let snapshots = points.iter().filter(|p| p.snapshot.is_some()).count();
+    let (n, snaps, upds) = (
+        points.len().to_string(),
+        snapshots.to_string(),
+        (points.len() - snapshots).to_string(),
+    );
+    let span = [
+        ("n", n.as_str()),
+        ("first", first),
+        ("last", last),
+        ("snapshots", snaps.as_str()),
+        ("updates", upds.as_str()),
+    ];
+    let desc = match points.last() {
+        Some(p) => {
+            let key = if p.reserves < p.liabilities {
+                "chart.now_desc_below"
+            } else {
+                "chart.now_desc"
+            };
+            let (l, r) = (units(p.liabilities), units(p.reserves));
+            c.text(
+                key,
+                &[&span[..], &[("liabilities", &l), ("reserves", &r)]].concat(),
+            )?
+        }
+        None => c.text("chart.now_desc_none", &[("symbol", symbol)])?,
+    };
+
+    let mut s = String::new();
+    let id = esc(key);
+    let _ = write!(
+        s,
+        r#"<svg class="chart amounts over-time" viewBox="0 0 {W} {H}" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">"#
+    );
+    let _ = write!(
+        s,
+        r#"<title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        esc(&c.text("chart.now_title", &[("symbol", symbol)])?),
+        esc(&desc)
+    );
+    scale.grid(&mut s, decimals);
+    let _ = write!(
+        s,
+        r#"<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{b}"/><line class="axis" x1="{LEFT}" y1="{b}" x2="{r}" y2="{b}"/>"#,
+        b = H - BOTTOM,
+        r = W - RIGHT
+    );
+    // x ticks: the first and the last day, and each snapshot between them.
+    let mut ticks: Vec<(u64, &str, &str)> = Vec::new();
+    for (i, p) in points.iter().enumerate() {
+        let edge = i == 0 || i + 1 == points.len();
+        if edge || p.snapshot.is_some() {
+            let anchor = match (i, points.len()) {
+                (0, 1) => "middle",
+                (0, _) => "start",
+                (i, n) if i + 1 == n => "end",
+                _ => "middle",
+            };
+            ticks.push((p.time, date_of(p.label), anchor));
+        }
+    }
+    let mut last_x: Option<i64> = None;
+    for (t, label, anchor) in ticks {
+        let xx = x(t);
+        // Labels closer than 70 units would overlap: keep the first and the last.
+        let crowded = last_x.is_some_and(|l| xx - l < 70) || x(t1) - xx < 70;
+        if anchor == "middle" && crowded {
+            continue;
+        }
+        last_x = Some(xx);
+        let _ = write!(
+            s,
+            r#"<line class="grid" x1="{xx}" y1="{b}" x2="{xx}" y2="{b6}"/><text class="tick" x="{xx}" y="{y}" text-anchor="{anchor}">{}</text>"#,
+            esc(label),
+            b = H - BOTTOM,
+            b6 = H - BOTTOM + 6,
+            y = H - BOTTOM + 20,
+        );
+    }
+    let plot_h = H - TOP - BOTTOM;
+    let _ = write!(
+        s,
+        r#"<text class="axis-label" x="{}" y="{}" text-anchor="middle">{}</text>"#,
+        LEFT + plot_w / 2,
+        H - 8,
+        esc(c.raw("chart.time_axis")?)
+    );
+    let _ = write!(
+        s,
+        r#"<text class="axis-label" x="16" y="{cy}" text-anchor="middle" transform="rotate(-90 16 {cy})">{}</text>"#,
+        esc(symbol),
+        cy = TOP + plot_h / 2
+    );
+    // Liabilities as steps: each snapshot's level until the next snapshot.
+    let mut steps: Vec<String> = Vec::new();
+    let mut level: Option<i64> = None;
+    for p in points {
+        let (xx, yy) = (x(p.time), scale.y(p.liabilities.base_units()));
+        match level {
+            None => steps.push(format!("{xx},{yy}")),
+            Some(prev) if prev != yy => {
+                steps.push(format!("{xx},{prev}"));
+                steps.push(format!("{xx},{yy}"));
+            }
+            Some(_) => {}
+        }
+        level = Some(yy);
+    }
+    if let Some(prev) = level {
+        steps.push(format!("{},{prev}", x(t1)));
+    }
+    if steps.len() > 1 {
+        let _ = write!(
+            s,
+            r#"<polyline class="line liab step" points="{}"><title>{}</title></polyline>"#,
+            steps.join(" "),
+            esc(c.raw("chart.liabilities_steps")?)
+        );
+    }
+    let line: Vec<String> = points
+        .iter()
+        .map(|p| format!("{},{}", x(p.time), scale.y(p.reserves.base_units())))
+        .collect();
+    if line.len() > 1 {
+        let _ = write!(
+            s,
+            r#"<polyline class="line res" points="{}"/>"#,
+            line.join(" ")
+        );
+    }
+    for p in points {
+        let (cx, cy) = (x(p.time), scale.y(p.reserves.base_units()));
+        let short = if p.reserves < p.liabilities {
+            " short"
+        } else {
+            ""
+        };
+        let (r, l) = (units(p.reserves), units(p.liabilities));
+        match p.snapshot {
+            Some(sid) => {
+                let title = c.text(
+                    "chart.now_point_snapshot",
+                    &[
+                        ("time", p.label),
+                        ("id", sid),
+                        ("reserves", &r),
+                        ("liabilities", &l),
+                    ],
+                )?;
+                let _ = write!(
+                    s,
+                    r#"<g class="pts{short}"><title>{}</title><rect class="pt res snap" x="{}" y="{}" width="8" height="8"/></g>"#,
+                    esc(&title),
+                    cx - 4,
+                    cy - 4,
+                );
+            }
+            None => {
+                let title = c.text(
+                    "chart.now_point_update",
+                    &[("time", p.label), ("reserves", &r), ("liabilities", &l)],
+                )?;
+                let _ = write!(
+                    s,
+                    r#"<g class="pts{short}"><title>{}</title><circle class="pt res upd" cx="{cx}" cy="{cy}" r="3"/></g>"#,
+                    esc(&title)
+                );
+            }
         }
     }
     s.push_str("</svg>");
@@ -547,5 +794,66 @@ mod tests {
             assert!((TOP..=H - BOTTOM).contains(&y), "{y}");
         }
         assert!(svg.contains("a: liabilities 0.000001 BTC, verified reserves 0.0000012 BTC"));
+    }
+
+    #[test]
+    fn reserves_over_time_steps_the_liabilities_and_scales_time() {
+        let a = |v: u128| Amount::from_base_units(v);
+        let pts = [
+            TimePoint {
+                time: 0,
+                label: "1970-01-01T00:00:00Z",
+                snapshot: Some("s1"),
+                reserves: a(120),
+                liabilities: a(100),
+            },
+            TimePoint {
+                time: 50,
+                label: "1970-01-01T00:00:50Z",
+                snapshot: None,
+                reserves: a(90),
+                liabilities: a(100),
+            },
+            TimePoint {
+                time: 100,
+                label: "1970-01-01T00:01:40Z",
+                snapshot: Some("s2<"),
+                reserves: a(200),
+                liabilities: a(150),
+            },
+            TimePoint {
+                time: 200,
+                label: "1970-01-01T00:03:20Z",
+                snapshot: None,
+                reserves: a(210),
+                liabilities: a(150),
+            },
+        ];
+        let svg = reserves_chart("now-0", "BTC", 2, &pts, &english()).unwrap();
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.contains(r#"<title id="now-0-title">BTC reserves over time</title>"#));
+        assert!(svg.contains("4 points from 1970-01-01T00:00:00Z to 1970-01-01T00:03:20Z: 2 snapshots and 2 updates; latest verified reserves 2.1 BTC against liabilities 1.5 BTC."));
+        assert_eq!(svg.matches("<rect").count(), 2);
+        assert_eq!(svg.matches("<circle").count(), 2);
+        assert_eq!(svg.matches(r#"class="pts short""#).count(), 1);
+        assert!(svg.contains("s2&lt;") && !svg.contains("s2<"));
+        assert!(svg.contains("time (UTC)</text>"));
+        // x to scale: t=50 of 0..200 is a quarter of the plot; the step rises at t=100.
+        let plot_w = W - LEFT - RIGHT;
+        assert!(svg.contains(&format!(r#"cx="{}""#, LEFT + plot_w / 4)));
+        let scale = AmountScale::new(210);
+        let (y100, y150) = (scale.y(100), scale.y(150));
+        let mid = LEFT + plot_w / 2;
+        assert!(
+            svg.contains(&format!(
+                r#"points="{LEFT},{y100} {mid},{y100} {mid},{y150} {},{y150}""#,
+                W - RIGHT
+            )),
+            "{svg}"
+        );
+        // One point alone is centred on nothing: it sits at the left and still draws.
+        let one = reserves_chart("x", "BTC", 2, &pts[..1], &english()).unwrap();
+        assert_eq!(one.matches("<rect").count(), 1);
+        assert!(!one.contains(r#"class="line res""#));
     }
 }

@@ -12,17 +12,28 @@
 //!   `<lang>/`), all of their words from that language's message catalogue.
 //! - [`log`](mod@log): the snapshot log folder, checked against the snapshots, copied
 //!   to `log/`, and the keys the pages show and pin.
+//! - With [`SiteSettings::updates`] (the config's `[watch]`): [`updates`] checks the
+//!   reserves updates like the snapshots and the site copies them to `updates/`;
+//!   [`now`] is the pages' "reserves now" and holdings now; [`alerts`] the events
+//!   that [`feed`] (`/feed.xml`, Atom) and [`status`] (`/status.json`) publish; and
+//!   `latest/addresses.json` holds the holdings now (docs/site-feeds.md). Without it
+//!   the site is exactly as before.
 //!
 //! The whole site is built in the staging area and swapped into place by
 //! [`crate::publish::Output::publish_dir`]: on any error the previous site stays.
 //! Rendering is deterministic: the same snapshots and [`SiteSettings`] give the same
 //! bytes.
 
+pub mod alerts;
 pub mod chart;
 pub mod check;
+pub mod feed;
 pub mod i18n;
 pub mod log;
+pub mod now;
 pub mod pages;
+pub mod status;
+pub mod updates;
 pub mod view;
 
 use crate::format::{INDEX_FORMAT, IndexEntry, SnapshotIndex, to_json_bytes};
@@ -130,6 +141,12 @@ pub enum SiteError {
     /// Writing the site through the one write path failed.
     #[error("{0}")]
     Publish(#[from] PublishError),
+    /// A published reserves update or `failures.json` failed its checks.
+    #[error("{0}")]
+    Updates(#[from] updates::UpdateError),
+    /// The Atom feed could not be written.
+    #[error("{0}")]
+    Feed(#[from] feed::FeedError),
 }
 
 /// What a render wrote.
@@ -185,6 +202,11 @@ pub const SCHEMAS: &[(&str, &str)] = &[
         "por-dispute-1.json",
         include_str!("../../site/schema/por-dispute-1.json"),
     ),
+];
+
+/// JSON Schemas served under `schema/` only by a site with reserves updates (a site
+/// without them stays byte for byte as before).
+pub const UPDATE_SCHEMAS: &[(&str, &str)] = &[
     (
         "por-reserves-update-1.json",
         include_str!("../../site/schema/por-reserves-update-1.json"),
@@ -192,6 +214,10 @@ pub const SCHEMAS: &[(&str, &str)] = &[
     (
         "por-watch-failures-1.json",
         include_str!("../../site/schema/por-watch-failures-1.json"),
+    ),
+    (
+        "por-status-1.json",
+        include_str!("../../site/schema/por-status-1.json"),
     ),
 ];
 
@@ -205,13 +231,30 @@ pub fn render(out: &Output, settings: &SiteSettings) -> Result<RenderSummary, Si
     };
     let env = pages::environment().map_err(|e| template_error(("(environment)".into(), e)))?;
     let published_log = log::load(settings.log.as_ref(), &snapshots)?;
+    let live = match &settings.updates {
+        Some(u) => {
+            let updates = updates::load(&u.dir, &snapshots, &settings.exchange)?;
+            let events = alerts::events(&snapshots, &updates, u);
+            Some(pages::Live {
+                settings: u,
+                updates,
+                events,
+            })
+        }
+        None => None,
+    };
     let html = pages::render_pages(
         &env,
         settings,
         &snapshots,
         published_log.as_ref().map(|l| &l.view),
+        live.as_ref(),
     )
     .map_err(template_error)?;
+    let extra = match &live {
+        Some(l) => live_files(settings, &snapshots, l)?,
+        None => Vec::new(),
+    };
 
     let index = SnapshotIndex {
         format: INDEX_FORMAT.into(),
@@ -258,11 +301,67 @@ pub fn render(out: &Output, settings: &SiteSettings) -> Result<RenderSummary, Si
         }
         let newest = snapshots.last().expect("load returns at least one");
         for (name, bytes) in &newest.files {
-            out.write(&format!("latest/{name}"), bytes)?;
+            let rel = format!("latest/{name}");
+            // With updates, `latest/addresses.json` holds the holdings now (below).
+            if !extra.iter().any(|(r, _)| *r == rel) {
+                out.write(&rel, bytes)?;
+            }
+        }
+        for (rel, bytes) in &extra {
+            out.write(rel, bytes)?;
         }
         Ok(())
     })?;
     Ok(summary)
+}
+
+/// The files a site with updates adds: the schemas of its documents, every update
+/// and `failures.json` byte for byte, `status.json`, a feed per language and the
+/// holdings now in `latest/addresses.json`.
+fn live_files(
+    settings: &SiteSettings,
+    snapshots: &[check::Checked],
+    live: &pages::Live<'_>,
+) -> Result<Vec<(String, Vec<u8>)>, SiteError> {
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for (name, text) in UPDATE_SCHEMAS {
+        files.push((format!("schema/{name}"), text.as_bytes().to_vec()));
+    }
+    for u in live.updates.all() {
+        files.push((u.href(), u.bytes.clone()));
+    }
+    if let Some((_, bytes)) = &live.updates.failures {
+        files.push((format!("updates/{}", updates::FAILURES_FILE), bytes.clone()));
+    }
+    let st = status::status(
+        &settings.exchange,
+        snapshots,
+        &live.updates,
+        &live.events,
+        live.settings,
+    );
+    files.push(("status.json".into(), to_json_bytes(&st)));
+    let first = snapshots.first().expect("load returns at least one");
+    for c in i18n::catalogues().map_err(feed::FeedError::from)? {
+        let title = pages::site_title(settings, &c).map_err(feed::FeedError::from)?;
+        let info = feed::FeedInfo {
+            id: format!("urn:por:feed:{}", first.manifest_sha256),
+            site_title: &title,
+            exchange: &settings.exchange,
+            root: if c.dir.is_empty() { "" } else { "../" },
+        };
+        files.push((
+            format!("{}feed.xml", c.dir),
+            feed::write(&live.events, &info, &c)?,
+        ));
+    }
+    let newest = snapshots.last().expect("load returns at least one");
+    if let Some(list) =
+        now::latest(snapshots, &live.updates).and_then(|u| now::live_addresses(newest, u))
+    {
+        files.push(("latest/addresses.json".into(), to_json_bytes(&list)));
+    }
+    Ok(files)
 }
 
 struct Writer<'a> {

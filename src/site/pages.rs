@@ -100,6 +100,17 @@ struct LangLink {
     href: String,
 }
 
+/// The reserves updates side of a render (when [`SiteSettings::updates`] is set):
+/// the checked updates and the events of the feed.
+pub struct Live<'a> {
+    /// The settings they were checked and judged with.
+    pub settings: &'a super::UpdatesSettings,
+    /// Every checked update and the failure record.
+    pub updates: super::updates::Updates,
+    /// Every event, oldest first ([`super::alerts::events`]).
+    pub events: Vec<super::alerts::Event>,
+}
+
 /// Why a page could not be rendered: `(page, message)`.
 pub type PageError = (String, minijinja::Error);
 
@@ -117,11 +128,12 @@ pub fn render_pages(
     settings: &SiteSettings,
     snapshots: &[Checked],
     log: Option<&super::log::LogView>,
+    live: Option<&Live<'_>>,
 ) -> Result<Vec<(String, String)>, PageError> {
     let catalogues = i18n::catalogues().map_err(|e| i18n_error("(catalogues)", e))?;
     let mut out = Vec::new();
     for c in &catalogues {
-        for (name, html) in render_language(env, settings, snapshots, log, c, &catalogues)? {
+        for (name, html) in render_language(env, settings, snapshots, log, live, c, &catalogues)? {
             out.push((format!("{}{name}", c.dir), html));
         }
     }
@@ -134,6 +146,7 @@ fn render_language(
     settings: &SiteSettings,
     snapshots: &[Checked],
     log: Option<&super::log::LogView>,
+    live: Option<&Live<'_>>,
     c: &Arc<Catalogue>,
     all: &[Arc<Catalogue>],
 ) -> Result<Vec<(&'static str, String)>, PageError> {
@@ -166,15 +179,34 @@ fn render_language(
             latest_id => latest_id.clone(),
             latest_as_of => newest.manifest.as_of.clone(),
             log => Value::from_serialize(log),
+            feed => live.map(|_| "feed.xml"),
         })
     };
     let overview = view::overview(snapshots, &settings.explorers);
     let history = view::history(snapshots, c).map_err(|e| i18n_error("history.html", e))?;
-    let addresses = view::addresses(snapshots, &settings.explorers);
+    let latest = live.and_then(|l| super::now::latest(snapshots, &l.updates));
+    let addresses = view::addresses(snapshots, &settings.explorers, latest);
+    let now = live
+        .map(|l| {
+            super::now::reserves_now(
+                snapshots,
+                &l.updates,
+                &l.events,
+                l.settings,
+                &settings.explorers,
+                c,
+            )
+        })
+        .transpose()
+        .map_err(|e| i18n_error("index.html", e))?;
     let pages: Vec<(&'static str, Value)> = vec![
         (
             "index.html",
-            context! { o => Value::from_serialize(&overview), ..common("overview", "index.html")? },
+            context! {
+                o => Value::from_serialize(&overview),
+                now => Value::from_serialize(&now),
+                ..common("overview", "index.html")?
+            },
         ),
         (
             "history.html",
@@ -196,7 +228,11 @@ fn render_language(
             "methodology.html",
             context! {
                 o => Value::from_serialize(&overview),
-                schemas => super::SCHEMAS.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+                schemas => super::SCHEMAS
+                    .iter()
+                    .chain(live.map_or(&[][..], |_| super::UPDATE_SCHEMAS))
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>(),
                 ..common("methodology", "methodology.html")?
             },
         ),

@@ -26,7 +26,8 @@ pub struct Money {
 }
 
 impl Money {
-    fn new(a: Amount, decimals: u8) -> Money {
+    /// `a` in units of an asset with `decimals` places.
+    pub fn new(a: Amount, decimals: u8) -> Money {
         let display = a.display_units(decimals);
         Money {
             html: grouped(&display),
@@ -140,7 +141,7 @@ pub struct ChainRow {
     pub block_url: String,
 }
 
-fn chain_rows(chains: &Chains, site: &Explorers) -> Vec<ChainRow> {
+pub(super) fn chain_rows(chains: &Chains, site: &Explorers) -> Vec<ChainRow> {
     chains
         .0
         .iter()
@@ -466,6 +467,11 @@ pub struct AddressRow {
     pub scheme: String,
     /// `verified`, `not-verified` or `unproven` (the page words it from its catalogue).
     pub status: String,
+    /// Its holdings now, with the change since the snapshot block, when the page shows
+    /// a reserves update and that update read it.
+    pub now: Option<Vec<super::now::NowHolding>>,
+    /// Listed since the snapshot (only in a reserves update; unproven until the next).
+    pub since: bool,
 }
 
 /// The addresses of one chain.
@@ -496,6 +502,17 @@ pub struct Addresses {
     pub downloads: Vec<FileLink>,
     /// Number of addresses listed.
     pub count: usize,
+    /// The reserves update whose holdings the page shows beside the snapshot's.
+    pub update: Option<UpdateRef>,
+}
+
+/// A reserves update a page shows.
+#[derive(Debug, Serialize)]
+pub struct UpdateRef {
+    /// Its `time`.
+    pub time: String,
+    /// Site-relative URL of its file.
+    pub href: String,
 }
 
 fn status(e: &AddressEntry) -> &'static str {
@@ -508,7 +525,7 @@ fn status(e: &AddressEntry) -> &'static str {
     }
 }
 
-fn chain_name(key: &str) -> String {
+pub(super) fn chain_name(key: &str) -> String {
     match key {
         "bitcoin" => "Bitcoin".into(),
         "ethereum" => "Ethereum".into(),
@@ -516,9 +533,14 @@ fn chain_name(key: &str) -> String {
     }
 }
 
-/// The address page's data, from the newest of `snapshots` with explorer links from `site`.
-/// Panics if `snapshots` is empty.
-pub fn addresses(snapshots: &[Checked], site: &Explorers) -> Addresses {
+/// The address page's data, from the newest of `snapshots` with explorer links from
+/// `site`, and each address's holdings now from `latest` (the newest snapshot's newest
+/// reserves update), when given. Panics if `snapshots` is empty.
+pub fn addresses(
+    snapshots: &[Checked],
+    site: &Explorers,
+    latest: Option<&super::updates::CheckedUpdate>,
+) -> Addresses {
     let s = snapshots.last().expect("at least one snapshot");
     let m = &s.manifest;
     let id = m.snapshot_id.to_string();
@@ -564,15 +586,44 @@ pub fn addresses(snapshots: &[Checked], site: &Explorers) -> Addresses {
                 None => e.ownership.scheme.clone(),
             },
             status: status.into(),
-        };
-        match sections.iter_mut().find(|c| c.key == e.chain) {
-            Some(c) => c.addresses.push(row),
-            None => sections.push(ChainSection {
-                key: e.chain.clone(),
-                name: chain_name(&e.chain),
-                addresses: vec![row],
+            now: latest.and_then(|u| {
+                u.update
+                    .addresses
+                    .iter()
+                    .find(|n| n.in_snapshot && n.chain == e.chain && n.address == e.address)
+                    .map(|n| super::now::holdings_now(&e.holdings, n, &decimals))
             }),
+            since: false,
+        };
+        push_row(&mut sections, &e.chain, row);
+    }
+    let since = latest
+        .iter()
+        .flat_map(|u| &u.update.addresses)
+        .filter(|n| !n.in_snapshot);
+    let mut count = entries.len();
+    for n in since {
+        let now = super::now::holdings_now(&[], n, &decimals);
+        for h in &now {
+            assets.insert(h.asset.clone());
         }
+        count += 1;
+        let row = AddressRow {
+            address: n.address.clone(),
+            label: n.label.clone(),
+            url: site.address_url(&n.chain, &n.address),
+            holdings: Vec::new(),
+            assets: now
+                .iter()
+                .map(|h| h.asset.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            scheme: n.scheme.clone(),
+            status: "unproven".into(),
+            now: Some(now),
+            since: true,
+        };
+        push_row(&mut sections, &n.chain, row);
     }
     let downloads = ["addresses.json", "addresses.csv", "defillama.json"]
         .iter()
@@ -587,11 +638,26 @@ pub fn addresses(snapshots: &[Checked], site: &Explorers) -> Addresses {
     Addresses {
         as_of: m.as_of.clone(),
         published: s.addresses.is_some(),
-        count: entries.len(),
+        count,
         sections,
         assets: assets.into_iter().collect(),
         downloads,
+        update: latest.map(|u| UpdateRef {
+            time: u.update.time.clone(),
+            href: u.href(),
+        }),
         id,
+    }
+}
+
+fn push_row(sections: &mut Vec<ChainSection>, chain: &str, row: AddressRow) {
+    match sections.iter_mut().find(|c| c.key == chain) {
+        Some(c) => c.addresses.push(row),
+        None => sections.push(ChainSection {
+            key: chain.to_string(),
+            name: chain_name(chain),
+            addresses: vec![row],
+        }),
     }
 }
 

@@ -22,6 +22,7 @@ mod ownership;
 mod postgres_source;
 mod reserves_anvil;
 mod site_render;
+mod site_updates;
 mod tree_properties;
 mod vectors;
 mod vectors_v2;

@@ -20,26 +20,26 @@ use std::path::{Path, PathBuf};
 
 const BTC_BLOCK: &str = "00000000000000000002a7c4c1e48d76c5a37902165a270156b7a8d72728a054";
 const ETH_BLOCK: &str = "0x8b9d5e8a8c1f0e6f4e7a4f0f5c3c2b1a0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f50";
-const BTC_COLD: &str = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq";
-const BTC_BARE: &str = "bc1q9vza2e8x573nczrlzms0wvx3gsqjx7vavgkx0l";
-const ETH_HOT: &str = "0x742d35Cc6634C0532925a3b844Bc454e4438f44e";
-const ETH_BAD: &str = "0xAb5801a7D398351b8bE11C439e05C5B3259aeC9B";
-const USDT: &str = "0xdAC17F958D2ee523a2206206994597C13D831ec7";
+pub(crate) const BTC_COLD: &str = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq";
+pub(crate) const BTC_BARE: &str = "bc1q9vza2e8x573nczrlzms0wvx3gsqjx7vavgkx0l";
+pub(crate) const ETH_HOT: &str = "0x742d35Cc6634C0532925a3b844Bc454e4438f44e";
+pub(crate) const ETH_BAD: &str = "0xAb5801a7D398351b8bE11C439e05C5B3259aeC9B";
+pub(crate) const USDT: &str = "0xdAC17F958D2ee523a2206206994597C13D831ec7";
 
-struct Case {
-    dir: tempfile::TempDir,
-    config: Config,
+pub(crate) struct Case {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) config: Config,
 }
 
-fn ts(s: &str) -> Timestamp {
+pub(crate) fn ts(s: &str) -> Timestamp {
     Timestamp::parse_rfc3339(s).unwrap()
 }
 
-fn id(s: &str) -> SnapshotId {
+pub(crate) fn id(s: &str) -> SnapshotId {
     SnapshotId::new(s).unwrap()
 }
 
-fn units(s: &str, decimals: u8) -> Amount {
+pub(crate) fn units(s: &str, decimals: u8) -> Amount {
     Amount::parse_decimal(s, decimals).unwrap()
 }
 
@@ -60,7 +60,7 @@ fn ownership(scheme: &str, address: &str, sid: &str, verified: bool) -> Ownershi
     }
 }
 
-fn chains() -> Chains {
+pub(crate) fn chains() -> Chains {
     Chains(
         [
             (
@@ -173,7 +173,7 @@ impl Case {
     /// Three published snapshots: `s1` (no reserves), `s2` (ETH short), `s3` (covered);
     /// the first two por/1 (`[tree] version = 1`), the newest por/2 (the default), as
     /// on a site that has published since before por/2.
-    fn new() -> Case {
+    pub(crate) fn new() -> Case {
         let dir = tempfile::tempdir().unwrap();
         let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/site");
         std::fs::copy(
@@ -249,19 +249,19 @@ version = 1
         .unwrap();
     }
 
-    fn snapshots(&self) -> PathBuf {
+    pub(crate) fn snapshots(&self) -> PathBuf {
         self.config.snapshots_dir.clone()
     }
 
-    fn site(&self) -> PathBuf {
+    pub(crate) fn site(&self) -> PathBuf {
         self.config.site_dir.clone()
     }
 
-    fn page(&self, name: &str) -> String {
+    pub(crate) fn page(&self, name: &str) -> String {
         std::fs::read_to_string(self.site().join(name)).unwrap()
     }
 
-    fn manifest(&self, sid: &str) -> (Vec<u8>, Manifest) {
+    pub(crate) fn manifest(&self, sid: &str) -> (Vec<u8>, Manifest) {
         let bytes = std::fs::read(self.snapshots().join(sid).join("manifest.json")).unwrap();
         let m = serde_json::from_slice(&bytes).unwrap();
         (bytes, m)
@@ -269,7 +269,7 @@ version = 1
 }
 
 /// Every file under `dir` by relative path.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
         for e in std::fs::read_dir(dir).unwrap() {
             let p = e.unwrap().path();
@@ -286,11 +286,13 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-/// Leaves a copy of the rendered fixture site in `target/test-artifacts/site-fixture/`
+/// Leaves a copy of the rendered fixture site in `target/test-artifacts/<name>/`
 /// for `tests/js/site-e2e.test.mjs` to screenshot (the CLI cannot publish address
 /// lists without chains, so this is the site with every section filled).
-fn keep_for_screenshots(site: &Path) {
-    let dest = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts/site-fixture");
+pub(crate) fn keep_for_screenshots(site: &Path, name: &str) {
+    let dest = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/test-artifacts")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dest);
     for (rel, bytes) in tree(site) {
         let p = dest.join(rel);
@@ -300,7 +302,7 @@ fn keep_for_screenshots(site: &Path) {
 }
 
 const IDS: [&str; 3] = ["2026-09-21", "2026-10-21", "2026-11-21"];
-const PAGES: [&str; 5] = [
+pub(crate) const PAGES: [&str; 5] = [
     "index.html",
     "history.html",
     "addresses.html",
@@ -333,8 +335,6 @@ fn renders_every_page_with_the_key_figures() {
         "schema/por-inclusion-proof-2.json",
         "schema/por-snapshot-index-1.json",
         "schema/por-dispute-1.json",
-        "schema/por-reserves-update-1.json",
-        "schema/por-watch-failures-1.json",
         "snapshots/index.json",
         "snapshots/2026-09-21/manifest.json",
     ]
@@ -503,7 +503,7 @@ fn renders_every_page_with_the_key_figures() {
         assert!(html.contains(r#"<script src="static/lang.js"></script>"#));
     }
 
-    keep_for_screenshots(&c.site());
+    keep_for_screenshots(&c.site(), "site-fixture");
 
     // No page pulls anything from another site.
     for page in [
@@ -871,6 +871,7 @@ impl Schema<'_> {
 pub(crate) fn schema_errors(name: &str, doc: &Value) -> Vec<String> {
     let text = por::site::SCHEMAS
         .iter()
+        .chain(por::site::UPDATE_SCHEMAS)
         .find(|(n, _)| *n == name)
         .unwrap()
         .1;
@@ -884,7 +885,7 @@ pub(crate) fn schema_errors(name: &str, doc: &Value) -> Vec<String> {
     errs
 }
 
-fn json(path: &Path) -> Value {
+pub(crate) fn json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 

@@ -8,7 +8,10 @@
 // target/test-artifacts/site-*.png and site-zh-CN-*.png; each page's weight (its
 // HTML plus the CSS and scripts it loads) is reported; when `cargo test --test site_render` left its
 // fixture site (with address lists) in target/test-artifacts/site-fixture/, those
-// pages are screenshot too and the address filter is exercised.
+// pages are screenshot too and the address filter is exercised; likewise the site
+// with reserves updates that `cargo test --test it site_updates` leaves in
+// target/test-artifacts/site-updates-fixture/ (overview "reserves now", its charts,
+// holdings now), screenshot as site-updates-*.png and checked with axe-core and CSP.
 //
 // Run after `cargo test` built the binary: `node --test tests/js/site-e2e.test.mjs`.
 // The binary: $POR_BIN, else $CARGO_TARGET_DIR/debug/por, else target/debug/por.
@@ -352,6 +355,59 @@ test("the rendered site in headless Chromium", { timeout: 300000 }, async (t) =>
           found.push(...(await axeViolations(b)).map((v) => `fixture ${d}${page}.html: ${v}`));
         }
         assert.deepEqual(found, [], "axe-core on the fixture site (address lists, charts)");
+      } finally {
+        await fx.close();
+      }
+    });
+
+    const updatesFixture = path.join(artifacts, "site-updates-fixture");
+    await t.test("the fixture site with reserves updates (from cargo test --test it site_updates)", { skip: !fs.existsSync(path.join(updatesFixture, "index.html")) && "no updates fixture: run cargo test --test it site_updates first" }, async () => {
+      const fx = await serveDir(updatesFixture);
+      try {
+        const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'";
+        for (const { dir: d } of LANGS) for (const page of PAGES) {
+          const h = await fsp.readFile(path.join(updatesFixture, `${d}${page}.html`), "utf8");
+          assert.ok(h.includes(`<meta http-equiv="Content-Security-Policy" content="${CSP}">`), `${d}${page}.html: CSP meta`);
+          assert.doesNotMatch(h, /<script(?![^>]*\ssrc=)(?! type="application\/json" id="por-i18n">)[^>]*>/, `${d}${page}.html: an inline script`);
+          assert.doesNotMatch(h, /\sstyle=|<style[\s>]|\son[a-z]+=/, `${d}${page}.html: an inline style or handler`);
+        }
+        for (const { dir: d, lang } of LANGS) {
+          await b.navigate(`${fx.url}${d}index.html`);
+          const now = await b.executeScript(`const s = document.querySelector('section.reserves-now');
+            return { h2: s.querySelector('h2').textContent, charts: s.querySelectorAll('svg.chart[role=img] title').length > 0 && s.querySelectorAll('svg.chart').length,
+              rows: s.querySelectorAll('tbody tr').length, short: s.querySelectorAll('tbody tr.short').length,
+              alerts: s.querySelectorAll('.verdict.bad li').length, chartWidth: Math.round(s.querySelector('svg.chart').getBoundingClientRect().width),
+              feed: document.querySelector('link[rel=alternate][type="application/atom+xml"]').getAttribute('href') };`);
+          assert.equal(now.h2, lang === "en" ? "Reserves now" : "当前储备");
+          assert.equal(now.charts, 3, "one reserves-over-time chart per asset, drawn without JavaScript");
+          assert.equal(now.rows, 3);
+          assert.equal(now.short, 2, "ETH is short now, and BTC with its cold wallet drained");
+          assert.equal(now.alerts, 5, "drained, BTC and ETH short, the failed attempt, overdue");
+          assert.ok(now.chartWidth > 200, `chart drawn (${now.chartWidth}px)`);
+          assert.equal(now.feed, "feed.xml");
+          // the feed and the status are served same-origin, so the page's CSP allows reading them
+          const got = await b.executeAsyncScript(`const done = arguments[arguments.length - 1];
+            Promise.all([fetch('feed.xml').then((r) => r.text()), fetch('${d ? "../" : ""}status.json').then((r) => r.json())])
+              .then(([feed, status]) => done({ atom: feed.includes('<feed xmlns="http://www.w3.org/2005/Atom"'), format: status.format }), (e) => done({ error: String(e) }));`);
+          assert.deepEqual(got, { atom: true, format: "por-status/1" });
+        }
+        await b.navigate(`${fx.url}addresses.html`);
+        const since = await b.executeScript("return [...document.querySelectorAll('tbody tr')].filter((r) => r.querySelector('.badge.unproven') && r.textContent.includes('listed since the snapshot')).length;");
+        assert.equal(since, 1, "the address listed since the snapshot is marked");
+        const overflow = [];
+        for (const { dir: d, tag } of LANGS) overflow.push(...(await screenshotPages(b, `${fx.url}${d}`, `site-updates${tag}`)));
+        assert.deepEqual(overflow, [], "pages with updates fit a phone");
+        const found = [];
+        for (const width of [1280, 390]) {
+          await b.setWindowSize(width, 2400);
+          for (const { dir: d } of LANGS) for (const page of PAGES) {
+            await b.navigate(`${fx.url}${d}${page}.html`);
+            await b.waitFor(() => b.executeScript("return document.readyState === 'complete';"), { what: `${d}${page} loaded` });
+            found.push(...(await axeViolations(b)).map((v) => `updates ${d}${page}.html at ${width}px: ${v}`));
+          }
+        }
+        await b.setWindowSize(1280, 2400);
+        assert.deepEqual(found, [], "axe-core on the site with reserves updates");
       } finally {
         await fx.close();
       }
