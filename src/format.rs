@@ -212,14 +212,6 @@ impl ChainBlock {
             ChainBlock::Evm(e) => &e.block_time,
         }
     }
-
-    #[test]
-    fn update_file_names() {
-        assert_eq!(
-            update_file_name("2026-11-22T01:00:00Z"),
-            "20261122T010000Z.json"
-        );
-    }
 }
 
 /// The Bitcoin block a snapshot read (FORMAT.md §4 `chains.bitcoin`).
@@ -550,14 +542,6 @@ impl From<&Manifest> for crate::tree::proof::ManifestRef {
             assets: m.assets.iter().map(|a| a.info()).collect(),
             tree: m.tree.clone(),
         }
-    }
-
-    #[test]
-    fn update_file_names() {
-        assert_eq!(
-            update_file_name("2026-11-22T01:00:00Z"),
-            "20261122T010000Z.json"
-        );
     }
 }
 

@@ -27,6 +27,9 @@ struct Cli {
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value = "text")]
     log_format: LogFormat,
+    /// No progress bars or spinners on stderr (they show only on a terminal anyway).
+    #[arg(long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -108,8 +111,28 @@ enum Command {
         #[arg(long)]
         uid: String,
     },
-    /// Benchmark the core on synthetic liabilities (build with --release).
+    /// Benchmark the core on synthetic liabilities (build with --release); with
+    /// --addresses, the reserves read of many addresses against local chain servers.
     Bench {
+        /// Measure the reserves read instead: Bitcoin and EVM addresses against local
+        /// Esplora and JSON-RPC servers that add --latency-ms to every HTTP request.
+        #[arg(long)]
+        addresses: bool,
+        /// With --addresses: Bitcoin addresses read.
+        #[arg(long, default_value_t = 10_000, requires = "addresses")]
+        bitcoin: u64,
+        /// With --addresses: EVM addresses, each listed on both EVM chains.
+        #[arg(long, default_value_t = 5_000, requires = "addresses")]
+        evm: u64,
+        /// With --addresses: milliseconds added to every HTTP request.
+        #[arg(long, default_value_t = 20, requires = "addresses")]
+        latency_ms: u64,
+        /// With --addresses: `[reads] in_flight`.
+        #[arg(long, default_value_t = 32, requires = "addresses", value_parser = clap::value_parser!(u64).range(1..=256))]
+        in_flight: u64,
+        /// With --addresses: `[reads] batch`.
+        #[arg(long, default_value_t = 100, requires = "addresses", value_parser = clap::value_parser!(u64).range(1..=1000))]
+        batch: u64,
         #[arg(long, default_value_t = 1_000_000)]
         accounts: u64,
         #[arg(long, default_value_t = 4)]
@@ -325,6 +348,7 @@ fn operational(e: impl std::fmt::Display) -> Failure {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_logs(cli.log_format);
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     let name = command_name(&cli.command);
     // Last line of defence: no input may panic, but if something does, the operator
     // gets one line naming the command and exit 2. Every write goes through the
@@ -524,7 +548,27 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             source,
             postgres_url,
             postgres_password_env,
+            addresses,
+            bitcoin,
+            evm,
+            latency_ms,
+            in_flight,
+            batch,
         } => {
+            if addresses {
+                let bench = por::bench::addresses::AddressBench {
+                    bitcoin,
+                    evm,
+                    latency: std::time::Duration::from_millis(latency_ms),
+                    in_flight: in_flight as usize,
+                    batch: batch as usize,
+                };
+                let report = por::bench::run_addresses(&bench, dir).map_err(operational)?;
+                for line in report.lines {
+                    println!("{line}");
+                }
+                return Ok(ExitCode::Ok);
+            }
             let tree = match tree {
                 1 => por::tree::TreeParams::V1,
                 _ => por::tree::TreeParams::V2 {
@@ -569,9 +613,20 @@ fn run_job(
     let config = load_config(config)?;
     let as_of = as_of_arg(as_of.as_deref())?;
     let id = id.as_deref().map(snapshot_id).transpose()?;
+    let bars = (!json).then(Bars::new).flatten();
     let spinner = progress("snapshot: liabilities, reserves, proof store, site");
-    let outcome = por::job::run(&config, id, as_of, replace);
+    let spinner = match &bars {
+        Some(b) => b.multi.add(spinner),
+        None => spinner,
+    };
+    let watcher = bars
+        .clone()
+        .map(|b| b as std::sync::Arc<dyn por::reserves::batch::Progress>);
+    let outcome = por::job::run_with(&config, id, as_of, replace, watcher);
     spinner.finish_and_clear();
+    if let Some(b) = &bars {
+        b.clear();
+    }
     let outcome = outcome.map_err(operational)?;
     let snap = &outcome.snapshot;
     let id = snap.manifest.snapshot_id.clone();
@@ -672,10 +727,18 @@ fn witness(command: WitnessCommand) -> Result<ExitCode, Failure> {
     }
 }
 
+/// `--quiet`: no spinners or progress bars.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether progress may be drawn: stderr is a terminal and `--quiet` is not given.
+fn show_progress() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && !QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A spinner on stderr when it is a terminal; nothing otherwise (cron, pipes).
 fn progress(message: &str) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    if !std::io::stderr().is_terminal() {
+    if !show_progress() {
         return indicatif::ProgressBar::hidden();
     }
     let pb = indicatif::ProgressBar::new_spinner();
@@ -914,6 +977,56 @@ fn verify(
         Err(e) => {
             println!("invalid: {e}");
             Ok(ExitCode::CheckFailed)
+        }
+    }
+}
+
+/// The reserves reads on a terminal: one bar per chain, addresses done / total.
+struct Bars {
+    multi: indicatif::MultiProgress,
+    bars: std::sync::Mutex<std::collections::HashMap<String, indicatif::ProgressBar>>,
+}
+
+impl Bars {
+    /// Bars on stderr, or `None` when progress is not shown.
+    fn new() -> Option<std::sync::Arc<Bars>> {
+        show_progress().then(|| {
+            std::sync::Arc::new(Bars {
+                multi: indicatif::MultiProgress::new(),
+                bars: Default::default(),
+            })
+        })
+    }
+
+    /// Removes every bar from the terminal.
+    fn clear(&self) {
+        for b in self.bars.lock().expect("not poisoned").values() {
+            b.finish_and_clear();
+        }
+        let _ = self.multi.clear();
+    }
+}
+
+impl por::reserves::batch::Progress for Bars {
+    fn start(&self, chain: &str, total: u64) {
+        let style = indicatif::ProgressStyle::with_template(
+            "{prefix:>12} {bar:30} {pos}/{len} addresses ({per_sec}, {eta} left)",
+        )
+        .expect("a valid template");
+        let bar = self.multi.add(
+            indicatif::ProgressBar::new(total)
+                .with_style(style)
+                .with_prefix(chain.to_string()),
+        );
+        self.bars
+            .lock()
+            .expect("not poisoned")
+            .insert(chain.to_string(), bar);
+    }
+
+    fn advance(&self, chain: &str, n: u64) {
+        if let Some(b) = self.bars.lock().expect("not poisoned").get(chain) {
+            b.inc(n);
         }
     }
 }

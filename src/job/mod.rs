@@ -34,6 +34,7 @@ use crate::snapshot::{self, ReserveFigures, SnapshotError, Timings};
 use crate::time::Timestamp;
 use crate::tree::store::StoreError;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Everything that stops a command before it published.
@@ -351,6 +352,18 @@ pub fn snapshot(
     as_of: Timestamp,
     replace: bool,
 ) -> Result<Outcome, JobError> {
+    snapshot_with(out, config, id, as_of, replace, None)
+}
+
+/// [`snapshot`], telling `progress` of the reserves reads (addresses done per chain).
+pub fn snapshot_with(
+    out: &Output,
+    config: &Config,
+    id: &SnapshotId,
+    as_of: Timestamp,
+    replace: bool,
+    progress: Option<Arc<dyn reserves::batch::Progress>>,
+) -> Result<Outcome, JobError> {
     let start = Instant::now();
     let previous = snapshot::plan(out, id, as_of, replace)?;
     let log_state = match &config.log {
@@ -390,7 +403,8 @@ pub fn snapshot(
                 .wallets_for(id.as_str())
                 .expect("config requires [wallets] with [chains]");
             let wallets = reserves::wallets::parse_file(&wallets_path, &wallet_chains)?;
-            let backends = reserves::connect::connect(chains)?;
+            let mut backends = reserves::connect::connect(chains)?;
+            backends.progress = progress;
             let t = Instant::now();
             let mut report = reserves::read(config, id, as_of, wallets, &backends)?;
             tracing::info!(
@@ -616,6 +630,17 @@ pub fn run(
     as_of: Timestamp,
     replace: bool,
 ) -> Result<RunOutcome, JobError> {
+    run_with(config, id, as_of, replace, None)
+}
+
+/// [`run`], telling `progress` of the reserves reads (addresses done per chain).
+pub fn run_with(
+    config: &Config,
+    id: Option<SnapshotId>,
+    as_of: Timestamp,
+    replace: bool,
+    progress: Option<Arc<dyn reserves::batch::Progress>>,
+) -> Result<RunOutcome, JobError> {
     let start = Instant::now();
     let out = Output::open(&output_dirs(config))?;
     let id = match id {
@@ -631,7 +656,7 @@ pub fn run(
         }
         o
     } else {
-        snapshot(&out, config, &id, as_of, replace)?
+        snapshot_with(&out, config, &id, as_of, replace, progress)?
     };
     crate::publish::fault_point("published");
     let site = site::render(&out, &site_settings(config));
