@@ -110,7 +110,7 @@ impl BtcState {
     /// spends its balance after it.
     fn txs(i: u64) -> Vec<Tx> {
         let script = btc_address(i).script_pubkey().to_hex_string();
-        let n = if i % 100 == 0 {
+        let n = if i.is_multiple_of(100) {
             300 + (i / 100) % 100
         } else {
             1 + i % 3
@@ -128,7 +128,7 @@ impl BtcState {
                 },
             })
             .collect();
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             let left = Self::balance(i);
             txs.push(Tx {
                 txid: esplora::txid(format!("btc {i} moved").as_bytes()),
@@ -142,7 +142,7 @@ impl BtcState {
 
     /// Address `i`'s balance at the snapshot block, from the generator alone.
     fn balance(i: u64) -> u64 {
-        let n = if i % 100 == 0 {
+        let n = if i.is_multiple_of(100) {
             300 + (i / 100) % 100
         } else {
             1 + i % 3

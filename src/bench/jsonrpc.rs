@@ -107,7 +107,7 @@ fn call(
     let result = match req.get("method").and_then(Value::as_str).unwrap_or("") {
         "eth_chainId" => Ok(json!(format!("{:#x}", chain.chain_id))),
         "eth_blockNumber" => Ok(json!(format!("{:#x}", chain.tip))),
-        "eth_getBlockByNumber" => match params.first().and_then(|v| quantity(v)) {
+        "eth_getBlockByNumber" => match params.first().and_then(quantity) {
             Some(h) if h <= chain.tip => Ok(json!({
                 "number": format!("{h:#x}"),
                 "hash": chain.hash(h),

@@ -3,9 +3,10 @@
 //! HTTP plumbing and URL redaction in `http.rs`).
 //!
 //! One trait per chain, one module per backend (as BDK splits `esplora`,
-//! `bitcoind_rpc`, …). Traits are blocking: a run reads tens to hundreds of
-//! addresses, sequentially, and blocking traits stay object-safe so a chain can be
-//! served by several endpoints of different kinds at once. Backends that speak async
+//! `bitcoind_rpc`, …). Traits are blocking: the reserves step runs a bounded number
+//! of reader threads over thousands of addresses (EVM reads in JSON-RPC batches,
+//! [`EthereumBackend::read_batch`]), and blocking traits stay object-safe so a chain
+//! can be served by several endpoints of different kinds at once. Backends that speak async
 //! HTTP own a small runtime internally.
 //!
 //! Every read is pinned to a [`BlockRef`]: balances are read *at* the snapshot block,

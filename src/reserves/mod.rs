@@ -5,6 +5,11 @@
 //! (a reorg during the run aborts it), and produces the per-asset figures and the
 //! published address lists (`addresses.json`, `addresses.csv`, `defillama.json`).
 //!
+//! Addresses are read `[reads] in_flight` at once: a Bitcoin address alone, EVM
+//! addresses of one chain in chunks of one JSON-RPC batch (`[reads] batch` calls;
+//! [`batch`]), each value required equal from every endpoint. A
+//! [`batch::Progress`] in [`Backends`] is told of the addresses done per chain.
+//!
 //! Only addresses whose ownership proof verified count in `reserves`; the others
 //! count in `unproven_reserves`, and a proof that fails is reported by address and
 //! scheme. Nothing here writes a file: the figures go to [`crate::snapshot::publish`].

@@ -312,3 +312,44 @@ fn batching_sends_fewer_requests_and_a_server_refusing_batches_is_read_call_by_c
     assert_eq!(list["addresses"][0]["holdings"][0]["amount"], "1000");
     assert_eq!(list["addresses"][0]["holdings"][1]["amount"], "1001");
 }
+
+/// Records what the reserves read tells its progress watcher.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<(String, &'static str, u64)>>);
+
+impl por::reserves::batch::Progress for Recorder {
+    fn start(&self, chain: &str, total: u64) {
+        self.0.lock().unwrap().push((chain.into(), "start", total));
+    }
+    fn advance(&self, chain: &str, n: u64) {
+        self.0.lock().unwrap().push((chain.into(), "advance", n));
+    }
+}
+
+#[test]
+fn progress_counts_every_address_once_in_batch_sized_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // 2 calls an address, 10 a batch: chunks of 5 addresses.
+    let _server = case(d, true, None, 10);
+    let config = por::config::Config::from_file(&d.join("por.toml")).unwrap();
+    let chains = por::reserves::wallets::WalletChains::from_config(&config);
+    let wallets = por::reserves::wallets::parse_file(&d.join("wallets.csv"), &chains).unwrap();
+    let mut backends = por::reserves::connect::connect(config.chains.as_ref().unwrap()).unwrap();
+    let recorder = Arc::new(Recorder::default());
+    backends.progress = Some(recorder.clone());
+    let id = por::format::SnapshotId::new(ID).unwrap();
+    let report =
+        por::reserves::read(&config, &id, Timestamp(1_800_000_005), wallets, &backends).unwrap();
+    assert_eq!(report.addresses.len(), 40);
+    let events = recorder.0.lock().unwrap().clone();
+    assert_eq!(events[0], ("ethereum".to_string(), "start", 40));
+    let steps: Vec<u64> = events[1..]
+        .iter()
+        .map(|(chain, what, n)| {
+            assert_eq!((chain.as_str(), *what), ("ethereum", "advance"));
+            *n
+        })
+        .collect();
+    assert_eq!(steps, vec![5; 8]);
+}
