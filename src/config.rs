@@ -175,6 +175,8 @@ struct RawReads {
     attempts: Option<u32>,
     #[serde(default)]
     in_flight: Option<u64>,
+    #[serde(default)]
+    batch: Option<u64>,
 }
 
 /// `chains` is either the `[chains]` table of older configs (`[chains.bitcoin]`,
@@ -458,6 +460,25 @@ fn in_flight(
     }
 }
 
+/// JSON-RPC calls per batch request on EVM chains when `batch` is not configured.
+pub const DEFAULT_BATCH: usize = 100;
+/// The most JSON-RPC calls per batch request (`batch`).
+pub const MAX_BATCH: usize = 1000;
+
+fn batch(
+    v: Option<u64>,
+    invalid: &impl Fn(&str, String) -> ConfigError,
+) -> Result<usize, ConfigError> {
+    match v {
+        None => Ok(DEFAULT_BATCH),
+        Some(n) if (1..=MAX_BATCH as u64).contains(&n) => Ok(n as usize),
+        Some(n) => Err(invalid(
+            "reads.batch",
+            format!("{n} is not in 1..={MAX_BATCH}"),
+        )),
+    }
+}
+
 /// `[chains]` or `[[chains]]` with `[reads]`: request limits and the chains read.
 #[derive(Clone, Debug)]
 pub struct ChainsConfig {
@@ -468,6 +489,9 @@ pub struct ChainsConfig {
     /// Addresses read at once, so requests in flight per endpoint (`in_flight`,
     /// default [`DEFAULT_IN_FLIGHT`], 1 to [`MAX_IN_FLIGHT`]).
     pub in_flight: usize,
+    /// JSON-RPC calls per batch request on EVM chains (`batch`, default
+    /// [`DEFAULT_BATCH`], 1 to [`MAX_BATCH`]; 1 sends single requests).
+    pub batch: usize,
     /// The chains, in configured order (at most one Bitcoin chain).
     pub list: Vec<ChainConfig>,
 }
@@ -1403,6 +1427,7 @@ fn parse_chains(
         timeout: Duration::from_secs(c.timeout_secs.unwrap_or(30).max(1)),
         attempts,
         in_flight: in_flight(c.in_flight, "chains.in_flight", invalid)?,
+        batch: DEFAULT_BATCH,
         list: bitcoin.into_iter().chain(ethereum).collect(),
     })
 }
@@ -1557,6 +1582,7 @@ fn parse_chain_list(
         timeout: Duration::from_secs(reads.and_then(|r| r.timeout_secs).unwrap_or(30).max(1)),
         attempts,
         in_flight: in_flight(reads.and_then(|r| r.in_flight), "reads.in_flight", invalid)?,
+        batch: batch(reads.and_then(|r| r.batch), invalid)?,
         list: out,
     })
 }
@@ -1893,6 +1919,7 @@ private = "private"
         let ch = c.chains.as_ref().unwrap();
         assert_eq!(ch.timeout, Duration::from_secs(5));
         assert_eq!(ch.in_flight, DEFAULT_IN_FLIGHT);
+        assert_eq!(ch.batch, DEFAULT_BATCH);
         let names: Vec<&str> = ch.list.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["bitcoin", "ethereum", "arbitrum"]);
         assert_eq!(ch.get("arbitrum").unwrap().chain_id(), Some(42161));
@@ -2008,6 +2035,11 @@ private = "private"
                 "[reads]\ntimeout_secs = 5",
                 "[reads]\nin_flight = 0",
                 "por.toml: reads.in_flight: 0 is not in 1..=256",
+            ),
+            (
+                "[reads]\ntimeout_secs = 5",
+                "[reads]\nbatch = 1001",
+                "por.toml: reads.batch: 1001 is not in 1..=1000",
             ),
         ] {
             assert!(LISTED.contains(from), "{from}");

@@ -27,6 +27,9 @@ struct Cli {
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value = "text")]
     log_format: LogFormat,
+    /// No progress bars or spinners on stderr (they show only on a terminal anyway).
+    #[arg(long, global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -130,8 +133,28 @@ enum Command {
         #[arg(long)]
         uid: String,
     },
-    /// Benchmark the core on synthetic liabilities (build with --release).
+    /// Benchmark the core on synthetic liabilities (build with --release); with
+    /// --addresses, the reserves read of many addresses against local chain servers.
     Bench {
+        /// Measure the reserves read instead: Bitcoin and EVM addresses against local
+        /// Esplora and JSON-RPC servers that add --latency-ms to every HTTP request.
+        #[arg(long)]
+        addresses: bool,
+        /// With --addresses: Bitcoin addresses read.
+        #[arg(long, default_value_t = 10_000, requires = "addresses")]
+        bitcoin: u64,
+        /// With --addresses: EVM addresses, each listed on both EVM chains.
+        #[arg(long, default_value_t = 5_000, requires = "addresses")]
+        evm: u64,
+        /// With --addresses: milliseconds added to every HTTP request.
+        #[arg(long, default_value_t = 20, requires = "addresses")]
+        latency_ms: u64,
+        /// With --addresses: `[reads] in_flight`.
+        #[arg(long, default_value_t = 32, requires = "addresses", value_parser = clap::value_parser!(u64).range(1..=256))]
+        in_flight: u64,
+        /// With --addresses: `[reads] batch`.
+        #[arg(long, default_value_t = 100, requires = "addresses", value_parser = clap::value_parser!(u64).range(1..=1000))]
+        batch: u64,
         #[arg(long, default_value_t = 1_000_000)]
         accounts: u64,
         #[arg(long, default_value_t = 4)]
@@ -347,6 +370,7 @@ fn operational(e: impl std::fmt::Display) -> Failure {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_logs(cli.log_format);
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     let name = command_name(&cli.command);
     // Last line of defence: no input may panic, but if something does, the operator
     // gets one line naming the command and exit 2. Every write goes through the
@@ -604,7 +628,27 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             source,
             postgres_url,
             postgres_password_env,
+            addresses,
+            bitcoin,
+            evm,
+            latency_ms,
+            in_flight,
+            batch,
         } => {
+            if addresses {
+                let bench = por::bench::addresses::AddressBench {
+                    bitcoin,
+                    evm,
+                    latency: std::time::Duration::from_millis(latency_ms),
+                    in_flight: in_flight as usize,
+                    batch: batch as usize,
+                };
+                let report = por::bench::run_addresses(&bench, dir).map_err(operational)?;
+                for line in report.lines {
+                    println!("{line}");
+                }
+                return Ok(ExitCode::Ok);
+            }
             let tree = match tree {
                 1 => por::tree::TreeParams::V1,
                 _ => por::tree::TreeParams::V2 {
@@ -651,7 +695,11 @@ fn run_job(
     let config = load_config(config)?;
     let as_of = as_of_arg(as_of.as_deref())?;
     let id = id.as_deref().map(snapshot_id).transpose()?;
-    let bars = Bars::new("snapshot: starting");
+    let bars = if json {
+        Bars::off()
+    } else {
+        Bars::new("snapshot: starting")
+    };
     let outcome = por::job::run(&config, id, as_of, replace, &bars);
     bars.finish();
     let outcome = outcome.map_err(operational)?;
@@ -757,36 +805,66 @@ fn witness(command: WitnessCommand) -> Result<ExitCode, Failure> {
     }
 }
 
+/// `--quiet`: no spinners or progress bars.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether progress may be drawn: stderr is a terminal and `--quiet` is not given.
+fn show_progress() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && !QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A bar (or a spinner, when the phase's size is unknown) on stderr for each phase
-/// the library reports, when stderr is a terminal; nothing otherwise (cron, pipes).
+/// the library reports, and one bar per chain while reserves are read (addresses done
+/// / total), when progress is shown ([`show_progress`]); nothing otherwise (cron,
+/// pipes, `--quiet`, `--json`).
 struct Bars {
     on: bool,
+    multi: indicatif::MultiProgress,
     bar: std::sync::Mutex<Option<indicatif::ProgressBar>>,
+    chains: std::sync::Mutex<std::collections::HashMap<String, indicatif::ProgressBar>>,
 }
 
 impl Bars {
     /// Bars for a command; `first` is shown until the first phase starts.
     fn new(first: &str) -> Bars {
-        use std::io::IsTerminal;
-        let bars = Bars {
-            on: std::io::stderr().is_terminal(),
-            bar: std::sync::Mutex::new(None),
-        };
+        let mut bars = Bars::off();
+        bars.on = show_progress();
         if bars.on {
-            *bars.lock() = Some(spinner(first));
+            *bars.lock() = Some(bars.multi.add(spinner(first)));
         }
         bars
+    }
+
+    /// No bars at all.
+    fn off() -> Bars {
+        Bars {
+            on: false,
+            multi: indicatif::MultiProgress::new(),
+            bar: std::sync::Mutex::new(None),
+            chains: Default::default(),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<indicatif::ProgressBar>> {
         self.bar.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Clears the last bar.
+    fn chain_bars(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, indicatif::ProgressBar>> {
+        self.chains.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Clears every bar.
     fn finish(&self) {
         if let Some(b) = self.lock().take() {
             b.finish_and_clear();
         }
+        for b in self.chain_bars().values() {
+            b.finish_and_clear();
+        }
+        let _ = self.multi.clear();
     }
 }
 
@@ -807,7 +885,7 @@ impl por::progress::Progress for Bars {
             b.finish_and_clear();
         }
         let label = phase.label();
-        *bar = Some(match total {
+        *bar = Some(self.multi.add(match total {
             None => spinner(label),
             Some(total) => {
                 let units = if phase == por::progress::Phase::Liabilities {
@@ -825,11 +903,33 @@ impl por::progress::Progress for Bars {
                 pb.enable_steady_tick(std::time::Duration::from_millis(120));
                 pb
             }
-        });
+        }));
     }
 
     fn advance(&self, n: u64) {
         if let Some(b) = self.lock().as_ref() {
+            b.inc(n);
+        }
+    }
+
+    fn chain_start(&self, chain: &str, total: u64) {
+        if !self.on {
+            return;
+        }
+        let style = indicatif::ProgressStyle::with_template(
+            "{prefix:>12} {bar:30} {pos}/{len} addresses ({per_sec}, {eta} left)",
+        )
+        .expect("a valid template");
+        let bar = self.multi.add(
+            indicatif::ProgressBar::new(total)
+                .with_style(style)
+                .with_prefix(chain.to_string()),
+        );
+        self.chain_bars().insert(chain.to_string(), bar);
+    }
+
+    fn chain_advance(&self, chain: &str, n: u64) {
+        if let Some(b) = self.chain_bars().get(chain) {
             b.inc(n);
         }
     }

@@ -51,6 +51,12 @@ pub trait Progress: Sync {
     fn start(&self, phase: Phase, total: Option<u64>);
     /// `n` more units of the current phase are done.
     fn advance(&self, n: u64);
+    /// Within [`Phase::Reserves`]: `total` listed addresses on chain `chain` are to be
+    /// read.
+    fn chain_start(&self, _chain: &str, _total: u64) {}
+    /// Within [`Phase::Reserves`]: `n` more addresses of `chain` are read and their
+    /// proofs checked.
+    fn chain_advance(&self, _chain: &str, _n: u64) {}
 }
 
 /// Reports nothing.

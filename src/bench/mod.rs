@@ -8,6 +8,9 @@
 //! dummy and node hash), so the tree build can be quoted as a fraction of the
 //! hashing limit.
 //!
+//! `por bench --addresses` ([`addresses`]) measures the reserves read instead: tens of
+//! thousands of addresses against local Esplora and JSON-RPC servers with added latency.
+//!
 //! The bench works in a fresh folder of its own, `por-bench-<pid>-<n>`, made inside
 //! `--dir` (or the system temp folder) and removed afterwards: it deletes only what it
 //! created, never `--dir` itself or anything else in it. It needs the input plus the
@@ -17,7 +20,11 @@
 // Floats here are timing statistics for a report, never money.
 #![allow(clippy::float_arithmetic)]
 
+pub mod addresses;
+pub mod esplora;
 pub mod inputs;
+pub mod jsonrpc;
+pub mod serve;
 
 pub use inputs::BenchSource;
 
@@ -57,6 +64,9 @@ pub enum BenchError {
     /// The proof store under test failed.
     #[error("{0}")]
     Store(#[from] crate::tree::store::StoreError),
+    /// The reserves read under test (`--addresses`) failed or read a wrong total.
+    #[error("{0}")]
+    Reserves(String),
 }
 
 /// The measurements of one bench run, ready to print.
@@ -87,6 +97,14 @@ fn dir_size(dir: &Path) -> std::io::Result<u64> {
 pub fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Resident set size of this process now, from /proc (Linux).
+pub fn rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
 }
@@ -212,6 +230,17 @@ impl Progress for PhaseLog<'_> {
 
 fn gib(bytes: u64) -> f64 {
     bytes as f64 / (1u64 << 30) as f64
+}
+
+/// `por bench --addresses`: the reserves read at exchange scale against local chain
+/// servers ([`addresses`]), in a fresh folder inside `dir`, removed afterwards.
+pub fn run_addresses(
+    bench: &addresses::AddressBench,
+    dir: Option<PathBuf>,
+) -> Result<BenchReport, BenchError> {
+    let parent = dir.unwrap_or_else(std::env::temp_dir);
+    let work = WorkDir::create(&parent)?;
+    addresses::run_in(bench, &work.0)
 }
 
 fn run_in(

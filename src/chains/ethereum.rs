@@ -12,6 +12,14 @@
 //! connection refused/reset, timeouts, HTTP 429/5xx and rate-limit error objects. A
 //! JSON-RPC error object or a malformed body is a definite answer.
 //!
+//! Many reads at once go as one JSON-RPC batch request ([`EthereumBackend::read_batch`]:
+//! an array of `eth_getBalance` / `eth_call` requests, each pinned by hash, answers
+//! matched by id). A transient failure of the request, or an item the node answers
+//! with a rate-limit error, retries the whole batch; any other item error fails it,
+//! named by the item's address. An endpoint that refuses batches (an HTTP 4xx other
+//! than 429, or an answer that is not one response per request, such as a single error
+//! object) is read with single calls from then on, with a warning.
+//!
 //! Endpoint URLs often carry credentials (userinfo, `?apikey=`, a key as a path
 //! segment); they appear only through [`redact_url`], in messages and in `Debug`.
 //! Client construction, transport classification and redaction are `chains/http.rs`,
@@ -23,14 +31,14 @@ use std::time::Duration;
 use alloy::eips::BlockId;
 use alloy::primitives::{Address, B256, Bytes, U64, U256};
 use alloy::providers::{Provider, RootProvider};
-use alloy::rpc::client::RpcClient;
+use alloy::rpc::client::{BatchRequest, RpcClient, Waiter};
 use alloy::rpc::types::{TransactionInput, TransactionRequest};
 use alloy::sol_types::{SolCall, sol};
 use alloy::transports::http::{Http, reqwest};
 use alloy::transports::{RpcError, TransportErrorKind};
 
 use super::http::{self, Marks, error_chain, reqwest_is_transient, url_secrets};
-use super::{BlockRef, ChainError, EthereumBackend, RetryPolicy};
+use super::{BlockRef, ChainError, EthereumBackend, EvmAnswer, EvmQuery, RetryPolicy};
 
 sol! {
     #![sol(alloy_sol_types = alloy::sol_types)]
@@ -106,6 +114,8 @@ pub struct JsonRpcEthereum {
     provider: RootProvider,
     retry: RetryPolicy,
     rt: tokio::runtime::Runtime,
+    /// Set once the endpoint refused a batch request: later batches are single calls.
+    no_batches: std::sync::atomic::AtomicBool,
 }
 
 impl fmt::Debug for JsonRpcEthereum {
@@ -151,6 +161,7 @@ impl JsonRpcEthereum {
             provider,
             retry: config.retry,
             rt,
+            no_batches: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -300,14 +311,203 @@ impl JsonRpcEthereum {
         at: &BlockRef,
     ) -> Result<Bytes, ChainError> {
         let block = self.pin(at)?;
-        // Both `input` and `data`: nodes differ in which one they read.
-        let tx = TransactionRequest::default()
-            .to(to)
-            .input(TransactionInput::both(data));
+        let tx = call_request(to, data);
         self.request(what, || {
             self.provider.call(tx.clone()).block(block).into_future()
         })
     }
+}
+
+/// An item of a batch on its way: the typed answer it waits for.
+enum Pending {
+    Balance(Waiter<U256>),
+    Call(Waiter<Bytes>),
+}
+
+/// The raw answer of one batch item.
+enum Raw {
+    Balance(U256),
+    Call(Bytes),
+}
+
+type ItemResult = Result<Raw, RpcError<TransportErrorKind>>;
+
+impl JsonRpcEthereum {
+    /// Sends `queries` as one JSON-RPC batch pinned to `block`; the outer error is the
+    /// request's, the inner ones the items'.
+    async fn send_batch(
+        &self,
+        queries: &[EvmQuery],
+        block: BlockId,
+    ) -> Result<Vec<ItemResult>, RpcError<TransportErrorKind>> {
+        let mut batch = BatchRequest::new(self.provider.client());
+        let mut pending = Vec::with_capacity(queries.len());
+        for q in queries {
+            pending.push(match q {
+                EvmQuery::Native { holder } => {
+                    Pending::Balance(batch.add_call("eth_getBalance", &(holder, block))?)
+                }
+                EvmQuery::Erc20 { token, holder } => {
+                    let data = IERC20::balanceOfCall { holder: *holder }.abi_encode();
+                    Pending::Call(
+                        batch.add_call("eth_call", &(call_request(*token, data.into()), block))?,
+                    )
+                }
+                EvmQuery::Eip1271 {
+                    wallet,
+                    hash,
+                    signature,
+                } => {
+                    let data = IERC1271::isValidSignatureCall {
+                        hash: *hash,
+                        signature: Bytes::copy_from_slice(signature),
+                    }
+                    .abi_encode();
+                    Pending::Call(
+                        batch.add_call("eth_call", &(call_request(*wallet, data.into()), block))?,
+                    )
+                }
+            });
+        }
+        batch.send().await?;
+        let mut out = Vec::with_capacity(pending.len());
+        for p in pending {
+            out.push(match p {
+                Pending::Balance(w) => w.await.map(Raw::Balance),
+                Pending::Call(w) => w.await.map(Raw::Call),
+            });
+        }
+        Ok(out)
+    }
+
+    /// What one query asks, with the snapshot block, for messages.
+    fn what(query: &EvmQuery, at: &BlockRef) -> String {
+        format!("{query} at block {} {}", at.height, at.hash)
+    }
+
+    /// The answer of one query from its raw result, as the single calls read it.
+    fn answer(&self, query: &EvmQuery, raw: Raw, at: &BlockRef) -> Result<EvmAnswer, ChainError> {
+        let what = Self::what(query, at);
+        match (query, raw) {
+            (EvmQuery::Native { .. }, Raw::Balance(wei)) => {
+                Ok(EvmAnswer::Amount(to_u128(wei).ok_or_else(|| {
+                    ChainError::Malformed {
+                        endpoint: self.endpoint.clone(),
+                        what,
+                        message: format!("balance {wei} wei exceeds 2^128-1"),
+                    }
+                })?))
+            }
+            (EvmQuery::Erc20 { token, .. }, Raw::Call(ret)) => {
+                self.erc20_units(&what, *token, &ret).map(EvmAnswer::Amount)
+            }
+            (EvmQuery::Eip1271 { .. }, Raw::Call(ret)) => Ok(EvmAnswer::Valid(is_magic(&ret))),
+            _ => unreachable!("send_batch pairs each query with its answer type"),
+        }
+    }
+
+    /// Whether a batch request's failure means the endpoint does not take batches.
+    fn refuses_batches(err: &RpcError<TransportErrorKind>) -> bool {
+        match err {
+            RpcError::Transport(TransportErrorKind::HttpError(e)) => {
+                (400..500).contains(&e.status) && e.status != 429
+            }
+            RpcError::DeserError { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// The batch read of [`EthereumBackend::read_batch`].
+    fn batch(&self, queries: &[EvmQuery], at: &BlockRef) -> Result<Vec<EvmAnswer>, ChainError> {
+        use std::sync::atomic::Ordering;
+        let block = self.pin(at)?;
+        let what = format!(
+            "a batch of {} reads at block {} {}",
+            queries.len(),
+            at.height,
+            at.hash
+        );
+        // `None`: the endpoint refused the batch.
+        let items: Option<Vec<ItemResult>> = self.retry.run(|| {
+            let items = match self.rt.block_on(self.send_batch(queries, block)) {
+                Ok(items) => items,
+                Err(e) if Self::refuses_batches(&e) => {
+                    tracing::warn!(endpoint = %self.endpoint, error = %self.map_error(&what, e), "the endpoint refuses JSON-RPC batches; reading with single calls");
+                    return Ok(None);
+                }
+                Err(e) => return Err(self.map_error(&what, e)),
+            };
+            let missing = |r: &ItemResult| {
+                matches!(r, Err(RpcError::Transport(TransportErrorKind::MissingBatchResponse(_))))
+            };
+            if items.iter().all(missing) {
+                tracing::warn!(endpoint = %self.endpoint, "the endpoint answered a JSON-RPC batch with no response per request; reading with single calls");
+                return Ok(None);
+            }
+            // An item the node rate-limited is worth another try of the whole batch.
+            for (q, r) in queries.iter().zip(&items) {
+                if let Err(RpcError::ErrorResp(p)) = r
+                    && is_rate_limited(p.code, &p.message)
+                {
+                    return Err(self.map_error(&Self::what(q, at), RpcError::ErrorResp(p.clone())));
+                }
+            }
+            Ok(Some(items))
+        })?;
+        let Some(items) = items else {
+            self.no_batches.store(true, Ordering::Relaxed);
+            return queries.iter().map(|q| self.read_one(q, at)).collect();
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (q, r) in queries.iter().zip(items) {
+            let what = Self::what(q, at);
+            out.push(match r {
+                Ok(raw) => self.answer(q, raw, at)?,
+                Err(RpcError::Transport(TransportErrorKind::MissingBatchResponse(_))) => {
+                    return Err(ChainError::Malformed {
+                        endpoint: self.endpoint.clone(),
+                        what,
+                        message: "the batch response has no answer to this request".into(),
+                    });
+                }
+                Err(e) => match (q, self.map_error(&what, e)) {
+                    (EvmQuery::Eip1271 { .. }, ChainError::Rpc { message, .. })
+                        if is_revert_message(&message) =>
+                    {
+                        EvmAnswer::Valid(false)
+                    }
+                    (_, e) => return Err(self.explain_pinned_failure(at, e)),
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    /// Token units from a `balanceOf` return value: exactly one 32-byte word.
+    fn erc20_units(&self, what: &str, token: Address, ret: &[u8]) -> Result<u128, ChainError> {
+        let malformed = |message: String| ChainError::Malformed {
+            endpoint: self.endpoint.clone(),
+            what: what.to_string(),
+            message,
+        };
+        if ret.len() != 32 {
+            return Err(malformed(format!(
+                "returned {} bytes ({}), expected one 32-byte uint256; is {token} an erc-20 contract at this block?",
+                ret.len(),
+                truncate(&Bytes::copy_from_slice(ret).to_string(), 80)
+            )));
+        }
+        let units = U256::from_be_slice(ret);
+        to_u128(units).ok_or_else(|| malformed(format!("balance {units} exceeds 2^128-1")))
+    }
+}
+
+/// An `eth_call` of `data` on `to`, with both `input` and `data` (nodes differ in which
+/// one they read).
+fn call_request(to: Address, data: Bytes) -> TransactionRequest {
+    TransactionRequest::default()
+        .to(to)
+        .input(TransactionInput::both(data))
 }
 
 /// The fields of a block this backend needs; a full header would tie us to one
@@ -397,20 +597,7 @@ impl EthereumBackend for JsonRpcEthereum {
         let ret = self
             .call_at(&what, token, data.into(), at)
             .map_err(|e| self.explain_pinned_failure(at, e))?;
-        let malformed = |message: String| ChainError::Malformed {
-            endpoint: self.endpoint.clone(),
-            what: what.clone(),
-            message,
-        };
-        if ret.len() != 32 {
-            return Err(malformed(format!(
-                "returned {} bytes ({}), expected one 32-byte uint256; is {token} an erc-20 contract at this block?",
-                ret.len(),
-                truncate(&ret.to_string(), 80)
-            )));
-        }
-        let units = U256::from_be_slice(&ret);
-        to_u128(units).ok_or_else(|| malformed(format!("balance {units} exceeds 2^128-1")))
+        self.erc20_units(&what, token, &ret)
     }
 
     fn is_valid_signature_1271(
@@ -434,6 +621,17 @@ impl EthereumBackend for JsonRpcEthereum {
             Err(ChainError::Rpc { message, .. }) if is_revert_message(&message) => Ok(false),
             Err(e) => Err(self.explain_pinned_failure(at, e)),
         }
+    }
+
+    fn read_batch(
+        &self,
+        queries: &[EvmQuery],
+        at: &BlockRef,
+    ) -> Result<Vec<EvmAnswer>, ChainError> {
+        if queries.len() <= 1 || self.no_batches.load(std::sync::atomic::Ordering::Relaxed) {
+            return queries.iter().map(|q| self.read_one(q, at)).collect();
+        }
+        self.batch(queries, at)
     }
 }
 

@@ -3,9 +3,10 @@
 //! HTTP plumbing and URL redaction in `http.rs`).
 //!
 //! One trait per chain, one module per backend (as BDK splits `esplora`,
-//! `bitcoind_rpc`, …). Traits are blocking: a run reads tens to hundreds of
-//! addresses, sequentially, and blocking traits stay object-safe so a chain can be
-//! served by several endpoints of different kinds at once. Backends that speak async
+//! `bitcoind_rpc`, …). Traits are blocking: the reserves step runs a bounded number
+//! of reader threads over thousands of addresses (EVM reads in JSON-RPC batches,
+//! [`EthereumBackend::read_batch`]), and blocking traits stay object-safe so a chain
+//! can be served by several endpoints of different kinds at once. Backends that speak async
 //! HTTP own a small runtime internally.
 //!
 //! Every read is pinned to a [`BlockRef`]: balances are read *at* the snapshot block,
@@ -152,6 +153,88 @@ pub trait EthereumBackend: Send + Sync {
         signature: &[u8],
         at: &BlockRef,
     ) -> Result<bool, ChainError>;
+    /// Every read of `queries`, pinned to block `at`, answered in `queries` order. A
+    /// JSON-RPC backend sends them as one batch request; this default makes one call per
+    /// query. A query the node answers with an error fails the whole batch with an error
+    /// naming the query's address.
+    fn read_batch(
+        &self,
+        queries: &[EvmQuery],
+        at: &BlockRef,
+    ) -> Result<Vec<EvmAnswer>, ChainError> {
+        queries.iter().map(|q| self.read_one(q, at)).collect()
+    }
+    /// One query of a batch, through the single-call methods.
+    fn read_one(&self, query: &EvmQuery, at: &BlockRef) -> Result<EvmAnswer, ChainError> {
+        Ok(match query {
+            EvmQuery::Native { holder } => EvmAnswer::Amount(self.native_balance_at(*holder, at)?),
+            EvmQuery::Erc20 { token, holder } => {
+                EvmAnswer::Amount(self.erc20_balance_at(*token, *holder, at)?)
+            }
+            EvmQuery::Eip1271 {
+                wallet,
+                hash,
+                signature,
+            } => EvmAnswer::Valid(self.is_valid_signature_1271(*wallet, *hash, signature, at)?),
+        })
+    }
+}
+
+/// One read on an EVM chain at the snapshot block, as batched by
+/// [`EthereumBackend::read_batch`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EvmQuery {
+    /// Wei held by `holder` (`eth_getBalance`).
+    Native {
+        /// The address read.
+        holder: alloy::primitives::Address,
+    },
+    /// `token.balanceOf(holder)` (`eth_call`).
+    Erc20 {
+        /// The ERC-20 contract.
+        token: alloy::primitives::Address,
+        /// The address read.
+        holder: alloy::primitives::Address,
+    },
+    /// EIP-1271 `wallet.isValidSignature(hash, signature)` (`eth_call`).
+    Eip1271 {
+        /// The contract wallet.
+        wallet: alloy::primitives::Address,
+        /// The message hash it is asked about.
+        hash: alloy::primitives::B256,
+        /// The signature bytes.
+        signature: Vec<u8>,
+    },
+}
+
+impl fmt::Display for EvmQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EvmQuery::Native { holder } => write!(f, "eth_getBalance of {holder}"),
+            EvmQuery::Erc20 { token, holder } => write!(f, "balanceOf({holder}) on token {token}"),
+            EvmQuery::Eip1271 { wallet, hash, .. } => {
+                write!(f, "isValidSignature({hash}, …) on {wallet}")
+            }
+        }
+    }
+}
+
+/// The answer to one [`EvmQuery`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EvmAnswer {
+    /// A balance in base units (wei or token units).
+    Amount(u128),
+    /// Whether the EIP-1271 check returned the magic value.
+    Valid(bool),
+}
+
+impl fmt::Display for EvmAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EvmAnswer::Amount(v) => write!(f, "{v}"),
+            EvmAnswer::Valid(v) => write!(f, "{v}"),
+        }
+    }
 }
 
 /// Errors from chain access. Every variant names the endpoint it came from.

@@ -408,7 +408,9 @@ pub fn snapshot(
             let wallets = reserves::wallets::parse_file(&wallets_path, &wallet_chains)?;
             let backends = reserves::connect::connect(chains)?;
             let t = Instant::now();
-            let mut report = reserves::read(config, id, as_of, wallets, &backends)?;
+            let reading = reserves::Reading::Snapshot { as_of };
+            let mut report =
+                reserves::read_with(config, id, &reading, wallets, &backends, progress)?;
             tracing::info!(
                 addresses = report.addresses.len(),
                 secs = t.elapsed().as_secs_f64(),

@@ -508,7 +508,14 @@ fn publish(
         tip_at: at.tip_at,
         verdicts: &verdicts,
     };
-    let report = reserves::read_with(config, id, &reading, wallets, &backends)?;
+    let report = reserves::read_with(
+        config,
+        id,
+        &reading,
+        wallets,
+        &backends,
+        &crate::progress::Silent,
+    )?;
     assert_eq!(report.addresses.len(), listed.len(), "one read per address");
 
     let assets: Vec<UpdateAsset> = snap

@@ -5,17 +5,24 @@
 //! (a reorg during the run aborts it), and produces the per-asset figures and the
 //! published address lists (`addresses.json`, `addresses.csv`, `defillama.json`).
 //!
+//! Addresses are read `[reads] in_flight` at once: a Bitcoin address alone, EVM
+//! addresses of one chain in chunks of one JSON-RPC batch (`[reads] batch` calls;
+//! [`batch`]), each value required equal from every endpoint. The caller's
+//! [`crate::progress::Progress`] is told of the addresses done per chain.
+//!
 //! Only addresses whose ownership proof verified count in `reserves`; the others
 //! count in `unproven_reserves`, and a proof that fails is reported by address and
 //! scheme. Nothing here writes a file: the figures go to [`crate::snapshot::publish`].
 
+pub mod batch;
 pub mod bip127;
 pub mod connect;
 pub mod wallets;
 
 use crate::amount::Amount;
 use crate::chains::{
-    BitcoinBackend, BlockRef, ChainError, EthereumBackend, agree, last_block_at_or_before,
+    BitcoinBackend, BlockRef, ChainError, EthereumBackend, EvmAnswer, EvmQuery, agree,
+    last_block_at_or_before,
 };
 use crate::config::{ChainConfig, ChainKind, Config};
 use crate::format::{BitcoinChain, ChainBlock, Chains, EvmChain, SnapshotId};
@@ -478,7 +485,15 @@ pub fn read(
     wallets: Vec<Wallet>,
     backends: &Backends,
 ) -> Result<ReservesReport, ReservesError> {
-    read_with(config, id, &Reading::Snapshot { as_of }, wallets, backends)
+    let reading = Reading::Snapshot { as_of };
+    read_with(
+        config,
+        id,
+        &reading,
+        wallets,
+        backends,
+        &crate::progress::Silent,
+    )
 }
 
 /// Reads the reserves of `wallets` at the blocks `reading` chooses, with its ownership
@@ -489,6 +504,7 @@ pub fn read_with(
     reading: &Reading,
     wallets: Vec<Wallet>,
     backends: &Backends,
+    progress: &dyn crate::progress::Progress,
 ) -> Result<ReservesReport, ReservesError> {
     let sources = resolve_sources(config)?;
     let chain_list: &[ChainConfig] = config
@@ -558,85 +574,32 @@ pub fn read_with(
     }
 
     let in_flight = config.chains.as_ref().map_or(1, |c| c.in_flight);
-    let read_one = |w: &Wallet| -> Result<AddressReserves, ReservesError> {
-        let w = w.clone();
+    let batch_size = config.chains.as_ref().map_or(1, |c| c.batch);
+    for c in chain_list {
+        let n = wallets.iter().filter(|w| w.chain == c.name).count();
+        progress.chain_start(&c.name, n as u64);
+    }
+    // A Bitcoin address is read alone; an EVM address with one call per asset on its chain.
+    let calls = |w: &Wallet| match &w.address {
+        WalletAddress::Bitcoin(_) => None,
+        WalletAddress::Ethereum(_) => Some(sources.iter().filter(|s| s.chain == w.chain).count()),
+    };
+    let chunks = batch::chunks(&wallets, |w| w.chain.as_str(), calls, batch_size);
+    // The ownership status of an address from its verdict; `eip1271` is the contract's
+    // answer when the verdict needed one.
+    let status_of = |w: &Wallet,
+                     verdict: &Result<Verdict, ownership::OwnershipError>,
+                     eip1271: Option<(bool, u64)>| {
         let published = w.address.to_string();
-        let mut holdings = Vec::new();
-        let on_chain = sources.iter().filter(|s| s.chain == w.chain);
-        let evm_read = evm.iter().find(|r| r.config.name == w.chain);
-        match &w.address {
-            WalletAddress::Bitcoin(a) => {
-                let block = btc_block.as_ref().expect("checked above");
-                for s in on_chain {
-                    let v = ask_all(
-                        &backends.bitcoin,
-                        &format!("the balance of {published} at height {}", block.height),
-                        |b| b.balance_at(a.inner(), block),
-                    )?;
-                    holdings.push(Held {
-                        asset: s.asset,
-                        contract: None,
-                        amount: Amount::from_base_units(v),
-                    });
-                }
-            }
-            WalletAddress::Ethereum(a) => {
-                let r = evm_read.expect("checked above");
-                let (block, chain) = (&r.block, &r.config.name);
-                for s in on_chain {
-                    let v = match &s.token {
-                        None => ask_all(
-                            r.backends,
-                            &format!(
-                                "the native balance of {published} on {chain} at height {}",
-                                block.height
-                            ),
-                            |b| b.native_balance_at(a.inner(), block),
-                        )?,
-                        Some(t) => ask_all(
-                            r.backends,
-                            &format!(
-                                "balanceOf({published}) on {t} on {chain} at height {}",
-                                block.height
-                            ),
-                            |b| b.erc20_balance_at(t.inner(), a.inner(), block),
-                        )?,
-                    };
-                    holdings.push(Held {
-                        asset: s.asset,
-                        contract: s.token.as_ref().map(|t| t.to_string()),
-                        amount: Amount::from_base_units(v),
-                    });
-                }
-            }
-        }
-        holdings.sort_by_key(|h| h.asset);
-        let message = ownership::message(&config.exchange, id.as_str(), &published);
-        let status = match ownership::verify(&w.address, &message, &w.proof) {
+        let status = match verdict {
             Ok(Verdict::Verified) => Status::Verified,
             Ok(Verdict::Unproven) => Status::Unproven,
-            Ok(Verdict::NeedsEip1271 {
-                wallet,
-                hash,
-                signature,
-            }) => {
-                let r = evm_read.expect("an EVM address");
-                let block = &r.block;
-                let ok = ask_all(
-                    r.backends,
-                    &format!(
-                        "isValidSignature on {published} on {} at height {}",
-                        r.config.name, block.height
-                    ),
-                    |b| b.is_valid_signature_1271(wallet.inner(), hash, &signature, block),
-                )?;
-                if ok {
-                    Status::Verified
-                } else {
-                    Status::Failed(format!(
-                        "{published}: eip1271: isValidSignature did not return 0x1626ba7e at height {}",
-                        block.height
-                    ))
+            Ok(Verdict::NeedsEip1271 { .. }) => {
+                match eip1271.expect("asked for every NeedsEip1271") {
+                    (true, _) => Status::Verified,
+                    (false, height) => Status::Failed(format!(
+                        "{published}: eip1271: isValidSignature did not return 0x1626ba7e at height {height}"
+                    )),
                 }
             }
             Err(e) => Status::Failed(e.to_string()),
@@ -645,14 +608,153 @@ pub fn read_with(
         if let Status::Failed(why) = &status {
             tracing::warn!(address = %published, scheme = %w.scheme, reason = %why, "ownership proof failed");
         }
+        status
+    };
+    let read_btc = |w: &Wallet| -> Result<AddressReserves, ReservesError> {
+        let WalletAddress::Bitcoin(a) = &w.address else {
+            unreachable!("a bitcoin chunk")
+        };
+        let published = w.address.to_string();
+        let block = btc_block.as_ref().expect("checked above");
+        let mut holdings = Vec::new();
+        for s in sources.iter().filter(|s| s.chain == w.chain) {
+            let v = ask_all(
+                &backends.bitcoin,
+                &format!("the balance of {published} at height {}", block.height),
+                |b| b.balance_at(a.inner(), block),
+            )?;
+            holdings.push(Held {
+                asset: s.asset,
+                contract: None,
+                amount: Amount::from_base_units(v),
+            });
+        }
+        holdings.sort_by_key(|h| h.asset);
+        let message = ownership::message(&config.exchange, id.as_str(), &published);
+        let verdict = ownership::verify(&w.address, &message, &w.proof);
+        let status = status_of(w, &verdict, None);
         Ok(AddressReserves {
-            wallet: w,
+            wallet: w.clone(),
             message,
             holdings,
             status,
         })
     };
-    let mut out = map_bounded(&wallets, in_flight, read_one)?;
+    // The addresses of one EVM chain: their balances in batches, then the EIP-1271
+    // checks their proofs need, in batches too.
+    let read_evm = |chunk: &[usize]| -> Result<Vec<AddressReserves>, ReservesError> {
+        let chain = wallets[chunk[0]].chain.as_str();
+        let r = evm
+            .iter()
+            .find(|r| r.config.name == chain)
+            .expect("checked above");
+        let height = r.block.height;
+        let describe = |q: &EvmQuery| match q {
+            EvmQuery::Native { holder } => {
+                format!("the native balance of {holder} on {chain} at height {height}")
+            }
+            EvmQuery::Erc20 { token, holder } => {
+                format!("balanceOf({holder}) on {token} on {chain} at height {height}")
+            }
+            EvmQuery::Eip1271 { wallet, .. } => {
+                format!("isValidSignature on {wallet} on {chain} at height {height}")
+            }
+        };
+        let on_chain: Vec<&Source> = sources.iter().filter(|s| s.chain == chain).collect();
+        let holder = |i: usize| match &wallets[i].address {
+            WalletAddress::Ethereum(a) => a.inner(),
+            WalletAddress::Bitcoin(_) => unreachable!("an evm chunk"),
+        };
+        let queries: Vec<EvmQuery> = chunk
+            .iter()
+            .flat_map(|&i| {
+                on_chain.iter().map(move |s| match &s.token {
+                    None => EvmQuery::Native { holder: holder(i) },
+                    Some(t) => EvmQuery::Erc20 {
+                        token: t.inner(),
+                        holder: holder(i),
+                    },
+                })
+            })
+            .collect();
+        let answers = batch::ask_all_batched(r.backends, &queries, &r.block, batch_size, describe)?;
+        let mut answers = answers.into_iter();
+        let mut found = Vec::with_capacity(chunk.len());
+        let mut checks = Vec::new();
+        for &i in chunk {
+            let w = &wallets[i];
+            let mut holdings = Vec::with_capacity(on_chain.len());
+            for s in &on_chain {
+                let Some(EvmAnswer::Amount(v)) = answers.next() else {
+                    unreachable!("one amount per balance query")
+                };
+                holdings.push(Held {
+                    asset: s.asset,
+                    contract: s.token.as_ref().map(|t| t.to_string()),
+                    amount: Amount::from_base_units(v),
+                });
+            }
+            holdings.sort_by_key(|h| h.asset);
+            let message = ownership::message(&config.exchange, id.as_str(), &w.address.to_string());
+            let verdict = ownership::verify(&w.address, &message, &w.proof);
+            if let Ok(Verdict::NeedsEip1271 {
+                wallet,
+                hash,
+                signature,
+            }) = &verdict
+            {
+                checks.push(EvmQuery::Eip1271 {
+                    wallet: wallet.inner(),
+                    hash: *hash,
+                    signature: signature.clone(),
+                });
+            }
+            found.push((w, message, holdings, verdict));
+        }
+        let valid = batch::ask_all_batched(r.backends, &checks, &r.block, batch_size, describe)?;
+        let mut valid = valid.into_iter();
+        let out = found
+            .into_iter()
+            .map(|(w, message, holdings, verdict)| {
+                let eip1271 = matches!(verdict, Ok(Verdict::NeedsEip1271 { .. })).then(|| {
+                    let Some(EvmAnswer::Valid(ok)) = valid.next() else {
+                        unreachable!("one answer per eip-1271 query")
+                    };
+                    (ok, height)
+                });
+                let status = status_of(w, &verdict, eip1271);
+                AddressReserves {
+                    wallet: w.clone(),
+                    message,
+                    holdings,
+                    status,
+                }
+            })
+            .collect();
+        Ok(out)
+    };
+    let read_chunk = |chunk: &Vec<usize>| -> Result<Vec<AddressReserves>, ReservesError> {
+        let w = &wallets[chunk[0]];
+        let found = match &w.address {
+            WalletAddress::Bitcoin(_) => vec![read_btc(w)?],
+            WalletAddress::Ethereum(_) => read_evm(chunk)?,
+        };
+        progress.chain_advance(&w.chain, chunk.len() as u64);
+        Ok(found)
+    };
+    let found = map_bounded(&chunks, in_flight, read_chunk)?;
+    // Back into wallets-file order.
+    let mut slots: Vec<Option<AddressReserves>> = Vec::new();
+    slots.resize_with(wallets.len(), || None);
+    for (chunk, found) in chunks.iter().zip(found) {
+        for (&i, a) in chunk.iter().zip(found) {
+            slots[i] = Some(a);
+        }
+    }
+    let mut out: Vec<AddressReserves> = slots
+        .into_iter()
+        .map(|a| a.expect("every address is in one chunk"))
+        .collect();
     drop(wallets);
 
     let mut per_asset = vec![(Amount::ZERO, Amount::ZERO); config.assets.len()];

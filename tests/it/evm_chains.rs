@@ -1,8 +1,9 @@
 //! Several EVM chains by config (`[[chains]]` entries of kind `evm`), end to end with
 //! `por run`: three real anvil nodes with different chain ids at once (ethereum,
 //! arbitrum, base), the same token deployed on each (at different contract
-//! addresses), funds moved after each chain's snapshot block, and Bitcoin from the
-//! demo's recorded fixture. USDT and ETH held on several chains add into one total;
+//! addresses), funds moved after each chain's snapshot block, and Bitcoin from a
+//! local Esplora-protocol server (`por::bench::esplora`) serving histories for the
+//! demo's signed addresses, spent again after the snapshot block. USDT and ETH held on several chains add into one total;
 //! the address lists and DefiLlama file carry every chain; an asset held at a
 //! custodian is published apart and stays out of the reserves. A node answering with
 //! another chain id than configured stops the run (exit 2) and publishes nothing.
@@ -15,9 +16,11 @@ use alloy::signers::SignerSync;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::{SolCall, SolValue, sol};
 use anvil::{Anvil, DEPLOYER};
+use por::bench::serve::Server;
 use por::time::Timestamp;
 use serde_json::Value;
 use std::path::Path;
+use std::time::Duration;
 
 sol! {
     #![sol(alloy_sol_types = alloy::sol_types)]
@@ -145,8 +148,53 @@ fn demo_bitcoin_rows() -> String {
     out
 }
 
-fn write_case(d: &Path, chains: &[Chain], wrong_id_for: Option<&str>) {
-    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/chain-fixture.json");
+/// The Bitcoin snapshot height of the local Esplora server (block 100 is at `AS_OF`).
+const BTC_HEIGHT: u64 = 100;
+
+/// An Esplora server where each of the demo's Bitcoin addresses got `(n + 1) × 0.001`
+/// BTC before the snapshot block and spent it all after it; returns the server and
+/// the total at the snapshot block.
+pub(crate) fn start_bitcoin() -> (Server, u128) {
+    use por::bench::esplora::{self, Blocks, Tx};
+    let rows = demo_bitcoin_rows();
+    let mut histories = std::collections::HashMap::new();
+    let mut total = 0u128;
+    for (n, line) in rows.lines().enumerate() {
+        let address = line.split(',').nth(1).unwrap().to_string();
+        let script = address
+            .parse::<bitcoin::Address<bitcoin::address::NetworkUnchecked>>()
+            .unwrap()
+            .assume_checked()
+            .script_pubkey()
+            .to_hex_string();
+        let sats = (n as u64 + 1) * 100_000;
+        total += u128::from(sats);
+        let elsewhere = ("0014".to_string() + &"11".repeat(20), sats);
+        let txs = vec![
+            Tx {
+                txid: esplora::txid(format!("{address} in").as_bytes()),
+                height: 40 + n as u64,
+                outputs: vec![(script.clone(), sats)],
+                inputs: vec![elsewhere.clone()],
+            },
+            Tx {
+                txid: esplora::txid(format!("{address} out").as_bytes()),
+                height: BTC_HEIGHT + 1,
+                outputs: vec![elsewhere],
+                inputs: vec![(script, sats)],
+            },
+        ];
+        histories.insert(address, txs);
+    }
+    let blocks = Blocks {
+        tip: BTC_HEIGHT + 3,
+        genesis_time: AS_OF - 600 * BTC_HEIGHT,
+    };
+    let server = esplora::start(blocks, std::sync::Arc::new(histories), Duration::ZERO).unwrap();
+    (server, total)
+}
+
+fn write_case(d: &Path, btc_url: &str, chains: &[Chain], wrong_id_for: Option<&str>) {
     let mut toml = format!(
         r#"exchange = "{EXCHANGE}"
 
@@ -186,8 +234,8 @@ network = "mainnet"
 native = "BTC"
 
 [[chains.endpoints]]
-kind = "fixture"
-path = "{fixture}"
+kind = "esplora"
+url = "{btc_url}"
 "#,
         contracts = chains
             .iter()
@@ -277,9 +325,10 @@ fn bitcoin_and_three_evm_chains_publish_one_total_per_asset_split_per_chain() {
         tokens[0] != tokens[1] && tokens[1] != tokens[2],
         "{tokens:?}"
     );
+    let (btc_server, btc_total) = start_bitcoin();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write_case(d, &chains, None);
+    write_case(d, &btc_server.url(), &chains, None);
 
     let as_of = Timestamp(AS_OF).to_rfc3339();
     let o = run(d, &["--id", ID, "--as-of", &as_of]);
@@ -291,6 +340,11 @@ fn bitcoin_and_three_evm_chains_publish_one_total_per_asset_split_per_chain() {
     let manifest = json(&snap.join("manifest.json"));
     let mc = &manifest["chains"];
     assert_eq!(mc["bitcoin"]["network"], "mainnet");
+    assert_eq!(mc["bitcoin"]["height"], BTC_HEIGHT);
+    assert_eq!(
+        mc["bitcoin"]["block_hash"],
+        por::bench::esplora::Blocks::hash(BTC_HEIGHT)
+    );
     assert!(mc["bitcoin"].get("kind").is_none());
     for c in &chains {
         let e = &mc[c.name];
@@ -343,7 +397,8 @@ fn bitcoin_and_three_evm_chains_publish_one_total_per_asset_split_per_chain() {
                 .unwrap()
         })
         .sum();
-    assert!(btc_verified > 0);
+    // Every demo row is signed: all of it at the snapshot block, none of the later spends.
+    assert_eq!(btc_verified, btc_total);
     assert_eq!(btc["reserves"], btc_verified.to_string());
     let ratio =
         |r: u128, l: u128| format!("{}.{:04}", r * 10_000 / l / 10_000, r * 10_000 / l % 10_000);
@@ -424,9 +479,10 @@ fn bitcoin_and_three_evm_chains_publish_one_total_per_asset_split_per_chain() {
 #[test]
 fn a_node_on_another_chain_id_stops_the_run_and_publishes_nothing() {
     let chains = start_chains();
+    let (btc_server, _) = start_bitcoin();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write_case(d, &chains, Some("arbitrum"));
+    write_case(d, &btc_server.url(), &chains, Some("arbitrum"));
     let as_of = Timestamp(AS_OF).to_rfc3339();
     let o = run(d, &["--id", ID, "--as-of", &as_of]);
     assert_eq!(

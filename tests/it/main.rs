@@ -13,6 +13,7 @@ mod cli_core;
 mod cli_ops;
 mod demo_data;
 mod ethereum_anvil;
+mod evm_batch;
 mod evm_chains;
 mod faults;
 mod liabilities_sources;
