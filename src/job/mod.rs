@@ -475,6 +475,62 @@ pub fn snapshot(
     })
 }
 
+/// Removes the reserves updates that name a manifest which is no longer the published
+/// one of their snapshot (the snapshot was replaced with `--replace`; FORMAT of the
+/// update: `docs/reserves-update.md`): they describe nothing published any more, and
+/// the next `por watch` starts the new manifest's chain. Every writer runs it before
+/// the site is rendered, so a replacement interrupted and rolled forward later is
+/// cleaned up too. Each removal is logged; files that do not parse are left for the
+/// site's checks to name.
+fn remove_stale_updates(out: &Output) -> Result<(), JobError> {
+    let root = out.dirs().updates.clone();
+    let io = |path: &std::path::Path| {
+        let path = path.to_path_buf();
+        move |source| JobError::Io { path, source }
+    };
+    let Ok(snapshots) = std::fs::read_dir(&root) else {
+        return Ok(());
+    };
+    let mut stale = Vec::new();
+    for dir in snapshots {
+        let dir = dir.map_err(io(&root))?.path();
+        let Some(id) = dir.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let manifest = out.dirs().snapshot(id).join("manifest.json");
+        if !dir.is_dir() || !manifest.is_file() {
+            continue;
+        }
+        let published =
+            crate::format::sha256_hex(&std::fs::read(&manifest).map_err(io(&manifest))?);
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map_err(io(&dir))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        files.sort();
+        for f in files {
+            let Ok(bytes) = std::fs::read(&f) else {
+                continue;
+            };
+            let named = serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|v| v["manifest_sha256"].as_str().map(str::to_owned));
+            if named.is_some_and(|n| n != published) {
+                tracing::warn!(
+                    update = %f.display(),
+                    snapshot = id,
+                    "this reserves update names a manifest its snapshot no longer has (the snapshot was replaced): removed"
+                );
+                stale.push(f);
+            }
+        }
+    }
+    if !stale.is_empty() {
+        out.remove_files(&stale)?;
+    }
+    Ok(())
+}
+
 /// `por snapshot`: the snapshot alone, under the lock.
 pub fn snapshot_only(
     config: &Config,
@@ -655,6 +711,7 @@ pub fn run(
         snapshot(&out, config, &id, as_of, replace, progress)?
     };
     crate::publish::fault_point("published");
+    remove_stale_updates(&out)?;
     let site = site::render(&out, &site_settings(config));
     Ok(RunOutcome {
         snapshot: outcome,
@@ -701,5 +758,6 @@ fn published_outcome(config: &Config, id: &SnapshotId) -> Result<Outcome, JobErr
 /// `por render`: the site from the published snapshots, under the lock.
 pub fn render(config: &Config) -> Result<RenderSummary, JobError> {
     let out = Output::open(&output_dirs(config))?;
+    remove_stale_updates(&out)?;
     Ok(site::render(&out, &site_settings(config))?)
 }
