@@ -139,14 +139,11 @@ fn sigkill_at_any_point_leaves_the_published_state_whole() {
             );
             let o = por(&["render", "--config", config.to_str().unwrap()]);
             assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-            // `status.json` states the render's clock (its time and ages), so it is
-            // the one file two renders of the same snapshots write differently.
-            let site = |all: &BTreeMap<PathBuf, String>| {
-                let mut s = only(all, "public");
-                s.remove(Path::new("public/status.json"));
-                s
-            };
-            assert_eq!(site(&outputs(&d)), site(&after), "kill {i}: site not whole");
+            assert_eq!(
+                site_files(&outputs(&d)),
+                site_files(&after),
+                "kill {i}: site not whole"
+            );
         }
         outcomes.push(format!(
             "{delay:?}: {}{}",
