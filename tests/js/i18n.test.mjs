@@ -57,8 +57,8 @@ function usedKeys() {
   }
   for (const f of fs.readdirSync(path.join(repo, "src/site"))) {
     const src = read(`src/site/${f}`).split("#[cfg(test)]")[0]; // the unit tests probe unknown keys
-    for (const m of src.matchAll(/"((?:base|index|history|addresses|verify|method|chart|lang)\.[\w.-]+)"/g)) {
-      if (!/\.(html|json|csv|js|css)$/.test(m[1])) literal.add(m[1]); // file names are not keys
+    for (const m of src.matchAll(/"((?:base|index|history|addresses|verify|method|chart|lang|feed|age|now)\.[\w.-]+)"/g)) {
+      if (!/\.(html|json|csv|js|css|xml)$/.test(m[1])) literal.add(m[1]); // file names are not keys
     }
   }
   for (const f of ["verify-page.js", "addresses.js"]) {
