@@ -219,17 +219,13 @@ impl Outcome {
             .assets
             .iter()
             .map(|a| {
-                let ratio = a.reserve_ratio.as_deref().unwrap_or("n/a");
-                if a.is_short() {
-                    let gap = a.liabilities.checked_sub(a.reserves).unwrap_or_default();
-                    format!(
-                        "{} {ratio} SHORT by {}",
-                        a.symbol,
-                        gap.display_units(a.decimals)
-                    )
-                } else {
-                    format!("{} {ratio}", a.symbol)
-                }
+                ratio_phrase(
+                    &a.symbol,
+                    a.decimals,
+                    a.reserve_ratio.as_deref(),
+                    a.liabilities,
+                    a.reserves,
+                )
             })
             .collect();
         let mut line = if self.already_published {
@@ -261,6 +257,24 @@ impl Outcome {
             line.push_str(&l.summary());
         }
         line
+    }
+}
+
+/// One asset in a summary line: `BTC 1.0712`, or `BTC 0.9500 SHORT by 5.0` when
+/// reserves are below liabilities (the gap in display units).
+fn ratio_phrase(
+    symbol: &str,
+    decimals: u8,
+    ratio: Option<&str>,
+    liabilities: crate::amount::Amount,
+    reserves: crate::amount::Amount,
+) -> String {
+    let ratio = ratio.unwrap_or("n/a");
+    if reserves < liabilities {
+        let gap = liabilities.checked_sub(reserves).unwrap_or_default();
+        format!("{symbol} {ratio} SHORT by {}", gap.display_units(decimals))
+    } else {
+        format!("{symbol} {ratio}")
     }
 }
 

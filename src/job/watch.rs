@@ -200,17 +200,13 @@ impl WatchOutcome {
             .assets
             .iter()
             .map(|a| {
-                let ratio = a.reserve_ratio.as_deref().unwrap_or("n/a");
-                if a.is_short() {
-                    let gap = a.liabilities.checked_sub(a.reserves).unwrap_or_default();
-                    format!(
-                        "{} {ratio} SHORT by {}",
-                        a.symbol,
-                        gap.display_units(a.decimals)
-                    )
-                } else {
-                    format!("{} {ratio}", a.symbol)
-                }
+                super::ratio_phrase(
+                    &a.symbol,
+                    a.decimals,
+                    a.reserve_ratio.as_deref(),
+                    a.liabilities,
+                    a.reserves,
+                )
             })
             .collect();
         let mut line = format!(
