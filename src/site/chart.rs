@@ -388,22 +388,15 @@ pub fn amounts_chart(
 
     let mut s = String::new();
     let id = esc(key);
-    let _ = write!(
-        s,
-        r#"<svg class="chart amounts" viewBox="0 0 {W} {H}" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">"#
-    );
-    let _ = write!(
-        s,
-        r#"<title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
-        esc(&c.text("chart.amounts_title", &[("symbol", symbol)])?),
-        esc(&desc)
-    );
-    scale.grid(&mut s, decimals);
-    let _ = write!(
-        s,
-        r#"<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{b}"/><line class="axis" x1="{LEFT}" y1="{b}" x2="{r}" y2="{b}"/>"#,
-        b = H - BOTTOM,
-        r = W - RIGHT
+    let title = c.text("chart.amounts_title", &[("symbol", symbol)])?;
+    amounts_frame(
+        &mut s,
+        "chart amounts",
+        &id,
+        &title,
+        &desc,
+        &scale,
+        decimals,
     );
     let ids: Vec<&str> = points.iter().map(|p| p.snapshot_id).collect();
     axis_labels(&mut s, &ids, c.raw("chart.axis_x")?, symbol);
@@ -540,22 +533,15 @@ pub fn reserves_chart(
 
     let mut s = String::new();
     let id = esc(key);
-    let _ = write!(
-        s,
-        r#"<svg class="chart amounts over-time" viewBox="0 0 {W} {H}" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">"#
-    );
-    let _ = write!(
-        s,
-        r#"<title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
-        esc(&c.text("chart.now_title", &[("symbol", symbol)])?),
-        esc(&desc)
-    );
-    scale.grid(&mut s, decimals);
-    let _ = write!(
-        s,
-        r#"<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{b}"/><line class="axis" x1="{LEFT}" y1="{b}" x2="{r}" y2="{b}"/>"#,
-        b = H - BOTTOM,
-        r = W - RIGHT
+    let title = c.text("chart.now_title", &[("symbol", symbol)])?;
+    amounts_frame(
+        &mut s,
+        "chart amounts over-time",
+        &id,
+        &title,
+        &desc,
+        &scale,
+        decimals,
     );
     // x ticks: the first and the last day, and each snapshot between them.
     let mut ticks: Vec<(u64, &str, &str)> = Vec::new();
@@ -682,6 +668,36 @@ pub fn reserves_chart(
     }
     s.push_str("</svg>");
     Ok(s)
+}
+
+/// The opening of an amounts chart: the `<svg>` element with its accessible title and
+/// description, the amount grid and the two axes.
+fn amounts_frame(
+    s: &mut String,
+    class: &str,
+    id: &str,
+    title: &str,
+    desc: &str,
+    scale: &AmountScale,
+    decimals: u8,
+) {
+    let _ = write!(
+        s,
+        r#"<svg class="{class}" viewBox="0 0 {W} {H}" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg">"#
+    );
+    let _ = write!(
+        s,
+        r#"<title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        esc(title),
+        esc(desc)
+    );
+    scale.grid(s, decimals);
+    let _ = write!(
+        s,
+        r#"<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{b}"/><line class="axis" x1="{LEFT}" y1="{b}" x2="{r}" y2="{b}"/>"#,
+        b = H - BOTTOM,
+        r = W - RIGHT
+    );
 }
 
 #[cfg(test)]
