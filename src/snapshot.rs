@@ -15,7 +15,7 @@ use crate::progress::{Phase, Progress, Silent};
 use crate::publish::{Mode, Move, Output, PublishError};
 use crate::time::Timestamp;
 use crate::tree::store::{STORE_META_FILE, StoreError};
-use crate::tree::v2::build::{AccountSource, Layout, MAX_ASSETS, build};
+use crate::tree::v2::build::{AccountSource, MAX_ASSETS, Shape};
 use crate::tree::v2::derive::Derivation;
 use crate::tree::v2::store::{STORE_FORMAT_V2, StoreMetaV2, StoreWriterV2};
 use crate::tree::v2::{TREE_VERSION, V2Error};
@@ -381,6 +381,12 @@ impl AccountSource for Rows<'_> {
     fn touch(&self, account: u64) -> u8 {
         self.0.touch(account as usize)
     }
+
+    fn widths(&self, k: usize) -> Vec<u8> {
+        let w = self.0.balance_widths();
+        debug_assert_eq!(w.len(), k);
+        w.to_vec()
+    }
 }
 
 /// The tree of either version (FORMAT.md §2, §6) with every secret derived from one
@@ -414,19 +420,18 @@ fn build_store(
     w.write_index(std::mem::take(&mut liabilities.uid_index).into_iter())?;
     let index_time = ti.elapsed();
     progress.start(Phase::Layout, None);
-    let (layout, split, padding_bits, publish_accounts) = match tree {
-        TreeParams::V1 => (Layout::new_v1(&d, n as u64)?, 1, 0, false),
+    let (shape, publish_accounts) = match tree {
+        TreeParams::V1 => (Shape::new_v1(n as u64)?, false),
         TreeParams::V2 {
             split,
             padding_bits,
             publish_account_count,
         } => (
-            Layout::new(&d, n as u64, split, padding_bits)?,
-            split,
-            padding_bits,
+            Shape::new(n as u64, split, padding_bits)?,
             publish_account_count,
         ),
     };
+    let (split, padding_bits) = (shape.split, shape.padding_bits);
     timings.random = t.elapsed() - index_time;
 
     let t = Instant::now() - index_time;
@@ -436,19 +441,13 @@ fn build_store(
         liabilities.read_balances(row, balances);
         liabilities.uid(row)
     })?;
-    w.write_layout(&layout)?;
-    let mut write_time = Duration::ZERO;
     let tb = Instant::now();
-    progress.start(Phase::Tree, Some(layout.leaves));
+    progress.start(Phase::Tree, Some(2 * shape.leaves));
     let rows = Rows(liabilities);
-    let info = build::<_, SnapshotError>(&d, &rows, &layout, k, progress, |level, recs| {
-        let tw = Instant::now();
-        w.write_level(level, &recs)?;
-        write_time += tw.elapsed();
-        Ok(())
-    })?;
+    let (built, write_time) = w.write_tree(&d, &rows, &shape, k, progress)?;
+    let info = built.root;
     timings.tree = tb.elapsed() - write_time;
-    let v2 = layout.version == 2;
+    let v2 = shape.version == 2;
     w.write_meta(&StoreMetaV2 {
         format: STORE_FORMAT_V2.into(),
         exchange: exchange.to_string(),
@@ -457,10 +456,10 @@ fn build_store(
         accounts: n as u64,
         split,
         padding_bits,
-        leaves: layout.leaves,
+        leaves: shape.leaves,
         height: info.height,
-        chunk_bits: layout.chunk_bits,
-        bucket_bits: layout.bucket_bits,
+        chunk_bits: shape.chunk_bits,
+        bucket_bits: shape.bucket_bits,
         root: info.root.hash,
         tree_version: (!v2).then_some(1),
     })?;

@@ -142,6 +142,14 @@ pub enum V2Error {
         /// Index of the asset in the assets list.
         asset: usize,
     },
+    /// A scratch file of the build (its spool of leaves) could not be written or read.
+    #[error("{path}: {message}")]
+    Spool {
+        /// The scratch file.
+        path: String,
+        /// The OS error.
+        message: String,
+    },
     /// Two parts of one account share a salt (each part needs its own, FORMAT.md §6).
     #[error("account {account}: part {part} has the salt of part {first}")]
     DuplicateSalt {

@@ -1,19 +1,19 @@
 //! The build at scale: the tree of a snapshot whose secrets come from a
-//! [`Derivation`], built chunk by chunk so that level 0 (`M · (32 + 16·K)` bytes,
-//! 3.8 GB at 10^7 accounts × 4 parts × 4 assets) is never held whole. A por/2 tree
-//! ([`Layout::new`]) or a por/1 one ([`Layout::new_v1`]: leaf `a` is account `a`, its
+//! [`Derivation`], so that level 0 (`M · (32 + 16·K)` bytes, 3.8 GB at 10^7 accounts
+//! × 4 parts × 4 assets) and the accounts are never held in leaf order. A por/2 tree
+//! ([`Shape::new`]) or a por/1 one ([`Shape::new_v1`]: leaf `a` is account `a`, its
 //! salt [`Derivation::salt_v1`], no dummies), told apart by [`LeafSpec`].
 //!
-//! - [`Layout::new`]: the padded leaf count `M`, the height, and the leaf order (leaf
-//!   ids sorted by their derived keys: a counting sort into `2^bucket_bits` buckets
-//!   by the keys' top bits, then each bucket sorted by key). The order (`u32` per
-//!   leaf) and the bucket starts are all the layout keeps.
-//! - [`build`]: the `2^chunk_bits`-leaf subtrees in parallel (each leaf recomputed
-//!   from its account and the derivation), then the levels above them; only levels
-//!   `≥ chunk_bits` are handed to the caller (the store keeps them).
-//! - [`chunk_levels`]: the levels of one chunk, rebuilt the same way, for a proof.
-//!   Its accounts are first touched in a tight loop (their cache misses overlap),
-//!   then hashed: reading accounts in position order is a random access per leaf.
+//! - [`Shape`]: the padded leaf count `M`, the height, the chunk and bucket sizes.
+//!   The leaf order is the leaf ids sorted by their derived keys (ties by id).
+//! - [`build`]: every leaf hashed in input order (one derivation per account) and
+//!   scattered by key into bucket files on disk; then bucket by bucket, in key order,
+//!   the leaves sorted by key are level 0 in position order, folded in
+//!   `2^chunk_bits`-leaf chunks; then the levels above. Only levels `≥ chunk_bits`,
+//!   the order and its bucket starts are handed to the caller (the store keeps them).
+//! - [`chunk_levels`]: the levels of one chunk, each leaf recomputed from its account,
+//!   for a proof. Its accounts are first touched in a tight loop (their cache misses
+//!   overlap), then hashed.
 //!
 //! The leaf ids are those of [`super::TreeV2Input`]: `a·s + j` for part `j` of account
 //! `a`, then `N·s + d` for dummy `d`, so a derived build equals the deterministic
@@ -27,6 +27,10 @@ use crate::tree::hash::TreeTags;
 use crate::tree::{RootInfo, TreeError, build_levels_with, next_level_with, record_size};
 
 use rayon::prelude::*;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Leaves per chunk, as a power of two: a proof rebuilds one chunk per part
 /// (64 leaves, a fraction of a millisecond), the store keeps the levels above.
@@ -54,6 +58,12 @@ pub trait AccountSource: Sync {
     fn touch(&self, _account: u64) -> u8 {
         0
     }
+
+    /// Bytes each of the `k` assets' balances (and so their parts) fit in: a leaf
+    /// waits in the build's spool with its amounts at these widths.
+    fn widths(&self, k: usize) -> Vec<u8> {
+        vec![16; k]
+    }
 }
 
 /// The deterministic build input ([`super::TreeV2Input`]) of the values `d` derives for
@@ -68,11 +78,12 @@ pub(crate) fn reference_input(
 ) -> super::TreeV2Input {
     use super::{AccountParts, PartSecret};
     use crate::amount::Amount;
-    let split = layout.split;
+    let shape = &layout.shape;
+    let split = shape.split;
     super::TreeV2Input {
         k,
         split,
-        padding_bits: layout.padding_bits,
+        padding_bits: shape.padding_bits,
         accounts: accounts
             .iter()
             .enumerate()
@@ -91,7 +102,7 @@ pub(crate) fn reference_input(
                     .collect(),
             })
             .collect(),
-        dummies: (0..layout.leaves - layout.accounts * u64::from(split))
+        dummies: (0..shape.leaves - shape.accounts * u64::from(split))
             .map(|i| d.dummy(i))
             .collect(),
         permutation: layout.order.clone(),
@@ -113,11 +124,22 @@ impl AccountSource for MemAccounts {
         let (u, b) = &self.0[account as usize];
         Ok(f(u, b))
     }
+
+    /// The widths a parse would find: each column's largest value's bytes.
+    fn widths(&self, k: usize) -> Vec<u8> {
+        (0..k)
+            .map(|i| {
+                let max = self.0.iter().map(|(_, b)| b[i]).max().unwrap_or(0);
+                (16 - max.leading_zeros() / 8) as u8
+            })
+            .collect()
+    }
 }
 
-/// The shape and leaf order of a derived por/2 tree.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Layout {
+/// The shape of a derived tree: everything about it but its leaf order, which the
+/// build ([`build`]) finds as it goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
     /// The tree's version: 1 (one leaf per account, no dummies) or 2.
     pub version: u64,
     /// `N`, the accounts.
@@ -134,30 +156,12 @@ pub struct Layout {
     pub chunk_bits: u32,
     /// The order index has `2^bucket_bits` buckets.
     pub bucket_bits: u32,
-    /// `order[p]`: the leaf id at position `p`.
-    pub order: Vec<u32>,
-    /// `buckets[b]`: the first position whose key falls in bucket `b`; `2^bucket_bits + 1` entries.
-    pub buckets: Vec<u32>,
 }
 
-/// The bucket of a key: its top `bits` bits.
-pub fn bucket_of(key: u128, bits: u32) -> usize {
-    if bits == 0 {
-        0
-    } else {
-        (key >> (128 - bits)) as usize
-    }
-}
-
-impl Layout {
-    /// The leaf count, height and order of `accounts` accounts split in `split` parts
-    /// and padded with `padding_bits`, ordered by `d`'s keys (por/2).
-    pub fn new(
-        d: &Derivation,
-        accounts: u64,
-        split: u8,
-        padding_bits: u8,
-    ) -> Result<Layout, V2Error> {
+impl Shape {
+    /// The leaf count and height of `accounts` accounts split in `split` parts and
+    /// padded with `padding_bits` (por/2).
+    pub fn new(accounts: u64, split: u8, padding_bits: u8) -> Result<Shape, V2Error> {
         check_split(split)?;
         check_padding_bits(padding_bits)?;
         if accounts == 0 {
@@ -171,138 +175,24 @@ impl Layout {
         if m > u128::from(MAX_LEAVES) {
             return Err(V2Error::TooMany(m));
         }
-        Ok(Layout::ordered(
-            d,
-            2,
-            accounts,
-            split,
-            padding_bits,
-            m as u64,
-        ))
+        Ok(Shape::of(2, accounts, split, padding_bits, m as u64))
     }
 
-    /// The layout of a derived por/1 tree: one leaf per account (leaf `a` is account
-    /// `a`), no dummies, ordered by `d`'s keys as a por/2 tree is.
-    pub fn new_v1(d: &Derivation, accounts: u64) -> Result<Layout, V2Error> {
+    /// The shape of a derived por/1 tree: one leaf per account (leaf `a` is account
+    /// `a`), no dummies.
+    pub fn new_v1(accounts: u64) -> Result<Shape, V2Error> {
         if accounts == 0 {
             return Err(V2Error::Empty);
         }
         if accounts > MAX_LEAVES {
             return Err(V2Error::TooMany(u128::from(accounts)));
         }
-        Ok(Layout::ordered(d, 1, accounts, 1, 0, accounts))
+        Ok(Shape::of(1, accounts, 1, 0, accounts))
     }
 
-    /// The leaves the layout's tree is built from.
-    pub fn leaf_spec(&self) -> LeafSpec {
-        LeafSpec {
-            version: self.version,
-            split: self.split,
-            accounts: self.accounts,
-        }
-    }
-
-    /// The order of `m` leaves by `d`'s keys.
-    fn ordered(
-        d: &Derivation,
-        version: u64,
-        accounts: u64,
-        split: u8,
-        padding_bits: u8,
-        m: u64,
-    ) -> Layout {
+    fn of(version: u64, accounts: u64, split: u8, padding_bits: u8, m: u64) -> Shape {
         let height = ceil_log2(m);
-        let bucket_bits = height.saturating_sub(BUCKET_LEAF_BITS);
-        let nb = 1usize << bucket_bits;
-        // Counting sort by the top bits of each key: counts per block of leaves in
-        // parallel, then each block places its leaves at its own offsets.
-        // A few blocks per thread: each block keeps one count per bucket (4 bytes ×
-        // 2^bucket_bits), so the block count, not the leaf count, sets that memory.
-        let nblocks = (rayon::current_num_threads() as u64 * 4).clamp(1, m);
-        let block = m.div_ceil(nblocks);
-        let blocks: Vec<(u64, u64)> = (0..m.div_ceil(block))
-            .map(|b| (b * block, ((b + 1) * block).min(m)))
-            .collect();
-        let counts: Vec<Vec<u32>> = blocks
-            .par_iter()
-            .map(|&(lo, hi)| {
-                let mut c = vec![0u32; nb];
-                for_keys(d, lo, hi, |_, k| c[bucket_of(k, bucket_bits)] += 1);
-                c
-            })
-            .collect();
-        let mut buckets = vec![0u32; nb + 1];
-        // Offsets: bucket-major, block-minor, so each block's leaves of a bucket are
-        // contiguous and in id order.
-        let mut offsets = vec![vec![0u32; nb]; blocks.len()];
-        let mut next = 0u32;
-        for b in 0..nb {
-            buckets[b] = next;
-            for (blk, c) in counts.iter().enumerate() {
-                offsets[blk][b] = next;
-                next += c[b];
-            }
-        }
-        buckets[nb] = next;
-        drop(counts);
-        // Each leaf's id and the 32 key bits after the bucket bits, side by side.
-        let mut order = vec![0u32; m as usize];
-        let mut next32 = vec![0u32; m as usize];
-        {
-            // Each block writes only its own disjoint slots.
-            let slots = SharedSlots(order.as_mut_ptr(), next32.as_mut_ptr());
-            blocks
-                .par_iter()
-                .zip(offsets.into_par_iter())
-                .for_each(|(&(lo, hi), mut off)| {
-                    let slots = &slots;
-                    for_keys(d, lo, hi, |u, k| {
-                        let b = bucket_of(k, bucket_bits);
-                        let at = off[b] as usize;
-                        // SAFETY: the offsets of (block, bucket) pairs are disjoint
-                        // ranges of both arrays (prefix sums of the counts), every
-                        // position below `m` is written exactly once, and both
-                        // arrays outlive the parallel loop.
-                        unsafe {
-                            slots.0.add(at).write(u as u32);
-                            slots.1.add(at).write((k << bucket_bits >> 96) as u32);
-                        }
-                        off[b] += 1;
-                    });
-                });
-        }
-        // Each bucket sorted by key: by the next 32 bits, and by the whole key (derived
-        // again) only where those tie.
-        let mut rest: (&mut [u32], &mut [u32]) = (&mut order, &mut next32);
-        let mut parts: Vec<(&mut [u32], &mut [u32])> = Vec::with_capacity(nb);
-        for b in 0..nb {
-            let len = (buckets[b + 1] - buckets[b]) as usize;
-            let (ids, ids_rest) = std::mem::take(&mut rest.0).split_at_mut(len);
-            let (bits, bits_rest) = std::mem::take(&mut rest.1).split_at_mut(len);
-            parts.push((ids, bits));
-            rest = (ids_rest, bits_rest);
-        }
-        parts
-            .par_iter_mut()
-            .with_min_len(256)
-            .for_each(|(ids, bits)| {
-                if ids.len() > 1 {
-                    let mut pairs: Vec<(u32, u32)> =
-                        bits.iter().copied().zip(ids.iter().copied()).collect();
-                    pairs.sort_unstable_by(|x, y| {
-                        x.0.cmp(&y.0).then_with(|| {
-                            (d.order_key(u64::from(x.1)), x.1)
-                                .cmp(&(d.order_key(u64::from(y.1)), y.1))
-                        })
-                    });
-                    for (slot, (_, u)) in ids.iter_mut().zip(pairs) {
-                        *slot = u;
-                    }
-                }
-            });
-        drop(parts);
-        drop(next32);
-        Layout {
+        Shape {
             version,
             accounts,
             split,
@@ -310,30 +200,83 @@ impl Layout {
             leaves: m,
             height,
             chunk_bits: height.min(CHUNK_BITS),
-            bucket_bits,
-            order,
+            bucket_bits: height.saturating_sub(BUCKET_LEAF_BITS),
+        }
+    }
+
+    /// The leaves the tree is built from.
+    pub fn leaf_spec(&self) -> LeafSpec {
+        LeafSpec {
+            version: self.version,
+            split: self.split,
+            accounts: self.accounts,
+        }
+    }
+}
+
+/// The bucket of a key: its top `bits` bits.
+pub fn bucket_of(key: u128, bits: u32) -> usize {
+    if bits == 0 {
+        0
+    } else {
+        (key >> (128 - bits)) as usize
+    }
+}
+
+/// A shape with its leaf order computed in memory (a counting sort of the derived
+/// keys): the reference the build's order is checked against in tests.
+#[cfg(test)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Layout {
+    /// The tree's shape.
+    pub shape: Shape,
+    /// `order[p]`: the leaf id at position `p`.
+    pub order: Vec<u32>,
+    /// `buckets[b]`: the first position whose key falls in bucket `b`; `2^bucket_bits + 1` entries.
+    pub buckets: Vec<u32>,
+}
+
+#[cfg(test)]
+impl Layout {
+    /// The por/2 shape ([`Shape::new`]) and its order by `d`'s keys.
+    pub fn new(
+        d: &Derivation,
+        accounts: u64,
+        split: u8,
+        padding_bits: u8,
+    ) -> Result<Layout, V2Error> {
+        Ok(Layout::ordered(
+            d,
+            Shape::new(accounts, split, padding_bits)?,
+        ))
+    }
+
+    /// The por/1 shape ([`Shape::new_v1`]) and its order by `d`'s keys.
+    pub fn new_v1(d: &Derivation, accounts: u64) -> Result<Layout, V2Error> {
+        Ok(Layout::ordered(d, Shape::new_v1(accounts)?))
+    }
+
+    /// The leaves sorted by key (ties by id), and the first position of each bucket.
+    fn ordered(d: &Derivation, shape: Shape) -> Layout {
+        let mut keyed: Vec<(u128, u32)> = (0..shape.leaves)
+            .map(|u| (d.order_key(u), u as u32))
+            .collect();
+        keyed.sort_unstable();
+        let nb = 1usize << shape.bucket_bits;
+        let mut buckets = vec![0u32; nb + 1];
+        for &(key, _) in &keyed {
+            buckets[bucket_of(key, shape.bucket_bits) + 1] += 1;
+        }
+        for b in 0..nb {
+            buckets[b + 1] += buckets[b];
+        }
+        Layout {
+            shape,
+            order: keyed.into_iter().map(|(_, u)| u).collect(),
             buckets,
         }
     }
 }
-
-/// Calls `f(u, key)` for the leaves `u` in `lo..hi`, keys generated 4096 at a time.
-fn for_keys(d: &Derivation, lo: u64, hi: u64, mut f: impl FnMut(u64, u128)) {
-    let mut keys = vec![0u128; 4096];
-    let mut at = lo;
-    while at < hi {
-        let n = ((hi - at) as usize).min(keys.len());
-        d.order_keys(at, &mut keys[..n]);
-        for (i, &k) in keys[..n].iter().enumerate() {
-            f(at + i as u64, k);
-        }
-        at += n as u64;
-    }
-}
-
-struct SharedSlots(*mut u32, *mut u32);
-// SAFETY: used only to write disjoint slots from several threads (see above).
-unsafe impl Sync for SharedSlots {}
 
 /// Which leaves a derived tree has: its version, split and account count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -428,43 +371,400 @@ pub fn chunk_levels<A: AccountSource>(
     Ok(levels)
 }
 
-/// Builds the tree of `layout` for `k` assets from `accounts` and `d`: the chunks in
-/// parallel, then the levels above. `sink(level, records)` receives every level from
-/// `layout.chunk_bits` to the root's, in order. Returns the root.
-pub fn build<A: AccountSource, E: From<A::Error> + From<TreeError>>(
+/// The tree a build made: its root, and the first position of each bucket of its
+/// order index (`2^bucket_bits + 1` entries, for the store's `buckets.bin`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Built {
+    /// The root, height and leaf count.
+    pub root: RootInfo,
+    /// `buckets[b]`: the first position whose key falls in bucket `b`.
+    pub buckets: Vec<u32>,
+}
+
+/// Leaves per spool bucket file, as a power of two (~256 k leaves: tens of MB).
+const SPOOL_LEAF_BITS: u32 = 18;
+/// The most spool bucket files.
+const MAX_SPOOL_BITS: u32 = 12;
+/// Leaves a scatter task handles before it writes its buffers out.
+const TASK_LEAVES: u64 = 1 << 19;
+
+/// A leaf as it waits in the spool: the key bits after the spool bucket's, the leaf
+/// id, the leaf hash and its amounts at the columns' widths (big-endian).
+struct SpoolFormat {
+    /// Spool buckets, as a power of two: the top bits of a key pick the file.
+    bits: u32,
+    /// Bytes of each asset's amounts.
+    widths: Vec<u8>,
+    /// Bytes of one spooled leaf.
+    len: usize,
+}
+
+impl SpoolFormat {
+    fn new(shape: &Shape, widths: Vec<u8>, leaf_bits: u32) -> SpoolFormat {
+        let bits = shape
+            .height
+            .saturating_sub(leaf_bits)
+            .min(MAX_SPOOL_BITS)
+            .min(shape.bucket_bits);
+        let len = 8 + 4 + 32 + widths.iter().map(|&w| usize::from(w)).sum::<usize>();
+        SpoolFormat { bits, widths, len }
+    }
+
+    /// The spool bucket and the 64 key bits after its bits.
+    #[inline]
+    fn split_key(&self, key: u128) -> (usize, u64) {
+        (bucket_of(key, self.bits), ((key << self.bits) >> 64) as u64)
+    }
+
+    /// Appends leaf `id` (its full record `rec`, `hash ‖ u128be sums`) with key `tail`.
+    #[inline]
+    fn push(&self, out: &mut Vec<u8>, tail: u64, id: u64, rec: &[u8]) {
+        out.extend_from_slice(&tail.to_le_bytes());
+        out.extend_from_slice(&(id as u32).to_le_bytes());
+        out.extend_from_slice(&rec[..32]);
+        for (i, &w) in self.widths.iter().enumerate() {
+            let o = 32 + 16 * i;
+            out.extend_from_slice(&rec[o + 16 - usize::from(w)..o + 16]);
+        }
+    }
+
+    /// The key tail and id of a spooled leaf.
+    #[inline]
+    fn head(&self, s: &[u8]) -> (u64, u32) {
+        (
+            u64::from_le_bytes(s[..8].try_into().expect("8")),
+            u32::from_le_bytes(s[8..12].try_into().expect("4")),
+        )
+    }
+
+    /// Writes the full record of a spooled leaf into `rec` (zeroed).
+    #[inline]
+    fn expand(&self, s: &[u8], rec: &mut [u8]) {
+        rec[..32].copy_from_slice(&s[12..44]);
+        let mut at = 44;
+        for (i, &w) in self.widths.iter().enumerate() {
+            let w = usize::from(w);
+            let o = 32 + 16 * i;
+            rec[o + 16 - w..o + 16].copy_from_slice(&s[at..at + w]);
+            at += w;
+        }
+    }
+}
+
+/// The spool's bucket files in a scratch folder, each appended to by whole buffers.
+struct Spool {
+    dir: PathBuf,
+    files: Vec<Mutex<File>>,
+}
+
+impl Spool {
+    fn path(dir: &Path, b: usize) -> PathBuf {
+        dir.join(format!("bucket-{b:04}.bin"))
+    }
+
+    fn create(dir: &Path, buckets: usize) -> Result<Spool, V2Error> {
+        std::fs::create_dir_all(dir).map_err(spool_err(dir))?;
+        let files = (0..buckets)
+            .map(|b| {
+                let p = Spool::path(dir, b);
+                File::create(&p).map(Mutex::new).map_err(spool_err(&p))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Spool {
+            dir: dir.to_path_buf(),
+            files,
+        })
+    }
+
+    fn append(&self, b: usize, bytes: &[u8]) -> Result<(), V2Error> {
+        let mut f = self.files[b].lock().expect("a spool writer panicked");
+        f.write_all(bytes)
+            .map_err(spool_err(&Spool::path(&self.dir, b)))
+    }
+
+    /// Reads bucket `b` whole and removes its file (the spool gives its disk back as
+    /// the build goes).
+    fn take(&self, b: usize) -> Result<Vec<u8>, V2Error> {
+        let p = Spool::path(&self.dir, b);
+        let bytes = std::fs::read(&p).map_err(spool_err(&p))?;
+        std::fs::remove_file(&p).map_err(spool_err(&p))?;
+        Ok(bytes)
+    }
+}
+
+fn spool_err(path: &Path) -> impl FnOnce(std::io::Error) -> V2Error + '_ {
+    move |e| V2Error::Spool {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Hashes every leaf of `shape` in id order (each account read once, in input order,
+/// its parts derived in one pass) and scatters them into the spool by key.
+fn scatter<A: AccountSource>(
     d: &Derivation,
     accounts: &A,
-    layout: &Layout,
+    shape: &Shape,
     k: usize,
+    fmt: &SpoolFormat,
+    spool: &Spool,
     progress: &dyn Progress,
-    mut sink: impl FnMut(u32, Vec<u8>) -> Result<(), E>,
-) -> Result<RootInfo, E> {
+) -> Result<(), A::Error> {
+    let spec = shape.leaf_spec();
+    let s = u64::from(spec.split);
     let r = record_size(k);
-    let t = layout.chunk_bits;
-    let spec = layout.leaf_spec();
-    // Each chunk's top record straight into its place in the level above the chunks,
-    // about a million leaves at a time (then the progress is told).
+    let part_leaves = spec.accounts * s;
+    // Tasks of whole accounts, then tasks of dummies.
+    let per_task = (TASK_LEAVES / s).max(1);
+    let mut tasks: Vec<(u64, u64)> = (0..spec.accounts)
+        .step_by(per_task as usize)
+        .map(|a| (a * s, (a + per_task).min(spec.accounts) * s))
+        .collect();
+    tasks.extend(
+        (part_leaves..shape.leaves)
+            .step_by(TASK_LEAVES as usize)
+            .map(|u| (u, (u + TASK_LEAVES).min(shape.leaves))),
+    );
+    let nb = 1usize << fmt.bits;
+    // A few tasks at a time, so that the progress moves.
+    let group = rayon::current_num_threads().max(1) * 2;
+    for tasks in tasks.chunks(group) {
+        tasks.par_iter().try_for_each(|&(lo, hi)| {
+            let n = (hi - lo) as usize;
+            let mut keys = vec![0u128; n];
+            d.order_keys(lo, &mut keys);
+            let mut out: Vec<Vec<u8>> = vec![Vec::new(); nb];
+            let expect = n * fmt.len / nb + fmt.len * 8;
+            for o in &mut out {
+                o.reserve(expect);
+            }
+            let mut rec = vec![0u8; r * usize::from(spec.split)];
+            let mut put = |id: u64, rec: &[u8]| {
+                let (b, tail) = fmt.split_key(keys[(id - lo) as usize]);
+                fmt.push(&mut out[b], tail, id, rec);
+            };
+            if lo >= part_leaves {
+                for id in lo..hi {
+                    let rec = &mut rec[..r];
+                    rec.fill(0);
+                    rec[..32].copy_from_slice(&dummy_hash(&d.dummy(id - part_leaves)).0);
+                    put(id, rec);
+                }
+            } else if spec.version == 1 {
+                for a in lo..hi {
+                    let rec = &mut rec[..r];
+                    accounts.with_account(a, |uid, balances| {
+                        crate::tree::write_leaf_record(
+                            rec,
+                            &d.salt_v1(a),
+                            uid,
+                            balances.iter().copied(),
+                        );
+                    })?;
+                    put(a, rec);
+                }
+            } else {
+                let split = spec.split;
+                let mut salts = [[0u8; 32]; 16];
+                let mut amounts = vec![0u128; usize::from(split) * k];
+                for a in lo / s..hi / s {
+                    accounts.with_account(a, |uid, balances| {
+                        d.all_parts(a, balances, split, &mut salts, &mut amounts);
+                        for (j, rec) in rec.chunks_exact_mut(r).enumerate() {
+                            write_part_record(
+                                rec,
+                                &salts[j],
+                                j as u8,
+                                uid,
+                                amounts[j * k..(j + 1) * k].iter().copied(),
+                            );
+                        }
+                    })?;
+                    for (j, rec) in rec.chunks_exact(r).enumerate() {
+                        put(a * s + j as u64, rec);
+                    }
+                }
+            }
+            for (b, bytes) in out.iter().enumerate() {
+                if !bytes.is_empty() {
+                    spool.append(b, bytes)?;
+                }
+            }
+            Ok::<(), A::Error>(())
+        })?;
+        progress.advance(tasks.iter().map(|&(lo, hi)| hi - lo).sum());
+    }
+    Ok(())
+}
+
+/// The top record of one chunk from its level-0 records (at most `2^chunk_bits`).
+fn fold_chunk(
+    level0: &[u8],
+    k: usize,
+    chunk_bits: u32,
+    tags: TreeTags,
+) -> Result<Vec<u8>, TreeError> {
+    if chunk_bits == 0 {
+        return Ok(level0.to_vec());
+    }
+    let mut cur = next_level_with(level0, k, 0, tags)?;
+    for l in 1..chunk_bits {
+        cur = next_level_with(&cur, k, l, tags)?;
+    }
+    Ok(cur)
+}
+
+/// Builds the tree of `shape` for `k` assets from `accounts` and `d`, the leaves in
+/// two passes over a spool of bucket files in the folder `spool_dir` (created, and
+/// removed at the end):
+/// 1. every leaf hashed in id order (each account read once, in input order, all its
+///    parts derived at once) and appended to the spool file of its key's top bits;
+/// 2. file by file, in key order: the leaves sorted by key give their positions; the
+///    `2^chunk_bits`-leaf chunks are folded in parallel into the level above them.
+///
+/// `order(ids)` receives the leaf ids position by position (the store's order), and
+/// `sink(level, records)` every level from `shape.chunk_bits` to the root's, in
+/// order. Memory: one spool file, the chunks' top level and the order index's bucket
+/// starts; the spool on disk holds each leaf in `44 + Σ widths` bytes.
+#[allow(clippy::too_many_arguments)]
+pub fn build<A: AccountSource, E: From<A::Error> + From<TreeError> + Send>(
+    d: &Derivation,
+    accounts: &A,
+    shape: &Shape,
+    k: usize,
+    spool_dir: &Path,
+    progress: &dyn Progress,
+    order: impl FnMut(&[u32]) -> Result<(), E>,
+    sink: impl FnMut(u32, Vec<u8>) -> Result<(), E>,
+) -> Result<Built, E> {
+    build_in(
+        d,
+        accounts,
+        shape,
+        k,
+        spool_dir,
+        SPOOL_LEAF_BITS,
+        progress,
+        order,
+        sink,
+    )
+}
+
+/// [`build`] with spool files of about `2^spool_leaf_bits` leaves (tests use small
+/// ones, for many files).
+#[allow(clippy::too_many_arguments)]
+fn build_in<A: AccountSource, E: From<A::Error> + From<TreeError> + Send>(
+    d: &Derivation,
+    accounts: &A,
+    shape: &Shape,
+    k: usize,
+    spool_dir: &Path,
+    spool_leaf_bits: u32,
+    progress: &dyn Progress,
+    mut order: impl FnMut(&[u32]) -> Result<(), E>,
+    mut sink: impl FnMut(u32, Vec<u8>) -> Result<(), E>,
+) -> Result<Built, E> {
+    if k > MAX_ASSETS {
+        return Err(E::from(A::Error::from(V2Error::TooManyAssets(k))));
+    }
+    let spool_fail = |e: V2Error| E::from(A::Error::from(e));
+    let r = record_size(k);
+    let t = shape.chunk_bits;
     let chunk = 1usize << t;
-    let group = (1usize << 20).div_ceil(chunk);
-    let mut top = crate::tree::record_buffer(layout.order.len().div_ceil(chunk) * r);
-    for (tops, ids) in top
-        .chunks_mut(group * r)
-        .zip(layout.order.chunks(group * chunk))
-    {
-        tops.par_chunks_mut(r)
-            .zip(ids.par_chunks(chunk))
-            .try_for_each(|(dst, ids)| {
-                let mut levels = chunk_levels(d, accounts, &spec, k, t, ids)?;
-                dst.copy_from_slice(&levels.pop().expect("the chunk's top"));
-                Ok::<(), A::Error>(())
-            })?;
+    let tags = shape.leaf_spec().tags();
+    let fmt = SpoolFormat::new(shape, accounts.widths(k), spool_leaf_bits);
+    let nb = 1usize << fmt.bits;
+    let mut spool = Spool::create(spool_dir, nb).map_err(spool_fail)?;
+    scatter(d, accounts, shape, k, &fmt, &spool, progress)?;
+    // Close the writers: a file removed while open would keep its disk.
+    spool.files = Vec::new();
+
+    // The order index's buckets: the top `bucket_bits` bits of the keys, of which the
+    // spool bucket gives the first `fmt.bits` and the key tail the rest.
+    let fine = shape.bucket_bits - fmt.bits;
+    let mut counts = vec![0u32; (1usize << shape.bucket_bits) + 1];
+    let mut top = crate::tree::record_buffer(shape.leaves.div_ceil(chunk as u64) as usize * r);
+    let mut filled = 0usize;
+    let mut carry: Vec<u8> = Vec::new();
+    let mut next = Some(spool.take(0).map_err(spool_fail)?);
+    for b in 0..nb {
+        let bytes = next.take().expect("read ahead");
+        // Read the next file while this one is sorted and hashed.
+        let (ahead, done) = rayon::join(
+            || (b + 1 < nb).then(|| spool.take(b + 1)).transpose(),
+            || -> Result<(Vec<u8>, Vec<u8>, Vec<u32>), E> {
+                let n = bytes.len() / fmt.len;
+                let mut keyed: Vec<(u64, u32, u32)> = bytes
+                    .chunks_exact(fmt.len)
+                    .enumerate()
+                    .map(|(i, s)| {
+                        let (tail, id) = fmt.head(s);
+                        (tail, id, i as u32)
+                    })
+                    .collect();
+                // By key, then id: the key's tail decides all but astronomically rare
+                // ties, which the whole key (derived again) settles.
+                keyed.par_sort_unstable_by(|x, y| {
+                    x.0.cmp(&y.0).then_with(|| {
+                        (d.order_key(u64::from(x.1)), x.1).cmp(&(d.order_key(u64::from(y.1)), y.1))
+                    })
+                });
+                let held = carry.len();
+                let mut level0 = crate::tree::record_buffer(held + n * r);
+                level0[..held].copy_from_slice(&carry);
+                level0[held..]
+                    .par_chunks_mut(r)
+                    .zip(keyed.par_iter())
+                    .with_min_len(4096)
+                    .for_each(|(rec, &(_, _, i))| {
+                        let i = i as usize;
+                        fmt.expand(&bytes[i * fmt.len..(i + 1) * fmt.len], rec);
+                    });
+                let whole = level0.len() / (chunk * r) * (chunk * r);
+                let tops: Vec<u8> = level0[..whole]
+                    .par_chunks(chunk * r)
+                    .map(|c| fold_chunk(c, k, t, tags))
+                    .collect::<Result<Vec<_>, TreeError>>()?
+                    .concat();
+                let ids = keyed.iter().map(|&(_, id, _)| id).collect();
+                for &(tail, _, _) in &keyed {
+                    let f = if fine == 0 {
+                        0
+                    } else {
+                        (tail >> (64 - fine)) as usize
+                    };
+                    counts[((b << fine) | f) + 1] += 1;
+                }
+                Ok((tops, level0[whole..].to_vec(), ids))
+            },
+        );
+        let (tops, rest, ids) = done?;
+        next = ahead.map_err(spool_fail)?;
+        top[filled..filled + tops.len()].copy_from_slice(&tops);
+        filled += tops.len();
+        carry = rest;
+        order(&ids)?;
         progress.advance(ids.len() as u64);
     }
-    let info = build_levels_with::<E>(top, k, spec.tags(), |level, recs| sink(t + level, recs))?;
-    Ok(RootInfo {
-        root: info.root,
-        height: t + info.height,
-        leaves: layout.leaves,
+    if !carry.is_empty() {
+        let last = fold_chunk(&carry, k, t, tags)?;
+        top[filled..filled + last.len()].copy_from_slice(&last);
+        filled += last.len();
+    }
+    debug_assert_eq!(filled, top.len());
+    drop(spool);
+    std::fs::remove_dir(spool_dir).map_err(|e| spool_fail(spool_err(spool_dir)(e)))?;
+    for b in 0..counts.len() - 1 {
+        counts[b + 1] += counts[b];
+    }
+    let info = build_levels_with::<E>(top, k, tags, |level, recs| sink(t + level, recs))?;
+    Ok(Built {
+        root: RootInfo {
+            root: info.root,
+            height: t + info.height,
+            leaves: shape.leaves,
+        },
+        buckets: counts,
     })
 }
 
@@ -486,35 +786,100 @@ mod tests {
             .collect())
     }
 
-    /// The derived, chunked build equals the reference build of the derived values.
+    /// The derived build (spooled, many spool files, chunks across files) equals the
+    /// reference build of the derived values, and its order and buckets those of the
+    /// reference layout.
     #[test]
     fn derived_build_equals_the_reference_build() {
-        for (n, split, g) in [
-            (1, 1, 0),
-            (1, 4, 6),
-            (3, 4, 6),
-            (70, 4, 6),
-            (100, 3, 2),
-            (600, 4, 6),
+        let dir = tempfile::tempdir().unwrap();
+        for (n, split, g, spool_bits) in [
+            (1, 1, 0, 18),
+            (1, 4, 6, 0),
+            (3, 4, 6, 1),
+            (70, 4, 6, 3),
+            (100, 3, 2, 4),
+            (600, 4, 6, 18),
+            (600, 4, 6, 5),
+            (3000, 2, 0, 6),
         ] {
             let k = 2;
             let d = Derivation::new(&[n as u8; 32]);
             let acc = accounts(n, k);
             let layout = Layout::new(&d, n as u64, split, g).unwrap();
             let mut levels = Vec::new();
-            let root =
-                build::<_, V2Error>(&d, &acc, &layout, k, &crate::progress::Silent, |l, recs| {
+            let mut order = Vec::new();
+            let spool = dir.path().join("spool");
+            let built = build_in::<_, V2Error>(
+                &d,
+                &acc,
+                &layout.shape,
+                k,
+                &spool,
+                spool_bits,
+                &crate::progress::Silent,
+                |ids| {
+                    order.extend_from_slice(ids);
+                    Ok(())
+                },
+                |l, recs| {
                     levels.push((l, recs));
                     Ok(())
-                })
-                .unwrap();
+                },
+            )
+            .unwrap();
+            assert!(!spool.exists(), "the spool is removed");
             let input = reference_input(&d, &acc.0, 2, &layout);
             let reference = TreeV2::build(input).unwrap();
+            let root = built.root;
             assert_eq!(root.root, reference.root(), "n={n} s={split} g={g}");
             assert_eq!(root.height, reference.height());
             assert_eq!(root.leaves, reference.leaves());
-            assert_eq!(levels.first().unwrap().0, layout.chunk_bits);
+            assert_eq!(order, layout.order);
+            assert_eq!(built.buckets, layout.buckets);
+            assert_eq!(levels.first().unwrap().0, layout.shape.chunk_bits);
             assert_eq!(levels.last().unwrap().0, root.height);
+        }
+    }
+
+    /// A por/1 derived build equals the por/1 tree of the derived salts in key order.
+    #[test]
+    fn derived_por1_build_equals_the_reference_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        for (n, spool_bits) in [(1, 18), (2, 0), (65, 1), (1000, 3)] {
+            let k = 3;
+            let d = Derivation::new(&[n as u8 ^ 0x55; 32]);
+            let acc = accounts(n, k);
+            let layout = Layout::new_v1(&d, n as u64).unwrap();
+            let leaves: Vec<crate::tree::AccountLeaf> = layout
+                .order
+                .iter()
+                .map(|&a| {
+                    let (uid, b) = &acc.0[a as usize];
+                    crate::tree::AccountLeaf {
+                        uid: String::from_utf8(uid.clone()).unwrap(),
+                        salt: d.salt_v1(u64::from(a)),
+                        balances: b
+                            .iter()
+                            .map(|&x| crate::amount::Amount::from_base_units(x))
+                            .collect(),
+                    }
+                })
+                .collect();
+            let reference = crate::tree::Tree::build(k, &leaves).unwrap();
+            let built = build_in::<_, V2Error>(
+                &d,
+                &acc,
+                &layout.shape,
+                k,
+                &dir.path().join("spool"),
+                spool_bits,
+                &crate::progress::Silent,
+                |_| Ok(()),
+                |_, _| Ok(()),
+            )
+            .unwrap();
+            assert_eq!(built.root.root, reference.root(), "n={n}");
+            assert_eq!(built.buckets, layout.buckets);
         }
     }
 
@@ -522,7 +887,7 @@ mod tests {
     fn the_order_is_a_permutation_sorted_by_key() {
         let d = Derivation::new(&[3u8; 32]);
         let layout = Layout::new(&d, 5000, 4, 6).unwrap();
-        let mut seen = vec![false; layout.leaves as usize];
+        let mut seen = vec![false; layout.shape.leaves as usize];
         for &u in &layout.order {
             assert!(!seen[u as usize]);
             seen[u as usize] = true;
@@ -534,7 +899,7 @@ mod tests {
             .collect();
         assert!(keys.windows(2).all(|w| w[0] < w[1]));
         for (p, &u) in layout.order.iter().enumerate() {
-            let b = bucket_of(d.order_key(u64::from(u)), layout.bucket_bits);
+            let b = bucket_of(d.order_key(u64::from(u)), layout.shape.bucket_bits);
             assert!((layout.buckets[b] as usize..layout.buckets[b + 1] as usize).contains(&p));
         }
     }

@@ -155,6 +155,39 @@ impl Derivation {
         salt
     }
 
+    /// Every part of account `account` in one pass over its stream: the `split` salts
+    /// into `salts`, and part `j`'s amount of asset `i` into `amounts[j·K + i]` (`K =
+    /// balances.len()`): for each `j`, the values [`Derivation::part`] gives.
+    pub fn all_parts(
+        &self,
+        account: u64,
+        balances: &[u128],
+        split: u8,
+        salts: &mut [[u8; 32]],
+        amounts: &mut [u128],
+    ) {
+        let s = usize::from(split);
+        let k = balances.len();
+        let mut rng = Self::stream(&self.part, account);
+        for salt in &mut salts[..s] {
+            rng.fill_bytes(salt);
+        }
+        let mut draws = [0u128; 16];
+        for (i, &b) in balances.iter().enumerate() {
+            let d = &mut draws[..s - 1];
+            for x in d.iter_mut() {
+                *x = uniform_inclusive(&mut rng, b);
+            }
+            d.sort_unstable();
+            let mut prev = 0u128;
+            for j in 0..s {
+                let hi = if j == s - 1 { b } else { d[j] };
+                amounts[j * k + i] = hi - prev;
+                prev = hi;
+            }
+        }
+    }
+
     /// All parts of account `account`: `parts[j][i]` is part `j`'s amount of asset
     /// `i` (the same values as [`Derivation::part`], through [`split_from_draws`]).
     pub fn parts(
@@ -282,6 +315,16 @@ mod tests {
             }
             let salts: std::collections::HashSet<_> = (0..4).map(|j| d.salt(a, j, 4)).collect();
             assert_eq!(salts.len(), 4);
+            // All parts at once give the same amounts and salts.
+            let mut salts = [[0u8; 32]; 4];
+            let mut all = [0u128; 16];
+            d.all_parts(a, &balances, 4, &mut salts, &mut all);
+            for j in 0..4 {
+                assert_eq!(salts[j], d.salt(a, j as u8, 4));
+                for (i, p) in parts[j].iter().enumerate() {
+                    assert_eq!(all[j * 4 + i], p.base_units());
+                }
+            }
             // One part at a time gives the same amounts and salts.
             for j in 0..4u8 {
                 let mut amounts = [0u128; 4];

@@ -19,7 +19,9 @@
 //! About 16 + 4·s bytes per account besides its uid and balances: at 10^7 accounts the
 //! store is smaller than the CSV it was built from. This folder is secret.
 
-use super::build::{AccountSource, CHUNK_BITS, Layout, LeafSpec, bucket_of, chunk_levels};
+use super::build::{
+    AccountSource, Built, CHUNK_BITS, LeafSpec, Shape, bucket_of, build, chunk_levels,
+};
 use super::derive::Derivation;
 use super::proof::{InclusionProofV2, PartProof};
 use super::{PROOF_FORMAT_V2, ProofLabels};
@@ -37,6 +39,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// The `format` of a por/2 proof store's `store.json`.
 pub const STORE_FORMAT_V2: &str = "por-proof-store/2";
@@ -143,6 +146,28 @@ fn write_u32s(path: &Path, values: &[u32]) -> Result<(), StoreError> {
     w.flush().map_err(io_err(path))
 }
 
+/// `order.bin` being written: the leaf ids position by position.
+pub struct OrderWriter {
+    w: BufWriter<File>,
+    path: PathBuf,
+}
+
+impl OrderWriter {
+    /// Appends the ids of the next positions.
+    pub fn push(&mut self, ids: &[u32]) -> Result<(), StoreError> {
+        let mut bytes = Vec::with_capacity(ids.len() * 4);
+        for id in ids {
+            bytes.extend_from_slice(&id.to_le_bytes());
+        }
+        self.w.write_all(&bytes).map_err(io_err(&self.path))
+    }
+
+    /// Flushes the file.
+    pub fn finish(mut self) -> Result<(), StoreError> {
+        self.w.flush().map_err(io_err(&self.path))
+    }
+}
+
 /// Writes a por/2 store into a folder (normally a staging folder).
 pub struct StoreWriterV2 {
     dir: PathBuf,
@@ -222,10 +247,60 @@ impl StoreWriterV2 {
         write_index_file(&self.dir.join("index.bin"), entries)
     }
 
-    /// Writes the leaf order and the bucket starts.
-    pub fn write_layout(&self, layout: &Layout) -> Result<(), StoreError> {
-        write_u32s(&self.dir.join("order.bin"), &layout.order)?;
-        write_u32s(&self.dir.join("buckets.bin"), &layout.buckets)
+    /// Opens `order.bin`, for the leaf order as the build finds it, position by
+    /// position ([`OrderWriter::push`]).
+    pub fn order_writer(&self) -> Result<OrderWriter, StoreError> {
+        let path = self.dir.join("order.bin");
+        let file = File::create(&path).map_err(io_err(&path))?;
+        Ok(OrderWriter {
+            w: BufWriter::with_capacity(1 << 20, file),
+            path,
+        })
+    }
+
+    /// Writes the order index's bucket starts.
+    pub fn write_buckets(&self, buckets: &[u32]) -> Result<(), StoreError> {
+        write_u32s(&self.dir.join("buckets.bin"), buckets)
+    }
+
+    /// Builds the tree of `shape` for `k` assets from `accounts` and `d` ([`build`],
+    /// its spool in `<dir>/spool` while it runs) into the store: the leaf order, the
+    /// levels from `chunk_bits` up and the bucket starts. Returns the tree and the
+    /// time spent writing those files.
+    pub fn write_tree<A: AccountSource>(
+        &self,
+        d: &Derivation,
+        accounts: &A,
+        shape: &Shape,
+        k: usize,
+        progress: &dyn Progress,
+    ) -> Result<(Built, Duration), StoreError>
+    where
+        StoreError: From<A::Error>,
+    {
+        let mut order = self.order_writer()?;
+        let writing = std::cell::Cell::new(Duration::ZERO);
+        let timed = |f: &mut dyn FnMut() -> Result<(), StoreError>| {
+            let t = Instant::now();
+            let r = f();
+            writing.set(writing.get() + t.elapsed());
+            r
+        };
+        let built = build::<_, StoreError>(
+            d,
+            accounts,
+            shape,
+            k,
+            &self.dir.join("spool"),
+            progress,
+            |ids| timed(&mut || order.push(ids)),
+            |level, recs| timed(&mut || self.write_level(level, &recs)),
+        );
+        let built = built?;
+        let t = Instant::now();
+        order.finish()?;
+        self.write_buckets(&built.buckets)?;
+        Ok((built, writing.get() + t.elapsed()))
     }
 
     /// Writes one stored level's records.
@@ -554,7 +629,7 @@ mod tests {
     use crate::tree::info::TreeInfo;
     use crate::tree::proof::ManifestRef;
     use crate::tree::v2::TreeV2;
-    use crate::tree::v2::build::build;
+    use crate::tree::v2::build::Layout;
 
     use crate::tree::v2::build::MemAccounts as Mem;
 
@@ -576,9 +651,9 @@ mod tests {
         let n = accounts.0.len();
         let d = Derivation::new(&secret);
         let (split, g) = v2.unwrap_or((1, 0));
-        let layout = match v2 {
-            Some(_) => Layout::new(&d, n as u64, split, g).unwrap(),
-            None => Layout::new_v1(&d, n as u64).unwrap(),
+        let shape = match v2 {
+            Some(_) => Shape::new(n as u64, split, g).unwrap(),
+            None => Shape::new_v1(n as u64).unwrap(),
         };
         let w = StoreWriterV2::new(dir);
         w.write_secret(&secret).unwrap();
@@ -595,16 +670,11 @@ mod tests {
             .collect();
         index.sort_unstable();
         w.write_index(index.into_iter()).unwrap();
-        w.write_layout(&layout).unwrap();
-        let info = build::<_, StoreError>(
-            &d,
-            accounts,
-            &layout,
-            k,
-            &crate::progress::Silent,
-            |l, recs| w.write_level(l, &recs),
-        )
-        .unwrap();
+        let (built, _) = w
+            .write_tree(&d, accounts, &shape, k, &crate::progress::Silent)
+            .unwrap();
+        let info = built.root;
+        let layout = shape;
         let assets = vec![
             AssetInfo {
                 symbol: "BTC".into(),
@@ -664,7 +734,7 @@ mod tests {
             let manifest = write_store_of(dir.path(), &acc, None, secret);
             let d = Derivation::new(&secret);
             let layout = Layout::new_v1(&d, n as u64).unwrap();
-            assert_eq!(layout.leaves, n as u64);
+            assert_eq!(layout.shape.leaves, n as u64);
             let leaves: Vec<AccountLeaf> = layout
                 .order
                 .iter()
