@@ -14,11 +14,12 @@ pub enum Phase {
     Reserves,
     /// The proof store's uid index written (and freed from memory).
     Index,
-    /// The leaf order derived from the snapshot secret (units: leaves).
+    /// The snapshot secret drawn and the tree's shape worked out.
     Layout,
     /// The proof store's accounts (units: accounts).
     Accounts,
-    /// The tree: leaves hashed in their chunks, then the levels above (units: leaves).
+    /// The tree: leaves hashed and spooled by key, then folded in key order, then the
+    /// levels above (units: leaves, counted once in each of the two passes).
     Tree,
     /// The manifest, the store flushed to disk and both moved into place.
     Publish,
@@ -35,7 +36,7 @@ impl Phase {
             Phase::Liabilities => "liabilities",
             Phase::Reserves => "reserves",
             Phase::Index => "uid index",
-            Phase::Layout => "leaf order",
+            Phase::Layout => "tree shape",
             Phase::Accounts => "proof store",
             Phase::Tree => "tree",
             Phase::Publish => "publish",

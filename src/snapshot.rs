@@ -364,17 +364,34 @@ struct Rows<'a>(&'a Liabilities);
 
 impl AccountSource for Rows<'_> {
     type Error = V2Error;
-    #[inline]
     fn with_account<T>(
         &self,
         account: u64,
         f: impl FnOnce(&[u8], &[u128]) -> T,
     ) -> Result<T, V2Error> {
-        let row = account as usize;
-        let k = self.0.assets.len();
-        let mut balances = [0u128; MAX_ASSETS];
-        self.0.read_balances(row, &mut balances[..k]);
-        Ok(f(self.0.uid(row), &balances[..k]))
+        let mut f = Some(f);
+        let mut out = None;
+        self.for_each(account, account + 1, |_, uid, balances| {
+            out = f.take().map(|f| f(uid, balances));
+        })?;
+        out.ok_or(V2Error::Empty)
+    }
+
+    fn for_each(
+        &self,
+        lo: u64,
+        hi: u64,
+        mut f: impl FnMut(u64, &[u8], &[u128]),
+    ) -> Result<(), V2Error> {
+        self.0
+            .for_each(lo as usize, hi as usize, |row, uid, balances| {
+                f(row as u64, uid, balances)
+            })
+            // Only reading the scratch file can fail here.
+            .map_err(|e| V2Error::Spool {
+                path: String::from("liabilities"),
+                message: e.to_string(),
+            })
     }
 
     #[inline]
@@ -437,13 +454,10 @@ fn build_store(
     let t = Instant::now() - index_time;
     progress.start(Phase::Accounts, Some(n as u64));
     w.write_secret(&secret)?;
-    w.write_accounts(n, k, progress, |row, balances| {
-        liabilities.read_balances(row, balances);
-        liabilities.uid(row)
-    })?;
+    let rows = Rows(liabilities);
+    w.write_accounts(&rows, n, k, progress)?;
     let tb = Instant::now();
     progress.start(Phase::Tree, Some(2 * shape.leaves));
-    let rows = Rows(liabilities);
     let (built, write_time) = w.write_tree(&d, &rows, &shape, k, progress)?;
     let info = built.root;
     timings.tree = tb.elapsed() - write_time;

@@ -392,11 +392,14 @@ pub fn snapshot(
         None => None,
     };
     let t = Instant::now();
-    let liabilities = liabilities::read(
+    // A book too large for memory goes to a scratch file in the private staging area.
+    let scratch = liabilities::Scratch::in_dir(&out.dirs().staging().join("liabilities"));
+    let liabilities = liabilities::read_with(
         &config.liabilities_for(id.as_str()),
         &config.asset_infos(),
         as_of,
         progress,
+        Some(&scratch),
     )?;
     let parse_time = t.elapsed();
     tracing::info!(

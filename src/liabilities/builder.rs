@@ -7,8 +7,8 @@
 //! [`Problem`] and the source puts its own location (line, row, uid) on it. So a fault
 //! reads the same whichever source it came from.
 
-use super::cells::Cells;
-use super::{Liabilities, LiabilitiesError, Location, Position, Problem};
+use super::spill::{Scratch, Spill};
+use super::{Block, Liabilities, LiabilitiesError, Location, Position, Problem};
 use crate::amount::Amount;
 use crate::excerpt::Excerpt;
 use crate::format::AssetInfo;
@@ -86,8 +86,8 @@ struct Part {
 /// Gathers validated accounts into [`Liabilities`].
 pub struct Builder<'a> {
     assets: &'a [AssetInfo],
-    uid_bytes: Vec<u8>,
-    uid_ends: Vec<u64>,
+    /// The rows not written to the scratch file.
+    block: Block,
     /// The line or row of each account in its part, kept sparse: from account `.0` on,
     /// account `r` is at position `r + .1` (a new entry only where that changes: a
     /// blank line, a new part).
@@ -95,9 +95,14 @@ pub struct Builder<'a> {
     /// Whether positions are lines (CSV) or rows.
     lines: bool,
     parts: Vec<Part>,
-    cells: Cells,
     totals: Vec<u128>,
     row: Vec<u128>,
+    /// Where rows go past the memory budget, once [`Builder::spill_to`] was called.
+    scratch: Option<Scratch>,
+    /// Rows written out so far, and the uid index of those rows.
+    spill: Option<(Spill, Vec<(u64, u32)>)>,
+    /// A failed write to the scratch file, reported by [`Builder::finish`].
+    spill_error: Option<LiabilitiesError>,
 }
 
 /// Where each account came from, as runs of consecutive lines or rows.
@@ -126,41 +131,90 @@ impl<'a> Builder<'a> {
     pub fn new(assets: &'a [AssetInfo], lines: bool) -> Builder<'a> {
         Builder {
             assets,
-            uid_bytes: Vec::new(),
-            uid_ends: Vec::new(),
+            block: Block::new(assets.len()),
             positions: Positions::default(),
             lines,
             parts: Vec::new(),
-            cells: Cells::new(assets.len()),
             totals: vec![0; assets.len()],
             row: vec![0; assets.len()],
+            scratch: None,
+            spill: None,
+            spill_error: None,
         }
+    }
+
+    /// Past `scratch.budget` bytes of rows in memory, writes the rows to a scratch
+    /// file in `scratch.dir` (then a segment at a time).
+    pub fn spill_to(&mut self, scratch: &Scratch) {
+        self.scratch = Some(scratch.clone());
     }
 
     /// Makes room for `rows` more accounts whose uids take about `uid_bytes` bytes, so
     /// a reader that knows its row count grows each buffer once.
     pub fn reserve(&mut self, rows: usize, uid_bytes: usize) {
-        self.uid_bytes.reserve(uid_bytes);
-        self.uid_ends.reserve(rows);
-        self.cells.reserve(rows);
+        let rows = match (&self.scratch, &self.spill) {
+            (Some(s), Some(_)) => rows.min(s.segment_rows),
+            _ => rows,
+        };
+        self.block.uid_bytes.reserve(uid_bytes.min(rows * 128));
+        self.block.uid_ends.reserve(rows);
+        self.block.cells.reserve(rows);
+    }
+
+    /// Writes the rows in memory out when they pass the budget (a segment's worth once
+    /// some are out).
+    #[inline]
+    fn check_budget(&mut self) {
+        let Some(scratch) = &self.scratch else {
+            return;
+        };
+        let full = match &self.spill {
+            None => self.block.bytes() > scratch.budget,
+            Some(_) => self.block.len() >= scratch.segment_rows,
+        };
+        if full && self.spill_error.is_none() {
+            if let Err(e) = self.write_out() {
+                self.spill_error = Some(e);
+            }
+        }
+    }
+
+    /// Writes every row in memory to the scratch file, with their uid index entries.
+    fn write_out(&mut self) -> Result<(), LiabilitiesError> {
+        if self.spill.is_none() {
+            let scratch = self.scratch.as_ref().expect("a scratch folder");
+            self.spill = Some((Spill::create(scratch, self.assets.len())?, Vec::new()));
+        }
+        let (spill, index) = self.spill.as_mut().expect("created");
+        let first = spill.rows();
+        let block = &self.block;
+        index.par_extend(
+            (0..block.len())
+                .into_par_iter()
+                .with_min_len(4096)
+                .map(|r| (uid_key(block.uid(r)), (first + r) as u32)),
+        );
+        spill.write(block)?;
+        self.block.clear();
+        Ok(())
     }
 
     /// The accounts that follow come from `file`.
     pub fn part(&mut self, file: &str) {
         self.parts.push(Part {
-            first: self.uid_ends.len(),
+            first: self.len(),
             file: file.to_string(),
         });
     }
 
     /// Accounts so far.
     pub fn len(&self) -> usize {
-        self.uid_ends.len()
+        self.spill.as_ref().map_or(0, |(s, _)| s.rows()) + self.block.len()
     }
 
     /// No accounts so far.
     pub fn is_empty(&self) -> bool {
-        self.uid_ends.is_empty()
+        self.len() == 0
     }
 
     /// The configured assets, in order.
@@ -197,13 +251,16 @@ impl<'a> Builder<'a> {
     /// balances set since the last row, at line or row `position` of the current part.
     #[inline]
     pub fn push(&mut self, uid: &[u8], position: u64) -> Result<(), Problem> {
-        if self.uid_ends.len() >= u32::MAX as usize {
+        let n = self.len();
+        if n >= u32::MAX as usize {
             return Err(Problem::TooMany);
         }
-        self.positions.push(self.uid_ends.len(), position);
-        self.uid_bytes.extend_from_slice(uid);
-        self.uid_ends.push(self.uid_bytes.len() as u64);
-        self.cells.push(&self.row);
+        self.positions.push(n, position);
+        let b = &mut self.block;
+        b.uid_bytes.extend_from_slice(uid);
+        b.uid_ends.push(b.uid_bytes.len() as u64);
+        b.cells.push(&self.row);
+        self.check_budget();
         Ok(())
     }
 
@@ -211,7 +268,8 @@ impl<'a> Builder<'a> {
     /// (a parallel reader's chunk), its positions shifted by `position_offset`; its
     /// totals are added, checked.
     pub fn append(&mut self, next: Builder<'a>, position_offset: u64) -> Result<(), Problem> {
-        if self.uid_ends.len() + next.uid_ends.len() > u32::MAX as usize {
+        debug_assert!(next.spill.is_none(), "a piece is held in memory");
+        if self.len() + next.len() > u32::MAX as usize {
             return Err(Problem::TooMany);
         }
         for (a, t) in next.totals.iter().enumerate() {
@@ -222,15 +280,18 @@ impl<'a> Builder<'a> {
                         symbol: self.assets[a].symbol.clone(),
                     })?;
         }
-        let base = self.uid_bytes.len() as u64;
-        let first = self.uid_ends.len();
+        let first = self.len();
         for &(r, delta) in &next.positions.0 {
             let p = (r as u64).wrapping_add(delta) + position_offset;
             self.positions.push(first + r, p);
         }
-        self.uid_bytes.extend_from_slice(&next.uid_bytes);
-        self.uid_ends.extend(next.uid_ends.iter().map(|e| e + base));
-        self.cells.append(&next.cells);
+        let b = &mut self.block;
+        let base = b.uid_bytes.len() as u64;
+        b.uid_bytes.extend_from_slice(&next.block.uid_bytes);
+        b.uid_ends
+            .extend(next.block.uid_ends.iter().map(|e| e + base));
+        b.cells.append(&next.block.cells);
+        self.check_budget();
         Ok(())
     }
 
@@ -242,28 +303,52 @@ impl<'a> Builder<'a> {
     ) -> Result<Liabilities, LiabilitiesError> {
         let Builder {
             assets,
-            uid_bytes,
-            uid_ends,
+            mut block,
             positions,
             lines,
             parts,
-            cells,
             totals,
             row: _,
+            scratch: _,
+            spill,
+            spill_error,
         } = self;
-        if uid_ends.is_empty() {
-            return Err(empty());
+        if let Some(e) = spill_error {
+            return Err(e);
         }
+        let (spill, uid_index) = match spill {
+            None => {
+                if block.len() == 0 {
+                    return Err(empty());
+                }
+                (None, Vec::new())
+            }
+            Some((mut spill, mut index)) => {
+                // The rest of the rows go out too: every row is then in the file.
+                let first = spill.rows();
+                index.par_extend(
+                    (0..block.len())
+                        .into_par_iter()
+                        .with_min_len(4096)
+                        .map(|r| (uid_key(block.uid(r)), (first + r) as u32)),
+                );
+                spill.write(&block)?;
+                block = Block::default();
+                index.par_sort_unstable();
+                (Some(spill), index)
+            }
+        };
         let mut liabilities = Liabilities {
             assets: assets.to_vec(),
-            uid_bytes,
-            uid_ends,
-            cells,
+            block,
+            spill,
             totals: totals.into_iter().map(Amount::from_base_units).collect(),
-            uid_index: Vec::new(),
+            uid_index,
         };
-        liabilities.uid_index = sorted_uid_index(&liabilities);
-        let Some((first, dup)) = first_duplicate(&liabilities) else {
+        if liabilities.spill.is_none() {
+            liabilities.uid_index = sorted_uid_index(&liabilities.block);
+        }
+        let Some((first, dup)) = first_duplicate(&liabilities)? else {
             return Ok(liabilities);
         };
         let (first_part, dup_part) = (part_of(&parts, first), part_of(&parts, dup));
@@ -278,7 +363,7 @@ impl<'a> Builder<'a> {
         Err(LiabilitiesError::Invalid {
             at: Location::boxed(&file(dup_part), at(dup), Some((1, "uid".into()))),
             kind: Problem::DuplicateUid {
-                uid: Excerpt::quoted(liabilities.uid(dup)),
+                uid: Excerpt::quoted(&liabilities.uid_of(dup)?),
                 first: at(first),
                 first_file: (first_part != dup_part).then(|| file(first_part)),
             },
@@ -291,11 +376,11 @@ fn part_of(parts: &[Part], row: usize) -> Option<usize> {
     parts.partition_point(|p| p.first <= row).checked_sub(1)
 }
 
-fn sorted_uid_index(l: &Liabilities) -> Vec<(u64, u32)> {
-    let mut idx: Vec<(u64, u32)> = (0..l.len())
+fn sorted_uid_index(block: &Block) -> Vec<(u64, u32)> {
+    let mut idx: Vec<(u64, u32)> = (0..block.len())
         .into_par_iter()
         .with_min_len(4096)
-        .map(|r| (uid_key(l.uid(r)), r as u32))
+        .map(|r| (uid_key(block.uid(r)), r as u32))
         .collect();
     idx.par_sort_unstable();
     idx
@@ -303,7 +388,7 @@ fn sorted_uid_index(l: &Liabilities) -> Vec<(u64, u32)> {
 
 /// The duplicate whose second occurrence comes first in the input, as `(first, second)`
 /// rows.
-fn first_duplicate(l: &Liabilities) -> Option<(usize, usize)> {
+fn first_duplicate(l: &Liabilities) -> Result<Option<(usize, usize)>, LiabilitiesError> {
     let idx = &l.uid_index;
     // On all cores first: almost every file has no two uids with one key.
     if !idx
@@ -311,7 +396,7 @@ fn first_duplicate(l: &Liabilities) -> Option<(usize, usize)> {
         .with_min_len(1 << 16)
         .any(|w| w[0].0 == w[1].0)
     {
-        return None;
+        return Ok(None);
     }
     let mut best: Option<(usize, usize)> = None;
     let mut i = 0;
@@ -324,12 +409,12 @@ fn first_duplicate(l: &Liabilities) -> Option<(usize, usize)> {
         for a in i..j {
             for b in a + 1..j {
                 let (ra, rb) = (idx[a].1 as usize, idx[b].1 as usize);
-                if l.uid(ra) == l.uid(rb) && best.is_none_or(|(_, s)| rb < s) {
+                if best.is_none_or(|(_, s)| rb < s) && l.uid_of(ra)? == l.uid_of(rb)? {
                     best = Some((ra, rb));
                 }
             }
         }
         i = j;
     }
-    best
+    Ok(best)
 }

@@ -53,6 +53,32 @@ impl Cells {
         &self.widths
     }
 
+    /// Bytes per row.
+    pub fn stride(&self) -> usize {
+        self.stride
+    }
+
+    /// The rows' bytes, row after row at [`Cells::stride`] bytes each.
+    pub fn raw(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// `rows` rows of `bytes` ([`Cells::raw`]) at `widths`.
+    pub fn from_raw(widths: Vec<u8>, bytes: Vec<u8>, rows: usize) -> Cells {
+        let mut c = Cells::new(widths.len());
+        c.widen(&widths);
+        debug_assert_eq!(bytes.len(), rows * c.stride);
+        c.bytes = bytes;
+        c.rows = rows;
+        c
+    }
+
+    /// No rows any more, the widths and the room kept.
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.rows = 0;
+    }
+
     /// Bytes held for the rows (not the spare capacity).
     pub fn heap_bytes(&self) -> usize {
         self.bytes.len()

@@ -12,7 +12,7 @@
 
 use super::builder::{Builder, check_uid, map_columns};
 use super::source::Compression;
-use super::{Liabilities, LiabilitiesError, Location, Position, Problem};
+use super::{Liabilities, LiabilitiesError, Location, Position, Problem, Scratch};
 use crate::excerpt::Excerpt;
 use crate::format::AssetInfo;
 use crate::progress::{Phase, Progress, Silent};
@@ -68,15 +68,16 @@ fn compressed_magic(head: &[u8]) -> Option<&'static str> {
 /// Parses and validates a liabilities CSV file, decompressed by its extension
 /// (`.gz`, `.zst`).
 pub fn parse_file(path: &Path, assets: &[AssetInfo]) -> Result<Liabilities, LiabilitiesError> {
-    parse_file_reporting(path, assets, &Silent)
+    parse_file_reporting(path, assets, &Silent, None)
 }
 
 /// [`parse_file`], reporting [`Phase::Liabilities`] to `progress` (in bytes read, for
-/// an uncompressed file).
+/// an uncompressed file), the rows written to a scratch file past `scratch`'s budget.
 pub fn parse_file_reporting(
     path: &Path,
     assets: &[AssetInfo],
     progress: &dyn Progress,
+    scratch: Option<&Scratch>,
 ) -> Result<Liabilities, LiabilitiesError> {
     let name = path.display().to_string();
     let io = |e: std::io::Error| LiabilitiesError::Io {
@@ -105,33 +106,35 @@ pub fn parse_file_reporting(
                 inner: &mut buffered,
                 progress,
             };
-            if let Some(l) = parse_blocks(counted, &name, assets, BLOCK_BYTES) {
+            if let Some(l) = parse_blocks(counted, &name, assets, BLOCK_BYTES, scratch) {
                 return Ok(l);
             }
             // A fault: read again, in order, for its exact error.
             let f = std::fs::File::open(path).map_err(io)?;
-            parse_reader(BufReader::with_capacity(1 << 20, f), &name, assets)
+            parse_reader_with(BufReader::with_capacity(1 << 20, f), &name, assets, scratch)
         }
         Compression::Gzip => {
             let inner = flate2::bufread::MultiGzDecoder::new(buffered);
-            parse_reader(
+            parse_reader_with(
                 Decoding {
                     inner,
                     what: "gzip",
                 },
                 &name,
                 assets,
+                scratch,
             )
         }
         Compression::Zstd => {
             let inner = zstd::stream::read::Decoder::with_buffer(buffered).map_err(io)?;
-            parse_reader(
+            parse_reader_with(
                 Decoding {
                     inner,
                     what: "zstd",
                 },
                 &name,
                 assets,
+                scratch,
             )
         }
     }
@@ -143,9 +146,22 @@ pub fn parse_reader<R: Read>(
     file: &str,
     assets: &[AssetInfo],
 ) -> Result<Liabilities, LiabilitiesError> {
+    parse_reader_with(reader, file, assets, None)
+}
+
+/// [`parse_reader`], the rows written to a scratch file past `scratch`'s budget.
+pub fn parse_reader_with<R: Read>(
+    reader: R,
+    file: &str,
+    assets: &[AssetInfo],
+    scratch: Option<&Scratch>,
+) -> Result<Liabilities, LiabilitiesError> {
     let mut rdr = csv_reader(reader);
     let head = header(&mut rdr, file, assets)?;
     let mut b = Builder::new(assets, true);
+    if let Some(s) = scratch {
+        b.spill_to(s);
+    }
     b.part(file);
     rows(&mut rdr, file, assets, &head, &mut b, true)?;
     b.finish(|| invalid(file, head.line, None, Problem::NoAccounts))
@@ -298,6 +314,7 @@ pub fn parse_blocks<R: Read>(
     file: &str,
     assets: &[AssetInfo],
     block: usize,
+    scratch: Option<&Scratch>,
 ) -> Option<Liabilities> {
     use rayon::prelude::*;
     let mut buf: Vec<u8> = Vec::with_capacity(block + (block >> 4));
@@ -317,6 +334,9 @@ pub fn parse_blocks<R: Read>(
     let mut start = first_break + 1;
     let mut lines_before = 1u64;
     let mut b = Builder::new(assets, true);
+    if let Some(s) = scratch {
+        b.spill_to(s);
+    }
     b.part(file);
     loop {
         // Whole lines only: up to the last line break, unless the file ends here.
@@ -448,9 +468,9 @@ mod tests {
     fn other_characters_are_kept_as_exported() {
         // C1 controls and other Unicode are not in §2's list: hashed as exported.
         let l = parse("uid,BTC\n\"a\u{85}b\",1\n\" sp ace \",2\nü,3\n".as_bytes()).unwrap();
-        assert_eq!(l.uid(0), "a\u{85}b".as_bytes());
-        assert_eq!(l.uid(1), b" sp ace ");
-        assert_eq!(l.uid(2), "ü".as_bytes());
+        assert_eq!(l.uid_of(0).unwrap(), "a\u{85}b".as_bytes());
+        assert_eq!(l.uid_of(1).unwrap(), b" sp ace ");
+        assert_eq!(l.uid_of(2).unwrap(), "ü".as_bytes());
     }
 
     #[test]
@@ -485,8 +505,12 @@ mod tests {
         assert_eq!(a.totals, b.totals);
         assert_eq!(a.uid_index, b.uid_index);
         for r in 0..a.len() {
-            assert_eq!(a.uid(r), b.uid(r), "row {r}");
-            assert_eq!(a.balances(r), b.balances(r), "row {r}");
+            assert_eq!(a.uid_of(r).unwrap(), b.uid_of(r).unwrap(), "row {r}");
+            assert_eq!(
+                a.balances_of(r).unwrap(),
+                b.balances_of(r).unwrap(),
+                "row {r}"
+            );
         }
     }
 
@@ -516,10 +540,74 @@ mod tests {
         text.push_str("last,1,2");
         let want = parse_reader(text.as_bytes(), "l.csv", &assets).unwrap();
         for block in [1, 2, 7, 64, 1000, 1 << 20] {
-            let got = parse_blocks(text.as_bytes(), "l.csv", &assets, block)
+            let got = parse_blocks(text.as_bytes(), "l.csv", &assets, block, None)
                 .unwrap_or_else(|| panic!("block {block}"));
             same(&want, &got);
         }
+        // Past a budget, the rows go to a scratch file in segments, and read back the
+        // same: from either reader, whatever the budget and segment size.
+        let dir = tempfile::tempdir().unwrap();
+        for (budget, segment_rows) in [(0, 1), (0, 3), (100, 7), (5000, 64), (1 << 30, 3)] {
+            let scratch = Scratch {
+                dir: dir.path().join("scratch"),
+                budget,
+                segment_rows,
+            };
+            let got = parse_reader_with(text.as_bytes(), "l.csv", &assets, Some(&scratch)).unwrap();
+            assert_eq!(got.is_spilled(), budget < 1 << 30);
+            same(&want, &got);
+            assert_eq!(got.balance_widths().len(), 2);
+            for block in [7, 1 << 20] {
+                let got =
+                    parse_blocks(text.as_bytes(), "l.csv", &assets, block, Some(&scratch)).unwrap();
+                same(&want, &got);
+                // Ranges across segments, in order.
+                let mut rows = Vec::new();
+                got.for_each(5, 300, |r, u, b| rows.push((r, u.to_vec(), b.to_vec())))
+                    .unwrap();
+                assert_eq!(rows.len(), 295);
+                for (r, u, b) in rows {
+                    assert_eq!(u, want.uid_of(r).unwrap());
+                    assert_eq!(b, want.balances_of(r).unwrap());
+                }
+            }
+        }
+        // The scratch files are unnamed: nothing is left in the folder.
+        let left = std::fs::read_dir(dir.path().join("scratch"))
+            .unwrap()
+            .count();
+        assert_eq!(left, 0);
+    }
+
+    /// A duplicate is found, and named, the same when the rows were spilled.
+    #[test]
+    fn spilled_rows_find_duplicates_by_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let scratch = Scratch {
+            dir: dir.path().to_path_buf(),
+            budget: 0,
+            segment_rows: 2,
+        };
+        let text = "uid,BTC
+z,0
+a,1
+
+
+b,2
+c,5
+d,6
+a,4
+";
+        let want = parse(text.as_bytes()).err().unwrap().to_string();
+        assert_eq!(
+            want,
+            "l.csv:9:1 (uid): duplicate uid \"a\" (first on line 3)"
+        );
+        let got = parse_reader_with(text.as_bytes(), "l.csv", &assets(), Some(&scratch))
+            .err()
+            .unwrap()
+            .to_string();
+        assert_eq!(got, want);
     }
 
     /// Line numbers are kept as runs (a new run at each blank line): a duplicate
@@ -534,9 +622,9 @@ mod tests {
         assert_eq!(e, "l.csv:7:1 (uid): duplicate uid \"a\" (first on line 3)");
         let ok = "uid,BTC\na,1\n\n\nb,2\nc,3\n\nd,4\n";
         for block in [3, 8, 1 << 20] {
-            let l = parse_blocks(ok.as_bytes(), "l.csv", &assets(), block).unwrap();
+            let l = parse_blocks(ok.as_bytes(), "l.csv", &assets(), block, None).unwrap();
             assert_eq!(l.len(), 4);
-            assert_eq!(l.balances(3), vec![400_000_000]);
+            assert_eq!(l.balances_of(3).unwrap(), vec![400_000_000]);
         }
     }
 
@@ -545,7 +633,7 @@ mod tests {
     #[test]
     fn blocks_give_way_on_every_fault() {
         let ok = "uid,BTC\na,1\nb,2\n";
-        assert!(parse_blocks(ok.as_bytes(), "l.csv", &assets(), 4).is_some());
+        assert!(parse_blocks(ok.as_bytes(), "l.csv", &assets(), 4, None).is_some());
         for bad in [
             "uid,BTC\na,1\nb,x\n",
             "uid,BTC\na,1\nb,2,3\n",
@@ -557,7 +645,7 @@ mod tests {
         ] {
             for block in [3, 8, 1 << 20] {
                 assert!(
-                    parse_blocks(bad.as_bytes(), "l.csv", &assets(), block).is_none(),
+                    parse_blocks(bad.as_bytes(), "l.csv", &assets(), block, None).is_none(),
                     "{bad:?} at block {block}"
                 );
             }

@@ -17,9 +17,11 @@ pub mod csv;
 pub mod parquet;
 pub mod postgres;
 pub mod source;
+pub mod spill;
 
 pub use self::csv::{parse_file, parse_reader};
 pub use self::source::Source;
+pub use self::spill::Scratch;
 
 use crate::amount::{Amount, AmountError};
 use crate::excerpt::Excerpt;
@@ -29,24 +31,35 @@ use crate::time::Timestamp;
 use std::fmt;
 
 /// Reads and validates the liabilities of `source` (already for the snapshot: see
-/// [`Source::for_snapshot`]). `as_of` is only compared with a database's snapshot
-/// moment, for the log. `progress` hears [`Phase::Liabilities`] (with the bytes read,
-/// for an uncompressed CSV file).
+/// [`Source::for_snapshot`]), every row in memory. `as_of` is only compared with a
+/// database's snapshot moment, for the log. `progress` hears [`Phase::Liabilities`]
+/// (with the bytes read, for an uncompressed CSV file).
 pub fn read(
     source: &Source,
     assets: &[AssetInfo],
     as_of: Timestamp,
     progress: &dyn Progress,
 ) -> Result<Liabilities, LiabilitiesError> {
+    read_with(source, assets, as_of, progress, None)
+}
+
+/// [`read`], the rows written to a scratch file past `scratch`'s budget ([`spill`]).
+pub fn read_with(
+    source: &Source,
+    assets: &[AssetInfo],
+    as_of: Timestamp,
+    progress: &dyn Progress,
+    scratch: Option<&Scratch>,
+) -> Result<Liabilities, LiabilitiesError> {
     match source {
-        Source::Csv { path } => self::csv::parse_file_reporting(path, assets, progress),
+        Source::Csv { path } => self::csv::parse_file_reporting(path, assets, progress, scratch),
         Source::Parquet { path } => {
             progress.start(Phase::Liabilities, None);
-            self::parquet::read_path(path, assets)
+            self::parquet::read_path(path, assets, scratch)
         }
         Source::Postgres(pg) => {
             progress.start(Phase::Liabilities, None);
-            self::postgres::read(pg, assets, as_of)
+            self::postgres::read(pg, assets, as_of, scratch)
         }
     }
 }
@@ -268,16 +281,64 @@ pub enum Problem {
     },
 }
 
-/// Parsed, validated liabilities.
-pub struct Liabilities {
-    /// The configured assets, in configured order (not the file's column order).
-    pub assets: Vec<AssetInfo>,
+/// Rows in memory: one uid arena and the balances, row after row.
+#[derive(Debug, Default)]
+pub struct Block {
     uid_bytes: Vec<u8>,
     /// End offset of each row's uid in `uid_bytes`.
     uid_ends: Vec<u64>,
     /// Row-major balances in configured asset order, each column in the fewest bytes
     /// its values need.
     cells: cells::Cells,
+}
+
+impl Block {
+    /// No rows, of `k` balances each.
+    fn new(k: usize) -> Block {
+        Block {
+            uid_bytes: Vec::new(),
+            uid_ends: Vec::new(),
+            cells: cells::Cells::new(k),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.uid_ends.len()
+    }
+
+    /// Bytes the rows take.
+    fn bytes(&self) -> usize {
+        self.uid_bytes.len() + 8 * self.uid_ends.len() + self.cells.heap_bytes()
+    }
+
+    /// The uid of row `row` of the block. Panics if out of range.
+    #[inline]
+    fn uid(&self, row: usize) -> &[u8] {
+        let start = if row == 0 {
+            0
+        } else {
+            self.uid_ends[row - 1] as usize
+        };
+        &self.uid_bytes[start..self.uid_ends[row] as usize]
+    }
+
+    /// Empties the block, keeping the balances' widths and the room.
+    fn clear(&mut self) {
+        self.uid_bytes.clear();
+        self.uid_ends.clear();
+        self.cells.clear();
+    }
+}
+
+/// Parsed, validated liabilities: the rows in memory, or, past the [`Scratch`]
+/// budget, in a scratch file ([`spill`]).
+pub struct Liabilities {
+    /// The configured assets, in configured order (not the file's column order).
+    pub assets: Vec<AssetInfo>,
+    /// Every row, unless they were spilled.
+    block: Block,
+    /// The rows written to disk (then `block` is empty).
+    spill: Option<spill::Spill>,
     /// Per-asset column totals, in base units, in the order of `assets`.
     pub totals: Vec<Amount>,
     /// `(uid_key, row)` sorted: duplicate detection, then the proof store's index.
@@ -287,61 +348,77 @@ pub struct Liabilities {
 impl Liabilities {
     /// Number of accounts (rows).
     pub fn len(&self) -> usize {
-        self.uid_ends.len()
+        match &self.spill {
+            Some(s) => s.rows(),
+            None => self.block.len(),
+        }
     }
 
     /// No accounts; never true of read liabilities, which refuse [`Problem::NoAccounts`]
     /// and [`Problem::NoRows`].
     pub fn is_empty(&self) -> bool {
-        self.uid_ends.is_empty()
+        self.len() == 0
     }
 
-    /// The uid bytes of account `row` (0-based, in source order).
-    /// Panics if `row` is out of range.
-    pub fn uid(&self, row: usize) -> &[u8] {
-        let start = if row == 0 {
-            0
-        } else {
-            self.uid_ends[row - 1] as usize
-        };
-        &self.uid_bytes[start..self.uid_ends[row] as usize]
+    /// Whether the rows are in a scratch file rather than in memory.
+    pub fn is_spilled(&self) -> bool {
+        self.spill.is_some()
+    }
+
+    /// Calls `f(row, uid, balances)` for the accounts `lo..hi` (0-based, in source
+    /// order), in order: from memory, or a segment at a time from the scratch file.
+    pub fn for_each(
+        &self,
+        lo: usize,
+        hi: usize,
+        mut f: impl FnMut(usize, &[u8], &[u128]),
+    ) -> Result<(), LiabilitiesError> {
+        let k = self.assets.len();
+        match &self.spill {
+            Some(s) => s.for_each(lo, hi, k, f),
+            None => {
+                let mut balances = vec![0u128; k];
+                for r in lo..hi.min(self.block.len()) {
+                    self.block.cells.get(r, &mut balances);
+                    f(r, self.block.uid(r), &balances);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The uid of account `row`. Panics if `row` is out of range.
+    pub fn uid_of(&self, row: usize) -> Result<Vec<u8>, LiabilitiesError> {
+        let mut uid = None;
+        self.for_each(row, row + 1, |_, u, _| uid = Some(u.to_vec()))?;
+        Ok(uid.unwrap_or_else(|| panic!("row {row} of {}", self.len())))
     }
 
     /// The balances of account `row` in base units, one per asset of `assets`.
     /// Panics if `row` is out of range.
-    pub fn balances(&self, row: usize) -> Vec<u128> {
-        let mut out = vec![0; self.assets.len()];
-        self.cells.get(row, &mut out);
-        out
-    }
-
-    /// Writes the balances of account `row` into `out` (one per asset, no allocation).
-    /// Panics if `row` is out of range.
-    #[inline]
-    pub fn read_balances(&self, row: usize, out: &mut [u128]) {
-        self.cells.get(row, out);
+    pub fn balances_of(&self, row: usize) -> Result<Vec<u128>, LiabilitiesError> {
+        let mut out = None;
+        self.for_each(row, row + 1, |_, _, b| out = Some(b.to_vec()))?;
+        Ok(out.unwrap_or_else(|| panic!("row {row} of {}", self.len())))
     }
 
     /// Loads the start of account `row`'s uid and balances into the cache, so that a
-    /// loop over rows in a random order can have several of them in flight.
+    /// loop over rows in a random order can have several of them in flight (rows in
+    /// memory only; a no-op for spilled rows).
     #[inline]
     pub fn touch(&self, row: usize) -> u8 {
-        let end = self.uid_ends[row] as usize;
-        self.uid_bytes[end - 1] ^ self.cells.touch(row)
+        if self.spill.is_some() {
+            return 0;
+        }
+        let end = self.block.uid_ends[row] as usize;
+        self.block.uid_bytes[end - 1] ^ self.block.cells.touch(row)
     }
 
-    /// Bytes each asset's balances take in memory.
+    /// Bytes each asset's balances take (the widest, for spilled rows).
     pub fn balance_widths(&self) -> &[u8] {
-        self.cells.widths()
-    }
-
-    /// The uid arena: concatenated uid bytes and each row's end offset.
-    pub fn uid_arena(&self) -> (&[u8], &[u64]) {
-        (&self.uid_bytes, &self.uid_ends)
-    }
-
-    /// Frees the balances once the leaves hold them.
-    pub fn drop_balances(&mut self) {
-        self.cells = cells::Cells::new(0);
+        match &self.spill {
+            Some(s) => s.widths(),
+            None => self.block.cells.widths(),
+        }
     }
 }

@@ -14,7 +14,7 @@
 //! crate's column readers (no Arrow arrays), so memory stays one batch per column.
 
 use super::builder::{Builder, check_uid, map_columns};
-use super::{Liabilities, LiabilitiesError, Location, Position, Problem};
+use super::{Liabilities, LiabilitiesError, Location, Position, Problem, Scratch};
 use crate::amount::AmountError;
 use crate::excerpt::Excerpt;
 use crate::format::AssetInfo;
@@ -31,7 +31,11 @@ use std::path::{Path, PathBuf};
 const BATCH: usize = 8192;
 
 /// Reads the Parquet file at `path`, or every part file of the folder at `path`.
-pub fn read_path(path: &Path, assets: &[AssetInfo]) -> Result<Liabilities, LiabilitiesError> {
+pub fn read_path(
+    path: &Path,
+    assets: &[AssetInfo],
+    scratch: Option<&Scratch>,
+) -> Result<Liabilities, LiabilitiesError> {
     let name = path.display().to_string();
     let io = |message: String| LiabilitiesError::Io {
         file: name.clone(),
@@ -46,6 +50,9 @@ pub fn read_path(path: &Path, assets: &[AssetInfo]) -> Result<Liabilities, Liabi
         return Err(io("no *.parquet part files in this folder".into()));
     }
     let mut b = Builder::new(assets, false);
+    if let Some(s) = scratch {
+        b.spill_to(s);
+    }
     for f in &files {
         read_file(f, &mut b)?;
     }

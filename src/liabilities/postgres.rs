@@ -15,7 +15,7 @@
 
 use super::builder::{Builder, check_uid, map_columns};
 use super::source::{Password, Postgres, Select, quote_identifier, table_identifier};
-use super::{Liabilities, LiabilitiesError, Location, Position, Problem};
+use super::{Liabilities, LiabilitiesError, Location, Position, Problem, Scratch};
 use crate::excerpt::Excerpt;
 use crate::format::AssetInfo;
 use crate::time::Timestamp;
@@ -78,6 +78,7 @@ pub fn read(
     pg: &Postgres,
     assets: &[AssetInfo],
     as_of: Timestamp,
+    scratch: Option<&Scratch>,
 ) -> Result<Liabilities, LiabilitiesError> {
     let database = pg.display_name();
     let failed = |message: String| LiabilitiesError::Database {
@@ -207,6 +208,9 @@ pub fn read(
     drop(statement);
 
     let mut b = Builder::new(assets, false);
+    if let Some(s) = scratch {
+        b.spill_to(s);
+    }
     b.part(&database);
     let invalid = |row: u64, uid: Option<&[u8]>, column: Option<(usize, String)>, kind| {
         LiabilitiesError::Invalid {

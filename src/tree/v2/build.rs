@@ -59,6 +59,20 @@ pub trait AccountSource: Sync {
         0
     }
 
+    /// Calls `f(account, uid, balances)` for the accounts `lo..hi`, in order (the
+    /// build reads every account this way, in input order).
+    fn for_each(
+        &self,
+        lo: u64,
+        hi: u64,
+        mut f: impl FnMut(u64, &[u8], &[u128]),
+    ) -> Result<(), Self::Error> {
+        for a in lo..hi {
+            self.with_account(a, |uid, balances| f(a, uid, balances))?;
+        }
+        Ok(())
+    }
+
     /// Bytes each of the `k` assets' balances (and so their parts) fit in: a leaf
     /// waits in the build's spool with its amounts at these widths.
     fn widths(&self, k: usize) -> Vec<u8> {
@@ -419,12 +433,17 @@ impl SpoolFormat {
     /// Appends leaf `id` (its full record `rec`, `hash ‖ u128be sums`) with key `tail`.
     #[inline]
     fn push(&self, out: &mut Vec<u8>, tail: u64, id: u64, rec: &[u8]) {
-        out.extend_from_slice(&tail.to_le_bytes());
-        out.extend_from_slice(&(id as u32).to_le_bytes());
-        out.extend_from_slice(&rec[..32]);
+        let at = out.len();
+        out.resize(at + self.len, 0);
+        let s = &mut out[at..];
+        s[..8].copy_from_slice(&tail.to_le_bytes());
+        s[8..12].copy_from_slice(&(id as u32).to_le_bytes());
+        s[12..44].copy_from_slice(&rec[..32]);
+        let mut to = 44;
         for (i, &w) in self.widths.iter().enumerate() {
-            let o = 32 + 16 * i;
-            out.extend_from_slice(&rec[o + 16 - usize::from(w)..o + 16]);
+            let (o, w) = (32 + 16 * i, usize::from(w));
+            s[to..to + w].copy_from_slice(&rec[o + 16 - w..o + 16]);
+            to += w;
         }
     }
 
@@ -551,39 +570,33 @@ fn scatter<A: AccountSource>(
                     put(id, rec);
                 }
             } else if spec.version == 1 {
-                for a in lo..hi {
-                    let rec = &mut rec[..r];
-                    accounts.with_account(a, |uid, balances| {
-                        crate::tree::write_leaf_record(
-                            rec,
-                            &d.salt_v1(a),
-                            uid,
-                            balances.iter().copied(),
-                        );
-                    })?;
+                let rec = &mut rec[..r];
+                accounts.for_each(lo, hi, |a, uid, balances| {
+                    crate::tree::write_leaf_record(
+                        rec,
+                        &d.salt_v1(a),
+                        uid,
+                        balances.iter().copied(),
+                    );
                     put(a, rec);
-                }
+                })?;
             } else {
                 let split = spec.split;
                 let mut salts = [[0u8; 32]; 16];
                 let mut amounts = vec![0u128; usize::from(split) * k];
-                for a in lo / s..hi / s {
-                    accounts.with_account(a, |uid, balances| {
-                        d.all_parts(a, balances, split, &mut salts, &mut amounts);
-                        for (j, rec) in rec.chunks_exact_mut(r).enumerate() {
-                            write_part_record(
-                                rec,
-                                &salts[j],
-                                j as u8,
-                                uid,
-                                amounts[j * k..(j + 1) * k].iter().copied(),
-                            );
-                        }
-                    })?;
-                    for (j, rec) in rec.chunks_exact(r).enumerate() {
+                accounts.for_each(lo / s, hi / s, |a, uid, balances| {
+                    d.all_parts(a, balances, split, &mut salts, &mut amounts);
+                    for (j, rec) in rec.chunks_exact_mut(r).enumerate() {
+                        write_part_record(
+                            rec,
+                            &salts[j],
+                            j as u8,
+                            uid,
+                            amounts[j * k..(j + 1) * k].iter().copied(),
+                        );
                         put(a * s + j as u64, rec);
                     }
-                }
+                })?;
             }
             for (b, bytes) in out.iter().enumerate() {
                 if !bytes.is_empty() {

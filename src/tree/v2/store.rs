@@ -187,19 +187,19 @@ impl StoreWriterV2 {
         std::fs::write(&p, secret).map_err(io_err(&p))
     }
 
-    /// Writes the accounts (of `k` assets) in row order: `account(row, balances)`
-    /// writes the row's `k` balances and returns its uid; `progress` hears the rows
-    /// written. Records are encoded on all cores,
-    /// a few thousand rows per task, and written in order in large blocks.
-    pub fn write_accounts<'a, F>(
+    /// Writes the `n` accounts (of `k` assets) of `accounts` in row order; `progress`
+    /// hears the rows written. Records are encoded on all cores, a few thousand rows
+    /// per task (each task reads its rows in order, [`AccountSource::for_each`]), and
+    /// written in order in large blocks.
+    pub fn write_accounts<A: AccountSource>(
         &self,
+        accounts: &A,
         n: usize,
         k: usize,
         progress: &dyn Progress,
-        account: F,
     ) -> Result<(), StoreError>
     where
-        F: Fn(usize, &mut [u128]) -> &'a [u8] + Sync,
+        StoreError: From<A::Error>,
     {
         use rayon::prelude::*;
         const ROWS: usize = 1 << 14;
@@ -217,15 +217,15 @@ impl StoreWriterV2 {
                 .map(|b| {
                     let mut bytes = Vec::with_capacity(ROWS * 48);
                     let mut ends = Vec::with_capacity(ROWS * 8);
-                    let mut balances = vec![0u128; k];
-                    for row in b * ROWS..((b + 1) * ROWS).min(n) {
-                        let uid = account(row, &mut balances);
-                        encode_account(&mut bytes, uid, &balances);
+                    let (lo, hi) = (b * ROWS, ((b + 1) * ROWS).min(n));
+                    accounts.for_each(lo as u64, hi as u64, |_, uid, balances| {
+                        debug_assert_eq!(balances.len(), k);
+                        encode_account(&mut bytes, uid, balances);
                         ends.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-                    }
-                    (bytes, ends)
+                    })?;
+                    Ok((bytes, ends))
                 })
-                .collect();
+                .collect::<Result<_, A::Error>>()?;
             for (bytes, ends) in encoded {
                 wa.write_all(&bytes).map_err(io_err(&pa))?;
                 for e in ends.chunks_exact(8) {
@@ -657,11 +657,8 @@ mod tests {
         };
         let w = StoreWriterV2::new(dir);
         w.write_secret(&secret).unwrap();
-        w.write_accounts(n, k, &crate::progress::Silent, |row, b| {
-            b.copy_from_slice(&accounts.0[row].1);
-            &accounts.0[row].0[..]
-        })
-        .unwrap();
+        w.write_accounts(accounts, n, k, &crate::progress::Silent)
+            .unwrap();
         let mut index: Vec<(u64, u32)> = accounts
             .0
             .iter()
