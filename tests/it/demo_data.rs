@@ -158,7 +158,7 @@ fn every_snapshot_is_fully_reserved_with_a_margin() {
             "{id}: {} accounts",
             liab.len()
         );
-        let uids: Vec<Vec<u8>> = (0..liab.len()).map(|r| liab.uid(r).to_vec()).collect();
+        let uids: Vec<Vec<u8>> = (0..liab.len()).map(|r| liab.uid_of(r).unwrap()).collect();
         if let Some(prev) = &previous_uids {
             assert!(
                 uids.iter().any(|u| !prev.contains(u)),

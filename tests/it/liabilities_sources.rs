@@ -262,7 +262,7 @@ fn refused(dir: &Path, o: &Output) -> String {
 
 fn accounts(l: &liabilities::Liabilities) -> BTreeMap<Vec<u8>, Vec<u128>> {
     (0..l.len())
-        .map(|r| (l.uid(r).to_vec(), l.balances(r).to_vec()))
+        .map(|r| (l.uid_of(r).unwrap(), l.balances_of(r).unwrap()))
         .collect()
 }
 
@@ -525,7 +525,7 @@ fn parquet_column_types_decide_and_wrong_ones_are_refused_by_name() {
     .expect("refused");
     assert_eq!(e, format!("{shown}: row 3, column 1 (uid): NULL value"));
     let l = with_uid("required int64 uid;", i64s(&[7, 8, 9])).unwrap();
-    assert_eq!(l.uid(2), b"9");
+    assert_eq!(l.uid_of(2).unwrap(), b"9");
     let e = with_uid("required binary uid (UTF8);", strs(&["a", "b\u{7}", "c"]))
         .err()
         .expect("refused");
