@@ -237,7 +237,7 @@ pub fn bucket_of(key: u128, bits: u32) -> usize {
     }
 }
 
-/// A shape with its leaf order computed in memory (a counting sort of the derived
+/// A shape with its leaf order computed in memory (a sort of the derived
 /// keys): the reference the build's order is checked against in tests.
 #[cfg(test)]
 #[derive(Clone, Debug, PartialEq, Eq)]
