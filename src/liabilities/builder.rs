@@ -173,9 +173,7 @@ impl<'a> Builder<'a> {
             Some(_) => self.block.len() >= scratch.segment_rows,
         };
         if full && self.spill_error.is_none() {
-            if let Err(e) = self.write_out() {
-                self.spill_error = Some(e);
-            }
+            self.spill_error = self.write_out().err();
         }
     }
 

@@ -545,69 +545,67 @@ fn scatter<A: AccountSource>(
             .map(|u| (u, (u + TASK_LEAVES).min(shape.leaves))),
     );
     let nb = 1usize << fmt.bits;
-    // A few tasks at a time, so that the progress moves.
-    let group = rayon::current_num_threads().max(1) * 2;
-    for tasks in tasks.chunks(group) {
-        tasks.par_iter().try_for_each(|&(lo, hi)| {
-            let n = (hi - lo) as usize;
-            let mut keys = vec![0u128; n];
-            d.order_keys(lo, &mut keys);
-            let mut out: Vec<Vec<u8>> = vec![Vec::new(); nb];
-            let expect = n * fmt.len / nb + fmt.len * 8;
-            for o in &mut out {
-                o.reserve(expect);
-            }
-            let mut rec = vec![0u8; r * usize::from(spec.split)];
-            let mut put = |id: u64, rec: &[u8]| {
-                let (b, tail) = fmt.split_key(keys[(id - lo) as usize]);
-                fmt.push(&mut out[b], tail, id, rec);
-            };
-            if lo >= part_leaves {
-                for id in lo..hi {
-                    let rec = &mut rec[..r];
-                    rec.fill(0);
-                    rec[..32].copy_from_slice(&dummy_hash(&d.dummy(id - part_leaves)).0);
-                    put(id, rec);
-                }
-            } else if spec.version == 1 {
+    tasks.par_iter().try_for_each(|&(lo, hi)| {
+        let n = (hi - lo) as usize;
+        let mut keys = vec![0u128; n];
+        d.order_keys(lo, &mut keys);
+        let mut out: Vec<Vec<u8>> = vec![Vec::new(); nb];
+        let expect = n * fmt.len / nb + fmt.len * 8;
+        for o in &mut out {
+            o.reserve(expect);
+        }
+        let mut rec = vec![0u8; r * usize::from(spec.split)];
+        let mut put = |id: u64, rec: &[u8]| {
+            let (b, tail) = fmt.split_key(keys[(id - lo) as usize]);
+            fmt.push(&mut out[b], tail, id, rec);
+        };
+        if lo >= part_leaves {
+            for id in lo..hi {
                 let rec = &mut rec[..r];
-                accounts.for_each(lo, hi, |a, uid, balances| {
-                    crate::tree::write_leaf_record(
+                rec.fill(0);
+                rec[..32].copy_from_slice(&dummy_hash(&d.dummy(id - part_leaves)).0);
+                put(id, rec);
+            }
+        } else if spec.version == 1 {
+            let rec = &mut rec[..r];
+            accounts.for_each(lo, hi, |a, uid, balances| {
+                crate::tree::write_leaf_record(rec, &d.salt_v1(a), uid, balances.iter().copied());
+                put(a, rec);
+            })?;
+        } else {
+            let split = spec.split;
+            let mut salts = [[0u8; 32]; 16];
+            let mut amounts = vec![0u128; usize::from(split) * k];
+            accounts.for_each(lo / s, hi / s, |a, uid, balances| {
+                d.all_parts(a, balances, split, &mut salts, &mut amounts);
+                for (j, rec) in rec.chunks_exact_mut(r).enumerate() {
+                    write_part_record(
                         rec,
-                        &d.salt_v1(a),
+                        &salts[j],
+                        j as u8,
                         uid,
-                        balances.iter().copied(),
+                        amounts[j * k..(j + 1) * k].iter().copied(),
                     );
-                    put(a, rec);
-                })?;
-            } else {
-                let split = spec.split;
-                let mut salts = [[0u8; 32]; 16];
-                let mut amounts = vec![0u128; usize::from(split) * k];
-                accounts.for_each(lo / s, hi / s, |a, uid, balances| {
-                    d.all_parts(a, balances, split, &mut salts, &mut amounts);
-                    for (j, rec) in rec.chunks_exact_mut(r).enumerate() {
-                        write_part_record(
-                            rec,
-                            &salts[j],
-                            j as u8,
-                            uid,
-                            amounts[j * k..(j + 1) * k].iter().copied(),
-                        );
-                        put(a * s + j as u64, rec);
-                    }
-                })?;
-            }
-            for (b, bytes) in out.iter().enumerate() {
-                if !bytes.is_empty() {
-                    spool.append(b, bytes)?;
+                    put(a * s + j as u64, rec);
                 }
+            })?;
+        }
+        for (b, bytes) in out.iter().enumerate() {
+            if !bytes.is_empty() {
+                spool.append(b, bytes)?;
             }
-            Ok::<(), A::Error>(())
-        })?;
-        progress.advance(tasks.iter().map(|&(lo, hi)| hi - lo).sum());
-    }
-    Ok(())
+        }
+        progress.advance(hi - lo);
+        Ok::<(), A::Error>(())
+    })
+}
+
+/// One spool file folded: the tops of its whole chunks, the records left over for
+/// the next file's first chunk, and its leaf ids in position order.
+struct Folded {
+    tops: Vec<u8>,
+    rest: Vec<u8>,
+    ids: Vec<u32>,
 }
 
 /// The top record of one chunk from its level-0 records (at most `2^chunk_bits`).
@@ -705,7 +703,7 @@ fn build_in<A: AccountSource, E: From<A::Error> + From<TreeError> + Send>(
         // Read the next file while this one is sorted and hashed.
         let (ahead, done) = rayon::join(
             || (b + 1 < nb).then(|| spool.take(b + 1)).transpose(),
-            || -> Result<(Vec<u8>, Vec<u8>, Vec<u32>), E> {
+            || -> Result<Folded, E> {
                 let n = bytes.len() / fmt.len;
                 let mut keyed: Vec<(u64, u32, u32)> = bytes
                     .chunks_exact(fmt.len)
@@ -748,10 +746,14 @@ fn build_in<A: AccountSource, E: From<A::Error> + From<TreeError> + Send>(
                     };
                     counts[((b << fine) | f) + 1] += 1;
                 }
-                Ok((tops, level0[whole..].to_vec(), ids))
+                Ok(Folded {
+                    tops,
+                    rest: level0[whole..].to_vec(),
+                    ids,
+                })
             },
         );
-        let (tops, rest, ids) = done?;
+        let Folded { tops, rest, ids } = done?;
         next = ahead.map_err(spool_fail)?;
         top[filled..filled + tops.len()].copy_from_slice(&tops);
         filled += tops.len();
