@@ -296,12 +296,19 @@ impl<'a> Builder<'a> {
     /// The finished liabilities; `empty` is the error when there are no accounts. The
     /// duplicate whose second occurrence comes first is refused at that occurrence.
     pub fn finish(
-        self,
+        mut self,
         empty: impl FnOnce() -> LiabilitiesError,
     ) -> Result<Liabilities, LiabilitiesError> {
+        if let Some(e) = self.spill_error.take() {
+            return Err(e);
+        }
+        if self.spill.is_some() {
+            // The rest of the rows go out too: every row is then in the file.
+            self.write_out()?;
+        }
         let Builder {
             assets,
-            mut block,
+            block,
             positions,
             lines,
             parts,
@@ -309,32 +316,21 @@ impl<'a> Builder<'a> {
             row: _,
             scratch: _,
             spill,
-            spill_error,
+            spill_error: _,
         } = self;
-        if let Some(e) = spill_error {
-            return Err(e);
-        }
         let (spill, uid_index) = match spill {
-            None => {
-                if block.len() == 0 {
-                    return Err(empty());
-                }
-                (None, Vec::new())
-            }
-            Some((mut spill, mut index)) => {
-                // The rest of the rows go out too: every row is then in the file.
-                let first = spill.rows();
-                index.par_extend(
-                    (0..block.len())
-                        .into_par_iter()
-                        .with_min_len(4096)
-                        .map(|r| (uid_key(block.uid(r)), (first + r) as u32)),
-                );
-                spill.write(&block)?;
-                block = Block::default();
+            None if block.len() == 0 => return Err(empty()),
+            None => (None, Vec::new()),
+            Some((spill, mut index)) => {
                 index.par_sort_unstable();
                 (Some(spill), index)
             }
+        };
+        // Spilled: the emptied block's room (up to the budget) is given back.
+        let block = if spill.is_some() {
+            Block::default()
+        } else {
+            block
         };
         let mut liabilities = Liabilities {
             assets: assets.to_vec(),
