@@ -534,7 +534,9 @@ fn scatter<A: AccountSource>(
     let r = record_size(k);
     let part_leaves = spec.accounts * s;
     // Tasks of whole accounts, then tasks of dummies.
-    let per_task = (TASK_LEAVES / s).max(1);
+    // Whole 2^16-account runs a task: a spilled book's segments
+    // (`liabilities::spill`) are each read by one task.
+    let per_task = (TASK_LEAVES / s).max(1).next_multiple_of(1 << 16);
     let mut tasks: Vec<(u64, u64)> = (0..spec.accounts)
         .step_by(per_task as usize)
         .map(|a| (a * s, (a + per_task).min(spec.accounts) * s))

@@ -202,8 +202,10 @@ impl StoreWriterV2 {
         StoreError: From<A::Error>,
     {
         use rayon::prelude::*;
-        const ROWS: usize = 1 << 14;
-        const TASKS: usize = 64;
+        // 2^16 rows a task: a spilled book's segment (`liabilities::spill`), so each
+        // is read once, not once per smaller task.
+        const ROWS: usize = 1 << 16;
+        const TASKS: usize = 16;
         let pa = self.dir.join("accounts.bin");
         let po = self.dir.join("account-offsets.bin");
         let mut wa = BufWriter::with_capacity(1 << 22, File::create(&pa).map_err(io_err(&pa))?);
